@@ -1,0 +1,566 @@
+"""Load and validate the guide: flows/guide.yaml plus flows/texts/<language>.yaml.
+
+`validate(flows_dir)` returns every problem found (for `reconsider-bot check`);
+`load_guide(flows_dir)` raises ContentError unless there are none, so the bot refuses to
+start with a broken flow instead of failing mid-conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot import callbacks
+from bot.content.errors import ContentError, Problem
+from bot.content.located import Located, read_yaml
+from bot.content.ui_keys import UI_KEYS
+from bot.engine import contract
+from bot.engine.guide import Guide
+from bot.engine.model import (
+    END,
+    PLACEHOLDER,
+    Approach,
+    Catalog,
+    Condition,
+    DetailSpec,
+    DraftTemplate,
+    Flow,
+    Forbid,
+    Match,
+    Piece,
+    Question,
+    Rule,
+    Secondary,
+    Tip,
+    WordLimits,
+)
+
+FLOW_FILE = "guide.yaml"
+TEXTS_DIR = "texts"
+CHANNELS = ("email", "message", "none")
+DERIVED_FACTS = {"primary", "primary_asks_question"}
+
+
+@dataclass
+class _Reader:
+    """Collects problems while turning Located values into model objects."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def report(self, where: Located, message: str) -> None:
+        self.problems.append(where.problem(message))
+
+    def mapping(
+        self,
+        node: Located,
+        what: str,
+        required: Iterable[str] = (),
+        optional: Iterable[str] = (),
+    ) -> dict[str, Located] | None:
+        if not isinstance(node.value, dict):
+            self.report(node, f"{what} must be a mapping of `key: value` lines")
+            return None
+        allowed = set(required) | set(optional)
+        for key, value in node.value.items():
+            if key not in allowed:
+                hint = ", ".join(sorted(allowed))
+                self.report(value, f"unknown key {key!r} in {what}; expected one of: {hint}")
+        for key in required:
+            if key not in node.value:
+                self.report(node, f"{what} is missing the key {key!r}")
+        return dict(node.value)
+
+    def text(self, node: Located, what: str) -> str | None:
+        if not isinstance(node.value, str) or not node.value.strip():
+            self.report(node, f"{what} must be non-empty text (quote it if in doubt)")
+            return None
+        return node.value
+
+    def integer(self, node: Located, what: str, low: int, high: int) -> int | None:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.report(node, f"{what} must be a whole number from {low} to {high}")
+            return None
+        return value
+
+    def sequence(self, node: Located, what: str) -> list[Located]:
+        if not isinstance(node.value, list):
+            self.report(node, f"{what} must be a list (lines starting with '- ')")
+            return []
+        return list(node.value)
+
+    def strings(self, node: Located, what: str) -> list[str]:
+        found = []
+        for item in self.sequence(node, what):
+            if isinstance(item.value, str):
+                found.append(item.value)
+            else:
+                self.report(item, f"{what} must hold quoted text; got {item.value!r} "
+                                  f"(write '{str(item.value).lower()}' in quotes)")
+        return found
+
+
+# ---- the flow -----------------------------------------------------------------------------
+
+
+def _condition(
+    reader: _Reader, node: Located, what: str, facts: dict[str, set[str]]
+) -> Condition:
+    """`{question: [values]}` or `{question: {not: [values]}}`, every value known."""
+    clauses = []
+    mapping = reader.mapping(node, what, optional=facts)
+    for key, value_node in (mapping or {}).items():
+        if key not in facts:
+            continue
+        negate = False
+        values_node = value_node
+        if isinstance(value_node.value, dict):
+            inner = reader.mapping(value_node, f"{what}.{key}", required=["not"])
+            if not inner or "not" not in inner:
+                continue
+            negate, values_node = True, inner["not"]
+        values = reader.strings(values_node, f"{what}.{key}")
+        if not values:
+            reader.report(values_node, f"{what}.{key} needs at least one value")
+        for value in values:
+            if value not in facts[key]:
+                allowed = ", ".join(sorted(facts[key]))
+                reader.report(values_node, f"{value!r} is not a value of {key}; use one of: {allowed}")
+        clauses.append((key, Match(frozenset(values), negate)))
+    return Condition(tuple(clauses))
+
+
+def _questions(reader: _Reader, node: Located) -> list[Question]:
+    questions: list[Question] = []
+    seen: dict[str, Located] = {}
+    for item in reader.sequence(node, "questions"):
+        fields = reader.mapping(item, "a question", required=["id", "options"], optional=["next"])
+        if not fields or "id" not in fields or "options" not in fields:
+            continue
+        qid = reader.text(fields["id"], "a question id")
+        if qid is None:
+            continue
+        if qid in seen:
+            reader.report(fields["id"], f"duplicate question id {qid!r} (first on line {seen[qid].line})")
+            continue
+        seen[qid] = fields["id"]
+        if qid not in contract.QUESTIONS:
+            reader.report(fields["id"], f"unknown question id {qid!r}; the contract has: "
+                                        + ", ".join(contract.QUESTIONS))
+            continue
+        options = reader.strings(fields["options"], f"{qid}.options")
+        expected = contract.QUESTIONS[qid]
+        for value in options:
+            if value not in expected:
+                reader.report(fields["options"], f"option {value!r} of {qid} is not in the contract; "
+                                                 f"allowed: {', '.join(expected)}")
+        for value in expected:
+            if value not in options:
+                reader.report(fields["options"], f"{qid} lacks the contract option {value!r}")
+        if len(set(options)) != len(options):
+            reader.report(fields["options"], f"{qid} lists an option twice")
+        by_value: dict[str, str] = {}
+        default: str | None = None
+        if "next" in fields:
+            next_map = reader.mapping(fields["next"], f"{qid}.next", optional=[*options, "default"])
+            for key, target_node in (next_map or {}).items():
+                target = reader.text(target_node, f"{qid}.next.{key}")
+                if target is None or (key not in options and key != "default"):
+                    continue
+                if key == "default":
+                    default = target
+                else:
+                    by_value[key] = target
+        questions.append(Question(qid, tuple(options), by_value, default or ""))
+    # An unset default means "the next question in the list" (or the end after the last).
+    finished = []
+    for index, question in enumerate(questions):
+        default = question.next_default or (
+            questions[index + 1].id if index + 1 < len(questions) else END
+        )
+        finished.append(Question(question.id, question.options, question.next_by_value, default))
+    return finished
+
+
+def _check_graph(reader: _Reader, questions: list[Question], where: dict[str, Located]) -> None:
+    ids = {question.id for question in questions}
+    for question in questions:
+        for target in {*question.next_by_value.values(), question.next_default}:
+            if target != END and target not in ids:
+                reader.report(where[question.id], f"{question.id}.next points to {target!r}, which is "
+                                                  f"not a question; use a question id or 'end'")
+    if not questions:
+        return
+    graph = {
+        q.id: {t for t in {*q.next_by_value.values(), q.next_default} if t == END or t in ids}
+        for q in questions
+    }
+    reachable, frontier = {questions[0].id}, [questions[0].id]
+    while frontier:
+        for target in graph[frontier.pop()]:
+            if target != END and target not in reachable:
+                reachable.add(target)
+                frontier.append(target)
+    for question in questions:
+        if question.id not in reachable:
+            reader.report(where[question.id], f"question {question.id!r} is unreachable: no answer "
+                                              f"leads to it from {questions[0].id!r}")
+    finishing = {END}
+    changed = True
+    while changed:
+        changed = False
+        for qid, targets in graph.items():
+            if qid not in finishing and targets & finishing:
+                finishing.add(qid)
+                changed = True
+    for question in questions:
+        if question.id in reachable and question.id not in finishing:
+            reader.report(where[question.id], f"question {question.id!r} is a dead end: no path from "
+                                              f"it reaches 'end' (a loop?)")
+
+
+def _flow(reader: _Reader, root: Located) -> Flow | None:
+    top = reader.mapping(
+        root,
+        "the flow",
+        required=["flow", "version", "languages", "questions", "details", "approaches",
+                  "limits", "rules", "never", "secondary", "tips"],
+    )
+    if top is None or any(key not in top for key in ("flow", "version", "languages", "questions")):
+        return None
+    flow_id = reader.text(top["flow"], "flow") or "flow"
+    version = reader.integer(top["version"], "version", 1, 10**6) or 1
+    languages = reader.strings(top["languages"], "languages")
+    if not languages:
+        reader.report(top["languages"], "languages needs at least one language code, e.g. ['en']")
+    questions = _questions(reader, top["questions"])
+    where: dict[str, Located] = {}
+    for item in top["questions"].value if isinstance(top["questions"].value, list) else []:
+        if isinstance(item.value, dict) and "id" in item.value:
+            where.setdefault(item.value["id"].value, item)
+    _check_graph(reader, questions, where)
+
+    details: list[DetailSpec] = []
+    for item in reader.sequence(top.get("details", root), "details"):
+        fields = reader.mapping(item, "a detail", required=["id", "max_length"])
+        if not fields or "id" not in fields or "max_length" not in fields:
+            continue
+        detail_id = reader.text(fields["id"], "a detail id")
+        if detail_id is None:
+            continue
+        if detail_id not in contract.DETAILS:
+            reader.report(fields["id"], f"unknown detail {detail_id!r}; the contract has: "
+                                        + ", ".join(contract.DETAILS))
+        elif any(existing.id == detail_id for existing in details):
+            reader.report(fields["id"], f"duplicate detail id {detail_id!r}")
+        else:
+            limit = reader.integer(fields["max_length"], f"{detail_id}.max_length", 1, 1000)
+            details.append(DetailSpec(detail_id, limit or 1))
+
+    approaches: dict[str, Approach] = {}
+    approach_map = reader.mapping(top.get("approaches", root), "approaches",
+                                  required=contract.APPROACHES)
+    for approach_id, node in (approach_map or {}).items():
+        if approach_id not in contract.APPROACHES:
+            continue
+        fields = reader.mapping(node, f"approaches.{approach_id}", required=["channel", "asks_question"])
+        if not fields or "channel" not in fields:
+            continue
+        channel = fields["channel"].value
+        if channel not in CHANNELS:
+            reader.report(fields["channel"], f"channel must be one of: {', '.join(CHANNELS)}")
+            continue
+        asks = fields.get("asks_question")
+        if asks is not None and not isinstance(asks.value, bool):
+            reader.report(asks, "asks_question must be true or false")
+        approaches[approach_id] = Approach(
+            approach_id, None if channel == "none" else channel, bool(asks and asks.value is True)
+        )
+
+    limits: dict[str, WordLimits] = {}
+    for channel, node in (reader.mapping(top.get("limits", root), "limits",
+                                         required=contract.CHANNELS) or {}).items():
+        fields = reader.mapping(node, f"limits.{channel}", required=["min_words", "max_words"])
+        if fields and "min_words" in fields and "max_words" in fields:
+            low = reader.integer(fields["min_words"], "min_words", 1, 1000)
+            high = reader.integer(fields["max_words"], "max_words", 1, 1000)
+            if low and high:
+                limits[channel] = WordLimits(low, high)
+
+    answer_facts = {question.id: set(question.options) for question in questions}
+    all_facts = {
+        **answer_facts,
+        "primary": set(contract.APPROACHES),
+        "primary_asks_question": {"yes", "no"},
+    }
+
+    def entries(key: str, extra: list[str]) -> list[tuple[str, Located, dict[str, Located]]]:
+        found: list[tuple[str, Located, dict[str, Located]]] = []
+        seen: set[str] = set()
+        for item in reader.sequence(top.get(key, root), key):
+            fields = reader.mapping(item, f"an entry of {key}", required=["id", "when", *extra])
+            if not fields or any(k not in fields for k in ("id", "when", *extra)):
+                continue
+            entry_id = reader.text(fields["id"], f"{key} id")
+            if entry_id is None:
+                continue
+            if entry_id in seen:
+                reader.report(fields["id"], f"duplicate id {entry_id!r} in {key}")
+                continue
+            seen.add(entry_id)
+            found.append((entry_id, item, fields))
+        return found
+
+    def approach_ref(node: Located, what: str) -> str | None:
+        name = reader.text(node, what)
+        if name is not None and name not in approaches:
+            reader.report(node, f"{what} {name!r} is not an approach; use one of: "
+                                + ", ".join(contract.APPROACHES))
+            return None
+        return name
+
+    rules = []
+    for rule_id, _item, fields in entries("rules", ["primary"]):
+        primary = approach_ref(fields["primary"], "primary")
+        when = _condition(reader, fields["when"], f"rules.{rule_id}.when", answer_facts)
+        if primary:
+            rules.append(Rule(rule_id, when, primary))
+    never = []
+    for never_id, item, fields in entries("never", ["forbid"]):
+        when = _condition(reader, fields["when"], f"never.{never_id}.when", answer_facts)
+        forbidden = [approach_ref(Located(name, item.file, fields["forbid"].line), "forbid")
+                     for name in reader.strings(fields["forbid"], f"never.{never_id}.forbid")]
+        never.append(Forbid(never_id, when, frozenset(name for name in forbidden if name)))
+    secondary = []
+    for extra_id, _item, fields in entries("secondary", ["add"]):
+        when = _condition(reader, fields["when"], f"secondary.{extra_id}.when", all_facts)
+        added = approach_ref(fields["add"], "add")
+        if added:
+            secondary.append(Secondary(extra_id, when, added))
+    tips = [
+        Tip(tip_id, _condition(reader, fields["when"], f"tips.{tip_id}.when", all_facts))
+        for tip_id, _item, fields in entries("tips", [])
+    ]
+    if rules and rules[-1].when.clauses:
+        reader.report(top["rules"], "the last rule must have `when: {}` so every path gets a "
+                                    "recommendation (otherwise some answers are a dead end)")
+    if rules and any(rules[-1].primary in n.approaches for n in never):
+        reader.report(top["rules"], "the last rule's approach can be forbidden by a `never` rule; "
+                                    "some answers would get no recommendation")
+    return Flow(
+        id=flow_id,
+        version=version,
+        languages=tuple(languages),
+        questions=tuple(questions),
+        details=tuple(details),
+        approaches=approaches,
+        rules=tuple(rules),
+        never=tuple(never),
+        secondary=tuple(secondary),
+        tips=tuple(tips),
+        limits=limits,
+    )
+
+
+# ---- the catalogs -------------------------------------------------------------------------
+
+
+def _expected_texts(flow: Flow) -> dict[str, frozenset[str]]:
+    """Every text key the flow needs, with the placeholders it may use."""
+    none: frozenset[str] = frozenset()
+    keys: dict[str, frozenset[str]] = {f"ui.{key}": allowed for key, allowed in UI_KEYS.items()}
+    for question in flow.questions:
+        keys[f"questions.{question.id}.text"] = none
+        keys[f"questions.{question.id}.short"] = none
+        for value in question.options:
+            keys[f"questions.{question.id}.options.{value}"] = none
+            keys[f"reasons.{question.id}.{value}"] = none
+    keys["reasons.default"] = none
+    for detail in flow.details:
+        keys[f"details.{detail.id}.prompt"] = none
+    for approach in flow.approaches:
+        for part in ("title", "why", "when", "expect"):
+            keys[f"approaches.{approach}.{part}"] = none
+    for never in flow.never:
+        keys[f"never.{never.id}"] = none
+    for tip in flow.tips:
+        keys[f"tips.{tip.id}"] = none
+    return keys
+
+
+OPTIONAL_TEXTS = ("questions.{}.hint", "details.{}.hint")
+
+
+def _flatten(node: Located, prefix: str, out: dict[str, Located]) -> None:
+    if isinstance(node.value, dict):
+        for key, child in node.value.items():
+            _flatten(child, f"{prefix}.{key}" if prefix else key, out)
+    else:
+        out[prefix] = node
+
+
+def _piece(reader: _Reader, node: Located, what: str, facts: dict[str, set[str]],
+           details: set[str]) -> Piece | None:
+    when = Condition()
+    if isinstance(node.value, str):
+        alternatives = [node.value]
+        where = [node]
+    else:
+        fields = reader.mapping(node, what, optional=["alt", "text", "when"])
+        if fields is None:
+            return None
+        if ("alt" in fields) == ("text" in fields):
+            reader.report(node, f"{what} needs exactly one of `text:` or `alt: [...]`")
+            return None
+        if "when" in fields:
+            when = _condition(reader, fields["when"], f"{what}.when", facts)
+        if "text" in fields:
+            where = [fields["text"]]
+        else:
+            where = reader.sequence(fields["alt"], f"{what}.alt")
+            if not where:
+                reader.report(fields["alt"], f"{what}.alt needs at least one text")
+        alternatives = []
+        for item in where:
+            text = reader.text(item, what)
+            if text is not None:
+                alternatives.append(text)
+    for item, text in zip(where, alternatives, strict=False):
+        for name in PLACEHOLDER.findall(text):
+            if name not in details:
+                reader.report(item, f"unknown placeholder {{{name}}} in {what}; drafts may use: "
+                                    + ", ".join(sorted(details)))
+        stray = PLACEHOLDER.sub("", text)
+        if "{" in stray or "}" in stray:
+            reader.report(item, f"stray brace in {what}: placeholders look like {{company}}")
+    return Piece(tuple(alternatives), when)
+
+
+def _drafts(reader: _Reader, node: Located, flow: Flow) -> dict[str, DraftTemplate]:
+    facts: dict[str, set[str]] = {q.id: set(q.options) for q in flow.questions}
+    facts["primary"] = set(flow.approaches)
+    facts["primary_asks_question"] = {"yes", "no"}
+    details = {detail.id for detail in flow.details}
+    with_draft = [a.id for a in flow.approaches.values() if a.channel]
+    templates: dict[str, DraftTemplate] = {}
+    mapping = reader.mapping(node, "drafts", required=with_draft)
+    for approach_id, template_node in (mapping or {}).items():
+        if approach_id not in with_draft:
+            continue
+        channel = flow.approaches[approach_id].channel
+        required = ["subject", "body"] if channel == "email" else ["body"]
+        fields = reader.mapping(template_node, f"drafts.{approach_id}", required=required)
+        if not fields or "body" not in fields:
+            continue
+        subject = None
+        if "subject" in fields:
+            subject = _piece(reader, fields["subject"], f"drafts.{approach_id}.subject", facts, details)
+        paragraphs = []
+        for index, paragraph in enumerate(reader.sequence(fields["body"], f"drafts.{approach_id}.body")):
+            what = f"drafts.{approach_id}.body[{index + 1}]"
+            pieces = [_piece(reader, item, what, facts, details)
+                      for item in reader.sequence(paragraph, what)]
+            paragraphs.append(tuple(piece for piece in pieces if piece))
+        templates[approach_id] = DraftTemplate(subject, tuple(paragraphs))
+    return templates
+
+
+def _catalog(reader: _Reader, path: Path, display: str, language: str, flow: Flow) -> Catalog | None:
+    try:
+        root = read_yaml(path, display)
+    except ContentError as error:
+        reader.problems.extend(error.problems)
+        return None
+    sections = ["language", "ui", "questions", "details", "approaches", "reasons", "never",
+                "tips", "drafts"]
+    top = reader.mapping(root, f"the {language} catalog", required=sections)
+    if top is None:
+        return None
+    if "language" in top and top["language"].value != language:
+        reader.report(top["language"], f"language is {top['language'].value!r} but the file is "
+                                       f"{path.name}; make them match")
+    flat: dict[str, Located] = {}
+    for section in sections[1:-1]:
+        if section in top:
+            _flatten(top[section], section, flat)
+    expected = _expected_texts(flow)
+    optional = {pattern.format(item) for pattern in OPTIONAL_TEXTS
+                for item in [*(q.id for q in flow.questions), *(d.id for d in flow.details)]}
+    texts: dict[str, str] = {}
+    for key, node in flat.items():
+        if key not in expected and key not in optional:
+            reader.report(node, f"unknown text key {key!r}: no question, option, approach, rule or "
+                                f"tip of the flow uses it (a typo?)")
+            continue
+        text = reader.text(node, key)
+        if text is None:
+            continue
+        allowed = expected.get(key, frozenset())
+        for name in PLACEHOLDER.findall(text):
+            if name not in allowed:
+                hint = f"allowed here: {', '.join(sorted(allowed))}" if allowed else "none allowed here"
+                reader.report(node, f"unknown placeholder {{{name}}} in {key}; {hint}")
+        texts[key] = text
+    for key in expected:
+        if key not in flat:
+            reader.report(root, f"missing text {key!r} in the {language} catalog; add it "
+                                f"(the flow or the interface uses it)")
+    drafts = _drafts(reader, top["drafts"], flow) if "drafts" in top else {}
+    return Catalog(language=language, texts=texts, drafts=drafts)
+
+
+def _check_payloads(reader: _Reader, flow: Flow, where: Located) -> None:
+    """Every button the transports can make must fit Telegram's 64 bytes."""
+    arguments = [value for q in flow.questions for value in q.options]
+    arguments += [q.id for q in flow.questions]
+    for argument in arguments:
+        size = callbacks.longest("a", argument)
+        if size > callbacks.MAX_BYTES:
+            reader.report(where, f"a button for {argument!r} could need {size} bytes of callback "
+                                 f"data (Telegram allows {callbacks.MAX_BYTES}); shorten the id")
+
+
+# ---- entry points -------------------------------------------------------------------------
+
+
+def _load(flows_dir: Path) -> tuple[Flow | None, dict[str, Catalog], list[Problem]]:
+    reader = _Reader()
+    flow_path = flows_dir / FLOW_FILE
+    try:
+        root = read_yaml(flow_path, _display(flow_path, flows_dir))
+    except ContentError as error:
+        return None, {}, error.problems
+    flow = _flow(reader, root)
+    catalogs: dict[str, Catalog] = {}
+    if flow is not None:
+        _check_payloads(reader, flow, root)
+        for language in flow.languages:
+            path = flows_dir / TEXTS_DIR / f"{language}.yaml"
+            if not path.exists():
+                reader.report(root, f"language {language!r} is declared but {TEXTS_DIR}/"
+                                    f"{language}.yaml is missing; add the catalog or drop the "
+                                    f"language")
+                continue
+            catalog = _catalog(reader, path, _display(path, flows_dir), language, flow)
+            if catalog is not None:
+                catalogs[language] = catalog
+    return flow, catalogs, reader.problems
+
+
+def _display(path: Path, flows_dir: Path) -> str:
+    try:
+        return str(path.relative_to(flows_dir.parent))
+    except ValueError:
+        return str(path)
+
+
+def validate(flows_dir: Path) -> list[Problem]:
+    return _load(Path(flows_dir))[2]
+
+
+def load_guide(flows_dir: Path) -> Guide:
+    flow, catalogs, problems = _load(Path(flows_dir))
+    if problems or flow is None:
+        raise ContentError(problems or [Problem(str(flows_dir), 0, "no flow found")])
+    return Guide(flow, catalogs)

@@ -1,0 +1,21 @@
+"""Interface strings every catalog must have, with the placeholders each may use.
+
+The engine and every transport take their words from here, so a translator sees the full
+list in one catalog and `reconsider-bot check` can tell what is missing.
+"""
+
+UI_KEYS: dict[str, frozenset[str]] = {
+    # engine
+    "proceed": frozenset(),
+    "recommend_intro": frozenset(),
+    "change_intro": frozenset(),
+    "detail_empty": frozenset(),
+    "detail_one_line": frozenset(),
+    "detail_too_long": frozenset({"max", "length"}),
+    # buttons shared by the transports
+    "back": frozenset(),
+    "restart": frozenset(),
+    "skip": frozenset(),
+    "change_answer": frozenset(),
+    "share": frozenset(),
+}

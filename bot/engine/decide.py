@@ -1,0 +1,81 @@
+"""The choice of approach: first matching rule wins, "never" rules override, extras added."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.engine.model import END, Flow, Forbid, Rule
+
+
+@dataclass(frozen=True)
+class Decision:
+    primary: str
+    rule: Rule
+    downgrades: tuple[Forbid, ...]
+    """"Never" rules that set aside an earlier matching rule."""
+    secondary: tuple[str, ...]
+    tips: tuple[str, ...]
+    facts: Mapping[str, str]
+    """The answers on the person's path, plus `primary` and `primary_asks_question`."""
+
+    @property
+    def approaches(self) -> tuple[str, ...]:
+        return (self.primary, *self.secondary)
+
+
+def path_answers(flow: Flow, answers: Mapping[str, str]) -> dict[str, str]:
+    """The answers the flow actually asks for, walking from the start; others do not count.
+
+    (After `stage=automated`, say, the other six answers cannot change anything.)
+    """
+    relevant: dict[str, str] = {}
+    current = flow.start
+    while current != END and current in answers and flow.has_question(current):
+        value = answers[current]
+        relevant[current] = value
+        current = flow.question(current).next_for(value)
+    return relevant
+
+
+def next_unanswered(flow: Flow, answers: Mapping[str, str]) -> str:
+    """The first question on the path without an answer, or END."""
+    current = flow.start
+    while current != END and current in answers:
+        current = flow.question(current).next_for(answers[current])
+    return current
+
+
+def decide(flow: Flow, answers: Mapping[str, str]) -> Decision:
+    facts: dict[str, str] = path_answers(flow, answers)
+    forbidden: set[str] = set()
+    active_never = [never for never in flow.never if never.when.holds(facts)]
+    for never in active_never:
+        forbidden |= never.approaches
+    downgrades: list[Forbid] = []
+    chosen: Rule | None = None
+    for rule in flow.rules:
+        if not rule.when.holds(facts):
+            continue
+        if rule.primary in forbidden:
+            downgrades.extend(n for n in active_never if rule.primary in n.approaches)
+            continue
+        chosen = rule
+        break
+    if chosen is None:  # the loader guarantees an unconditional, never-forbidden last rule
+        raise ValueError("no rule matched: the flow's last rule must have no conditions")
+    facts["primary"] = chosen.primary
+    asks = flow.approaches[chosen.primary].asks_question
+    facts["primary_asks_question"] = "yes" if asks else "no"
+    secondary: list[str] = []
+    for extra in flow.secondary:
+        if (
+            extra.when.holds(facts)
+            and extra.approach not in forbidden
+            and extra.approach != chosen.primary
+            and extra.approach not in secondary
+        ):
+            secondary.append(extra.approach)
+    tips = tuple(tip.id for tip in flow.tips if tip.when.holds(facts))
+    unique_downgrades = tuple(dict.fromkeys(downgrades))
+    return Decision(chosen.primary, chosen, unique_downgrades, tuple(secondary), tips, facts)

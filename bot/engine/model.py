@@ -1,0 +1,176 @@
+"""The flow as plain, validated data: questions, details, approaches, rules and texts.
+
+The loader in bot.content builds these from YAML; the engine only reads them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+END = "end"
+"""The `next` target that closes the questions and moves on to the recommendation."""
+
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+@dataclass(frozen=True)
+class Match:
+    """One clause of a condition: the fact's value is (or, negated, is not) one of `values`."""
+
+    values: frozenset[str]
+    negate: bool = False
+
+    def test(self, value: str | None) -> bool:
+        if value is None:
+            return False
+        return (value in self.values) != self.negate
+
+
+@dataclass(frozen=True)
+class Condition:
+    """All clauses must hold. Facts are the answers plus `primary` once it is chosen."""
+
+    clauses: tuple[tuple[str, Match], ...] = ()
+
+    def holds(self, facts: Mapping[str, str]) -> bool:
+        return all(match.test(facts.get(key)) for key, match in self.clauses)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(key for key, _ in self.clauses)
+
+
+ALWAYS = Condition()
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    options: tuple[str, ...]
+    next_by_value: Mapping[str, str]
+    next_default: str
+
+    def next_for(self, value: str) -> str:
+        return self.next_by_value.get(value, self.next_default)
+
+
+@dataclass(frozen=True)
+class DetailSpec:
+    id: str
+    max_length: int
+
+
+@dataclass(frozen=True)
+class Approach:
+    id: str
+    channel: str | None  # "email", "message" or None when there is nothing to send
+    asks_question: bool
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    when: Condition
+    primary: str
+
+
+@dataclass(frozen=True)
+class Forbid:
+    id: str
+    when: Condition
+    approaches: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Secondary:
+    id: str
+    when: Condition
+    approach: str
+
+
+@dataclass(frozen=True)
+class Tip:
+    id: str
+    when: Condition
+
+
+@dataclass(frozen=True)
+class WordLimits:
+    min_words: int
+    max_words: int
+
+
+@dataclass(frozen=True)
+class Flow:
+    id: str
+    version: int
+    languages: tuple[str, ...]
+    questions: tuple[Question, ...]
+    details: tuple[DetailSpec, ...]
+    approaches: Mapping[str, Approach]
+    rules: tuple[Rule, ...]
+    never: tuple[Forbid, ...]
+    secondary: tuple[Secondary, ...]
+    tips: tuple[Tip, ...]
+    limits: Mapping[str, WordLimits]
+
+    @property
+    def start(self) -> str:
+        return self.questions[0].id
+
+    def question(self, question_id: str) -> Question:
+        return self._questions_by_id[question_id]
+
+    def has_question(self, question_id: str) -> bool:
+        return question_id in self._questions_by_id
+
+    @property
+    def _questions_by_id(self) -> dict[str, Question]:
+        cache = self.__dict__.get("_qcache")
+        if cache is None:
+            cache = {question.id: question for question in self.questions}
+            object.__setattr__(self, "_qcache", cache)
+        return cache
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One sentence or line of a draft: the first alternative whose placeholders are all
+    known is used; if none is, the piece is left out. `when` limits it to some answers."""
+
+    alternatives: tuple[str, ...]
+    when: Condition = ALWAYS
+
+    def placeholders(self) -> set[str]:
+        return {name for text in self.alternatives for name in PLACEHOLDER.findall(text)}
+
+
+@dataclass(frozen=True)
+class DraftTemplate:
+    subject: Piece | None
+    paragraphs: tuple[tuple[Piece, ...], ...]
+
+    def pieces(self) -> list[Piece]:
+        found = [piece for paragraph in self.paragraphs for piece in paragraph]
+        return ([self.subject] if self.subject else []) + found
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every user-facing word in one language: flat dotted keys, plus draft templates."""
+
+    language: str
+    texts: Mapping[str, str]
+    drafts: Mapping[str, DraftTemplate] = field(default_factory=dict)
+
+    def get(self, key: str) -> str | None:
+        return self.texts.get(key)
+
+    def text(self, key: str, **values: object) -> str:
+        """The text for `key` with `{name}` filled from values (substituted once, never re-read)."""
+        template = self.texts[key]
+        if not values:
+            return template
+        return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
