@@ -1,0 +1,51 @@
+"""A strict local fake of the Telegram Bot API for end-to-end tests and benchmarks.
+
+A real aiohttp server on 127.0.0.1 that a real PTB ``Application`` talks to over HTTP::
+
+    async with FakeBotAPI() as fake:            # or: fake = FakeBotAPI().start_in_thread()
+        app = (ApplicationBuilder().token(fake.token).base_url(fake.base_url)
+               .base_file_url(fake.base_file_url).build())
+        ann = fake.user(1001, "Ann")
+        ann.send("/start")                      # a private message; returns the Update dict
+        reply = await fake.wait_for_message(1001, contains="Hello")
+        ann.press_button("Yes")                 # or ann.press(message_id, callback_data)
+        await fake.idle()                       # all updates taken, no request for 0.15 s
+        assert not fake.violations
+
+Strict: unknown methods (404) and parameters, missing required parameters and wrong types
+(from ``api.json`` when found, see ``spec.py``; else from ``telegram.Bot`` signatures), HTML
+``parse_mode`` (``formatting.py``), text/caption length, keyboards (callback_data 1-64 bytes),
+callback/inline queries answered once, edits of missing messages. Each such error is answered
+like Telegram (400/404) and recorded in ``fake.violations``. Realistic errors that are not the
+bot's fault ("message is not modified", injected 403/429/5xx) are not violations.
+
+Updates reach the bot by ``getUpdates`` (offset/limit/timeout long poll) or, after
+``setWebhook``, by POSTs with the secret header, retried on non-2xx (``webhook_deliveries``).
+Observe with ``calls``, ``method_counts``, ``chat(id).messages`` / ``latest()``, ``uploads``,
+``update_timings`` / ``latencies()``, ``unanswered_callback_queries()``. Inject faults with
+``block_user``, ``rate_limit``, ``fail_next`` and ``fail_with``.
+"""
+
+from .formatting import EntityParseError, parse_html
+from .records import Button, Call, ChatLog, ChatMessage, UpdateTiming, Upload, WebhookDelivery
+from .server import DEFAULT_TOKEN, ApiError, FakeBotAPI
+from .spec import default_spec_path, load_spec
+from .users import SimUser
+
+__all__ = [
+    "DEFAULT_TOKEN",
+    "ApiError",
+    "Button",
+    "Call",
+    "ChatLog",
+    "ChatMessage",
+    "EntityParseError",
+    "FakeBotAPI",
+    "SimUser",
+    "UpdateTiming",
+    "Upload",
+    "WebhookDelivery",
+    "default_spec_path",
+    "load_spec",
+    "parse_html",
+]

@@ -1,0 +1,156 @@
+"""Simulated Telegram users: they turn actions (a message, a button press) into updates."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .server import FakeBotAPI
+
+_file_ids = itertools.count(1)
+
+
+def _file(prefix: str) -> dict[str, Any]:
+    n = next(_file_ids)
+    return {"file_id": f"{prefix}-file-{n}", "file_unique_id": f"{prefix}-u{n}"}
+
+
+class SimUser:
+    """A user talking to the bot; every action pushes one update and returns it."""
+
+    def __init__(self, fake: FakeBotAPI, user: dict[str, Any]) -> None:
+        self.fake = fake
+        self.user = user
+
+    @property
+    def id(self) -> int:
+        return int(self.user["id"])
+
+    @property
+    def private_chat(self) -> dict[str, Any]:
+        chat = {"id": self.id, "type": "private", "first_name": self.user["first_name"]}
+        if "username" in self.user:
+            chat["username"] = self.user["username"]
+        return chat
+
+    # messages -------------------------------------------------------------------------------
+
+    def send(self, text: str, *, chat: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A text message ("/start payload" gets a bot_command entity) in the private chat."""
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return self.send_content(content, chat=chat)
+
+    def send_in_group(
+        self, text: str, *, group_id: int = -1001, title: str = "Test group"
+    ) -> dict[str, Any]:
+        """A text message in a (basic) group chat with a negative id."""
+        return self.send(text, chat={"id": group_id, "type": "group", "title": title})
+
+    def send_sticker(self, emoji: str = "👍") -> dict[str, Any]:
+        sticker = {**_file("sticker"), "type": "regular", "width": 512, "height": 512,
+                   "is_animated": False, "is_video": False, "emoji": emoji}
+        return self.send_content({"sticker": sticker})
+
+    def send_photo(self, caption: str | None = None) -> dict[str, Any]:
+        photo = [{**_file("photo"), "width": 90, "height": 90},
+                 {**_file("photo"), "width": 800, "height": 800}]
+        content: dict[str, Any] = {"photo": photo}
+        if caption is not None:
+            content["caption"] = caption
+        return self.send_content(content)
+
+    def send_voice(self, duration: int = 3) -> dict[str, Any]:
+        return self.send_content({"voice": {**_file("voice"), "duration": duration}})
+
+    def send_content(
+        self, content: dict[str, Any], *, chat: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A message with arbitrary Message fields (text, photo, ...)."""
+        return self.fake._on_loop(self._message_update, content, chat, "message")
+
+    def edit(self, message_id: int, text: str) -> dict[str, Any]:
+        """The user edits one of their own messages (an edited_message update)."""
+        log = self.fake.chat(self.id)
+        original = log.get(message_id)
+        if original is None or original.from_bot:
+            raise LookupError(f"user {self.id} has no message {message_id}")
+        message = {**original.raw, "text": text, "edit_date": int(time.time())}
+        return self.fake.push_update({"edited_message": message})
+
+    def _message_update(
+        self, content: dict[str, Any], chat: dict[str, Any] | None, kind: str
+    ) -> dict[str, Any]:
+        log = self.fake._ensure_chat(chat or self.private_chat)
+        message = {
+            "message_id": log.last_message_id + 1,
+            "date": int(time.time()),
+            "chat": log.chat,
+            "from": self.user,
+            **content,
+        }
+        self.fake._store_message(log, message, from_bot=False)
+        return self.fake.push_update({kind: message})
+
+    # buttons and inline mode ----------------------------------------------------------------
+
+    def press(
+        self, message_id: int, callback_data: str, *, chat_id: int | None = None
+    ) -> dict[str, Any]:
+        """Press an inline button with `callback_data` (need not be on the message: stale)."""
+        return self.fake._on_loop(self._press, message_id, callback_data, chat_id)
+
+    def press_button(self, text: str, *, chat_id: int | None = None) -> dict[str, Any]:
+        """Press the callback button labelled `text` on the latest bot message that has it."""
+        log = self.fake.chat(self.id if chat_id is None else chat_id)
+        seen: list[str] = []
+        for message in reversed(log.bot_messages):
+            for button in (b for row in message.buttons for b in row):
+                if button.text == text and button.kind == "callback_data":
+                    return self.press(message.message_id, button.data, chat_id=log.id)
+                seen.append(button.text)
+        raise LookupError(f"no callback button {text!r} in chat {log.id}; buttons seen: {seen}")
+
+    def _press(self, message_id: int, data: str, chat_id: int | None) -> dict[str, Any]:
+        log = self.fake.chat(self.id if chat_id is None else chat_id)
+        message = log.get(message_id)
+        if message is None or message.deleted:
+            raise LookupError(f"chat {log.id} has no message {message_id} to press a button on")
+        query_id = self.fake._new_query_id("cbq")
+        update = self.fake.push_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self.user,
+                    "message": message.raw,
+                    "chat_instance": f"ci{log.id}",
+                    "data": data,
+                }
+            }
+        )
+        self.fake._callback_queries[query_id] = update["update_id"]
+        return update
+
+    def inline_query(self, query: str, *, offset: str = "") -> dict[str, Any]:
+        """The user types `@bot query` in some chat."""
+        return self.fake._on_loop(self._inline_query, query, offset)
+
+    def _inline_query(self, query: str, offset: str) -> dict[str, Any]:
+        query_id = self.fake._new_query_id("iq")
+        update = self.fake.push_update(
+            {
+                "inline_query": {
+                    "id": query_id,
+                    "from": self.user,
+                    "query": query,
+                    "offset": offset,
+                    "chat_type": "sender",
+                }
+            }
+        )
+        self.fake._inline_queries[query_id] = update["update_id"]
+        return update
