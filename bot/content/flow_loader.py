@@ -466,24 +466,50 @@ def _drafts(reader: _Reader, node: Located, flow: Flow) -> dict[str, DraftTempla
     return templates
 
 
-def _catalog(reader: _Reader, path: Path, display: str, language: str, flow: Flow) -> Catalog | None:
-    try:
-        root = read_yaml(path, display)
-    except ContentError as error:
-        reader.problems.extend(error.problems)
-        return None
-    sections = ["language", "ui", "questions", "details", "approaches", "reasons", "never",
-                "tips", "drafts"]
-    top = reader.mapping(root, f"the {language} catalog", required=sections)
-    if top is None:
-        return None
-    if "language" in top and top["language"].value != language:
-        reader.report(top["language"], f"language is {top['language'].value!r} but the file is "
-                                       f"{path.name}; make them match")
+CATALOG_SECTIONS = ("ui", "questions", "details", "approaches", "reasons", "never", "tips", "drafts")
+
+
+def catalog_files(flows_dir: Path, language: str) -> list[Path]:
+    """`texts/<lang>.yaml` and any `texts/<lang>/*.yaml`: one language may span several files
+    (say, the guide's words and the Telegram interface's), merged section by section."""
+    single = flows_dir / TEXTS_DIR / f"{language}.yaml"
+    folder = flows_dir / TEXTS_DIR / language
+    return ([single] if single.is_file() else []) + sorted(folder.glob("*.yaml"))
+
+
+def _catalog(reader: _Reader, flows_dir: Path, language: str, flow: Flow) -> Catalog | None:
     flat: dict[str, Located] = {}
-    for section in sections[1:-1]:
-        if section in top:
-            _flatten(top[section], section, flat)
+    drafts_nodes: list[Located] = []
+    first: Located | None = None
+    for path in catalog_files(flows_dir, language):
+        try:
+            root = read_yaml(path, _display(path, flows_dir))
+        except ContentError as error:
+            reader.problems.extend(error.problems)
+            continue
+        first = first or root
+        top = reader.mapping(root, f"the {language} catalog", required=["language"],
+                             optional=CATALOG_SECTIONS)
+        if top is None:
+            continue
+        if "language" in top and top["language"].value != language:
+            reader.report(top["language"], f"language is {top['language'].value!r} but the file "
+                                           f"is for {language!r}; make them match")
+        for section in CATALOG_SECTIONS[:-1]:
+            if section in top:
+                before = dict(flat)
+                _flatten(top[section], section, flat)
+                for key in before:
+                    if flat[key] is not before[key]:
+                        reader.report(flat[key], f"text {key!r} is also set in "
+                                                 f"{before[key].file}:{before[key].line}; keep one")
+        if "drafts" in top:
+            drafts_nodes.append(top["drafts"])
+    if first is None:
+        return None
+    if len(drafts_nodes) > 1:
+        reader.report(drafts_nodes[1], "drafts are set in two files; keep them in one")
+    root = first
     expected = _expected_texts(flow)
     optional = {pattern.format(item) for pattern in OPTIONAL_TEXTS
                 for item in [*(q.id for q in flow.questions), *(d.id for d in flow.details)]}
@@ -506,7 +532,9 @@ def _catalog(reader: _Reader, path: Path, display: str, language: str, flow: Flo
         if key not in flat:
             reader.report(root, f"missing text {key!r} in the {language} catalog; add it "
                                 f"(the flow or the interface uses it)")
-    drafts = _drafts(reader, top["drafts"], flow) if "drafts" in top else {}
+    if not drafts_nodes:
+        reader.report(root, f"the {language} catalog has no `drafts:` section")
+    drafts = _drafts(reader, drafts_nodes[0], flow) if drafts_nodes else {}
     return Catalog(language=language, texts=texts, drafts=drafts)
 
 
@@ -536,13 +564,12 @@ def _load(flows_dir: Path) -> tuple[Flow | None, dict[str, Catalog], list[Proble
     if flow is not None:
         _check_payloads(reader, flow, root)
         for language in flow.languages:
-            path = flows_dir / TEXTS_DIR / f"{language}.yaml"
-            if not path.exists():
+            if not catalog_files(flows_dir, language):
                 reader.report(root, f"language {language!r} is declared but {TEXTS_DIR}/"
                                     f"{language}.yaml is missing; add the catalog or drop the "
                                     f"language")
                 continue
-            catalog = _catalog(reader, path, _display(path, flows_dir), language, flow)
+            catalog = _catalog(reader, flows_dir, language, flow)
             if catalog is not None:
                 catalogs[language] = catalog
     return flow, catalogs, reader.problems

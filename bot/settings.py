@@ -1,0 +1,139 @@
+"""The one place that reads the environment (and a `.env` file in the working directory).
+
+Everything else receives a Settings value, so tests can build one directly and nothing
+reads os.environ behind their back.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
+SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DATABASE_URL = "sqlite:///data/reconsider.sqlite3"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+BOTFATHER_HELP = (
+    "Create a bot with @BotFather in Telegram (/newbot), copy the token it gives you into "
+    "TELEGRAM_BOT_TOKEN (in the environment or a .env file), then run `reconsider-bot run`. "
+    "To try the guide without Telegram: `reconsider-bot chat`."
+)
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def default_flows_dir() -> Path:
+    """The flows shipped in the wheel (bot/flows) or, in a checkout, the repository's flows/."""
+    package = Path(__file__).resolve().parent
+    shipped = package / "flows"
+    return shipped if (shipped / "guide.yaml").exists() else package.parent / "flows"
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str = field(default="", repr=False)
+    api_base_url: str = DEFAULT_API_BASE_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8080
+    webhook_secret: str = field(default="", repr=False)
+    admin_ids: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+    flows_dir: Path = field(default_factory=default_flows_dir)
+
+    @property
+    def webhook_mode(self) -> bool:
+        return bool(self.webhook_url)
+
+    @property
+    def api_file_url(self) -> str:
+        """Telegram's file endpoint next to the API base (`.../bot` -> `.../file/bot`)."""
+        base = self.api_base_url.rstrip("/")
+        head, _, tail = base.rpartition("/")
+        return f"{head}/file/{tail}" if head else f"{base}/file"
+
+    def require_token(self) -> None:
+        if not self.token:
+            raise SettingsError("TELEGRAM_BOT_TOKEN is not set. " + BOTFATHER_HELP)
+        if not TOKEN_PATTERN.match(self.token):
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then "
+                "letters). " + BOTFATHER_HELP
+            )
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; blank lines and # comments ignored; optional quotes stripped."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+) -> Settings:
+    """Settings from the environment, falling back to `.env`; raises SettingsError."""
+    source: dict[str, str] = {}
+    if dotenv is not None:
+        source.update(read_dotenv(dotenv))
+    source.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str:
+        return source.get(name, "").strip()
+
+    port_text = get("WEBHOOK_PORT") or "8080"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise SettingsError(f"WEBHOOK_PORT must be a port number (1-65535), not {port_text!r}.")
+    admin_ids: set[int] = set()
+    for part in filter(None, re.split(r"[,\s]+", get("BOT_ADMIN_IDS"))):
+        if not re.fullmatch(r"-?\d+", part):
+            raise SettingsError(
+                f"BOT_ADMIN_IDS must be Telegram user ids separated by commas, not {part!r}."
+            )
+        admin_ids.add(int(part))
+    log_level = (get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}.")
+    webhook_url = get("WEBHOOK_URL") or None
+    if webhook_url and not re.match(r"^https?://", webhook_url):
+        raise SettingsError("WEBHOOK_URL must start with https:// (Telegram only calls HTTPS).")
+    secret = get("WEBHOOK_SECRET")
+    if secret and not SECRET_PATTERN.match(secret):
+        raise SettingsError(
+            "WEBHOOK_SECRET may use only letters, digits, _ and - (1-256 characters)."
+        )
+    if webhook_url and not secret:
+        secret = secrets.token_urlsafe(32)  # still checked on every request, just not fixed
+    flows = get("FLOWS_DIR")
+    return Settings(
+        token=get("TELEGRAM_BOT_TOKEN"),
+        api_base_url=get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
+        database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        webhook_url=webhook_url,
+        webhook_listen=get("WEBHOOK_LISTEN") or "0.0.0.0",
+        webhook_port=int(port_text),
+        webhook_secret=secret,
+        admin_ids=frozenset(admin_ids),
+        log_level=log_level,
+        flows_dir=Path(flows).expanduser() if flows else default_flows_dir(),
+    )
