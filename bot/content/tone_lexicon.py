@@ -1,0 +1,253 @@
+"""Load and validate a tone lexicon, flows/tone/<language>.yaml, into a `ToneLexicon`.
+
+`validate_tone_lexicon(path)` returns every problem found (for `reconsider-bot check`);
+`load_tone_lexicon(path)` raises ContentError unless there are none. Patterns are plain
+regex text, compiled exactly as the tone check compiles them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.content.errors import ContentError, Problem
+from bot.content.located import Located, read_yaml
+from bot.engine.tone import (
+    ALL_CAPS,
+    COUNT_PLACEHOLDER,
+    EXCLAMATIONS,
+    FORM_CHECK_IDS,
+    SEVERAL_QUESTIONS,
+    TOO_LONG,
+    FormCheck,
+    ToneCategory,
+    ToneEntry,
+    ToneLexicon,
+    compile_pattern,
+)
+
+LEXICON_VERSION = 1
+_ID = re.compile(r"[a-z][a-z0-9_]*")
+_FORM_KEYS: dict[str, tuple[set[str], set[str]]] = {  # form check -> (required, optional)
+    TOO_LONG: ({"label", "why", "alternative", "limit", "note"}, set()),
+    SEVERAL_QUESTIONS: ({"label", "why", "alternative", "limit", "note"}, set()),
+    ALL_CAPS: ({"label", "why", "alternative"}, {"allow"}),
+    EXCLAMATIONS: ({"label", "why", "alternative"}, set()),
+}
+
+
+def validate_tone_lexicon(path: Path | str) -> list[Problem]:
+    """Every problem in the lexicon file, each naming file and line; empty when it is valid."""
+    return _read(Path(path))[1]
+
+
+def load_tone_lexicon(path: Path | str) -> ToneLexicon:
+    """The lexicon, ready for `check_tone`; raises ContentError listing every problem."""
+    lexicon, problems = _read(Path(path))
+    if problems or lexicon is None:
+        raise ContentError(problems)
+    return lexicon
+
+
+def _read(path: Path) -> tuple[ToneLexicon | None, list[Problem]]:
+    try:
+        root = read_yaml(path)
+    except ContentError as error:
+        return None, error.problems
+    reader = _Reader()
+    lexicon = reader.lexicon(root, expected_language=path.stem)
+    return (None if reader.problems else lexicon), reader.problems
+
+
+@dataclass
+class _Reader:
+    """Turns Located YAML into lexicon values, collecting problems instead of stopping."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def report(self, where: Located, message: str) -> None:
+        self.problems.append(where.problem(message))
+
+    # --- the file ---------------------------------------------------------------------
+
+    def lexicon(self, root: Located, expected_language: str) -> ToneLexicon:
+        top = self.mapping(root, "the lexicon", {"version", "language", "categories", "entries"},
+                           {"form"})
+        version = LEXICON_VERSION
+        found = top["version"].value if "version" in top else LEXICON_VERSION
+        if isinstance(found, bool) or found != LEXICON_VERSION:
+            self.report(top["version"], f"version must be {LEXICON_VERSION}")
+        language = expected_language
+        if "language" in top:
+            language = self.text(top["language"], "language") or language
+            if language != expected_language:
+                self.report(top["language"], f"language {language!r} does not match the file "
+                                             f"name; expected {expected_language!r}")
+        heads = self.categories(top["categories"]) if "categories" in top else {}
+        form = self.form(top["form"]) if "form" in top else ()
+        entries = self.entries(top["entries"], heads) if "entries" in top else {}
+        for check in form:
+            if check.id in heads:
+                self.report(top["categories"].value[check.id],
+                            f"category {check.id!r} clashes with the form check of that name")
+        categories = []
+        for category_id, (label, why, where) in heads.items():
+            if not entries.get(category_id):
+                self.report(where, f"category {category_id!r} has no entries; add one or remove it")
+            categories.append(ToneCategory(category_id, label, why, tuple(entries.get(category_id, []))))
+        return ToneLexicon(language, version, tuple(categories), form)
+
+    def categories(self, node: Located) -> dict[str, tuple[str, str, Located]]:
+        heads: dict[str, tuple[str, str, Located]] = {}
+        for category_id, body in self.mapping(node, "categories").items():
+            if not _ID.fullmatch(category_id):
+                self.report(body, f"category id {category_id!r} must be lower_case_with_underscores")
+            fields = self.mapping(body, f"category {category_id!r}", {"label", "why"})
+            label = self.text(fields["label"], "label") if "label" in fields else None
+            why = self.text(fields["why"], "why") if "why" in fields else None
+            heads[category_id] = (label or "", why or "", body)
+        return heads
+
+    def entries(
+        self, node: Located, heads: dict[str, tuple[str, str, Located]]
+    ) -> dict[str, list[ToneEntry]]:
+        by_category: dict[str, list[ToneEntry]] = {}
+        first_seen: dict[str, int] = {}
+        for item in self.sequence(node, "entries"):
+            fields = self.mapping(item, "an entry", {"id", "category", "patterns", "alternative"})
+            entry_id = self.text(fields["id"], "id") if "id" in fields else None
+            what = f"entry {entry_id!r}" if entry_id else "an entry"
+            if entry_id is not None:
+                if not _ID.fullmatch(entry_id):
+                    self.report(fields["id"], f"entry id {entry_id!r} must be lower_case_with_underscores")
+                if entry_id in first_seen:
+                    self.report(fields["id"], f"duplicate entry id {entry_id!r} (first on line "
+                                              f"{first_seen[entry_id]}); ids must be unique")
+                else:
+                    first_seen[entry_id] = fields["id"].line
+            category_id = self.text(fields["category"], "category") if "category" in fields else None
+            if category_id is not None and category_id not in heads:
+                self.report(fields["category"], f"unknown category {category_id!r} in {what}; "
+                                                f"{self.known(category_id, heads)}")
+                category_id = None
+            patterns = self.patterns(fields["patterns"], what) if "patterns" in fields else []
+            alternative = (self.text(fields["alternative"], f"alternative of {what}")
+                           if "alternative" in fields else None)
+            if entry_id and category_id and patterns and alternative:
+                by_category.setdefault(category_id, []).append(
+                    ToneEntry(entry_id, tuple(patterns), alternative))
+        return by_category
+
+    def patterns(self, node: Located, what: str) -> list[str]:
+        items = self.sequence(node, f"patterns of {what}")
+        if isinstance(node.value, list) and not items:
+            self.report(node, f"{what} has no patterns; add at least one")
+        valid = []
+        for item in items:
+            pattern = item.value
+            if not isinstance(pattern, str) or not pattern.strip():
+                self.report(item, f"empty pattern in {what}; write a regex or remove the line")
+                continue
+            try:
+                compiled = compile_pattern(pattern)
+            except re.error as error:
+                self.report(item, f"pattern {pattern!r} in {what} is not a valid regex: {error}")
+                continue
+            if compiled.search("") is not None:
+                self.report(item, f"pattern {pattern!r} in {what} matches empty text, so it "
+                                  "would flag every draft; make at least one word required")
+                continue
+            valid.append(pattern)
+        return valid
+
+    def form(self, node: Located) -> tuple[FormCheck, ...]:
+        checks = []
+        for check_id, body in self.mapping(node, "form", set(), set(FORM_CHECK_IDS)).items():
+            if check_id not in _FORM_KEYS:
+                continue
+            required, optional = _FORM_KEYS[check_id]
+            fields = self.mapping(body, f"form check {check_id!r}", required, optional)
+            if not required <= fields.keys():
+                continue
+            label = self.text(fields["label"], "label")
+            why = self.text(fields["why"], "why")
+            alternative = self.text(fields["alternative"], "alternative")
+            limit = self.limit(fields["limit"]) if "limit" in fields else 0
+            note = self.note(fields["note"]) if "note" in fields else ""
+            allow = frozenset(self.words(fields["allow"])) if "allow" in fields else frozenset()
+            if label and why and alternative and limit is not None and note is not None:
+                checks.append(FormCheck(check_id, label, why, alternative, limit, note, allow))
+        return tuple(checks)
+
+    def limit(self, node: Located) -> int | None:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.report(node, "limit must be a whole number, 1 or more")
+            return None
+        return value
+
+    def note(self, node: Located) -> str | None:
+        note = self.text(node, "note")
+        if note is None:
+            return None
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(note) if name is not None}
+        except ValueError as error:
+            self.report(node, f"note {note!r} has a broken placeholder: {error}")
+            return None
+        if fields != {COUNT_PLACEHOLDER.strip("{}")}:
+            self.report(node, f"note {note!r} must use exactly one placeholder, {COUNT_PLACEHOLDER}")
+            return None
+        return note
+
+    def words(self, node: Located) -> list[str]:
+        found = []
+        for item in self.sequence(node, "allow"):
+            if isinstance(item.value, str) and item.value.strip():
+                found.append(item.value.strip())
+            else:
+                self.report(item, f"allow must list words; got {item.value!r}")
+        return found
+
+    # --- shapes -----------------------------------------------------------------------
+
+    def mapping(
+        self, node: Located, what: str, required: set[str] | None = None,
+        optional: set[str] | None = None,
+    ) -> dict[str, Located]:
+        """The mapping's keys; with `required`, unknown and missing keys are reported."""
+        if not isinstance(node.value, dict):
+            self.report(node, f"{what} must be a mapping of `key: value` lines")
+            return {}
+        if required is None:
+            return dict(node.value)
+        allowed = required | (optional or set())
+        for key, value in node.value.items():
+            if key not in allowed:
+                self.report(value, f"unknown key {key!r} in {what}; {self.known(key, allowed)}")
+        for key in sorted(required - node.value.keys()):
+            self.report(node, f"{what} is missing the key {key!r}")
+        return {key: value for key, value in node.value.items() if key in allowed}
+
+    def sequence(self, node: Located, what: str) -> list[Located]:
+        if not isinstance(node.value, list):
+            self.report(node, f"{what} must be a list (lines starting with '- ')")
+            return []
+        return list(node.value)
+
+    def text(self, node: Located, what: str) -> str | None:
+        if not isinstance(node.value, str) or not node.value.strip():
+            self.report(node, f"{what} must be non-empty text (quote it if in doubt)")
+            return None
+        return node.value.strip()
+
+    @staticmethod
+    def known(name: str, choices: Iterable[str]) -> str:
+        names = sorted(choices)
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return f"{hint}expected one of: {', '.join(names)}"
