@@ -173,9 +173,7 @@ class FakeBotAPI:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self._runner.addresses[0][1]
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
 
     async def stop(self) -> None:
@@ -344,7 +342,7 @@ class FakeBotAPI:
         return [c for c in self.calls if c.method == method]
 
     async def wait_for(
-        self, predicate: Callable[[], T], timeout: float = 5, what: str = "condition"
+        self, predicate: Callable[[], T | None], timeout: float = 5, what: str = "condition"
     ) -> T:
         """Wait until predicate() is truthy (re-checked on every change); return its value."""
         deadline = time.monotonic() + timeout
@@ -463,8 +461,7 @@ class FakeBotAPI:
     async def _read_params(self, request: web.Request, method: Method) -> dict[str, Any]:
         raw: dict[str, Any] = {}
         is_json = request.content_type == "application/json"
-        for key, value in request.query.items():
-            raw[key] = value
+        raw.update(request.query)
         if request.can_read_body:
             if is_json:
                 try:
@@ -476,12 +473,11 @@ class FakeBotAPI:
                 return {**self._decode_form(raw, method), **body}
             form = await request.post()
             files: dict[str, Upload] = {}
-            for key, value in form.items():
-                if isinstance(value, web.FileField):
-                    files[key] = Upload(key, value.filename, value.file.read(),
-                                        value.content_type)
+            for key, part in form.items():
+                if isinstance(part, web.FileField):
+                    files[key] = Upload(key, part.filename, part.file.read(), part.content_type)
                 else:
-                    raw[key] = value
+                    raw[key] = part
             params = self._decode_form(raw, method)
             texts = [v for v in raw.values() if isinstance(v, str) and "attach://" in v]
             for key, upload in files.items():
@@ -598,7 +594,7 @@ class FakeBotAPI:
 
     def _note_reply(self, params: dict[str, Any], chat_id: int | None) -> None:
         if chat_id is None:  # answerCallbackQuery / answerInlineQuery: the asking user's chat
-            query_id = params.get("callback_query_id") or params.get("inline_query_id")
+            query_id = str(params.get("callback_query_id") or params.get("inline_query_id"))
             update = self.update_timings.get(self._answered_queries.get(query_id, -1))
             chat_id = update.chat_id if update else None
         waiting = self._awaiting_reply.pop(chat_id, []) if chat_id is not None else []
@@ -692,13 +688,13 @@ class FakeBotAPI:
         message = self._existing_message(log, params["message_id"], "edit")
         if not message.from_bot:
             raise bad_request("message can't be edited")
-        new = {k: v for k, v in {**message.raw, **content}.items() if v}
-        new.pop("reply_markup", None)
+        replaced = {*content, "reply_markup", "edit_date"}  # no markup given: keyboard removed
+        new = {k: v for k, v in message.raw.items() if k not in replaced}
+        new.update((k, v) for k, v in content.items() if v)
         if markup:
             new["reply_markup"] = markup
         if "text" in content and "text" not in message.raw:
             raise bad_request("there is no text in the message to edit")
-        new.pop("edit_date", None)
         if new == {k: v for k, v in message.raw.items() if k != "edit_date"}:
             raise bad_request(NOT_MODIFIED[len("Bad Request: "):], violation=False)
         new["edit_date"] = int(time.time())
@@ -803,6 +799,15 @@ class FakeBotAPI:
         with contextlib.suppress(TimeoutError):
             await self.wait_for(lambda: self._pending, timeout)
 
+    def _drop_pending(self) -> None:
+        """Forget pending updates: the bot will never see them, so expects no reply."""
+        dropped = {u["update_id"] for u in self._pending.values()}
+        self._pending.clear()
+        for chat_id, update_ids in list(self._awaiting_reply.items()):
+            self._awaiting_reply[chat_id] = [u for u in update_ids if u not in dropped]
+        for update_id in dropped:
+            self.update_timings.pop(update_id, None)
+
     def _drop_unwanted(self) -> None:
         if not self._allowed_updates:
             return
@@ -823,7 +828,7 @@ class FakeBotAPI:
             raise bad_request("secret token contains unallowed characters")
         await self._stop_webhook_workers()
         if params.get("drop_pending_updates"):
-            self._pending.clear()
+            self._drop_pending()
         self._allowed_updates = params.get("allowed_updates") or self._allowed_updates
         self._webhook = _Webhook(url, secret, params.get("max_connections") or 40,
                                  params.get("allowed_updates"))
@@ -840,7 +845,7 @@ class FakeBotAPI:
         await self._stop_webhook_workers()
         self._webhook = None
         if params.get("drop_pending_updates"):
-            self._pending.clear()
+            self._drop_pending()
         return True
 
     async def _m_getWebhookInfo(self, params: dict[str, Any]) -> Any:
@@ -986,7 +991,7 @@ _media_ids = itertools.count(1)
 
 def _media_object(kind: str, value: Any) -> Any:
     n = next(_media_ids)
-    base = {"file_id": f"bot-{kind}-{n}", "file_unique_id": f"bu{n}"}
+    base: dict[str, Any] = {"file_id": f"bot-{kind}-{n}", "file_unique_id": f"bu{n}"}
     if isinstance(value, Upload):
         base.update(file_size=len(value.content))
         if kind == "document":
