@@ -264,6 +264,7 @@ async def test_long_poll_returns_an_update_pushed_later(fake: FakeBotAPI, bot: B
 async def test_duplicate_update_and_group_chat(fake: FakeBotAPI, bot: Bot) -> None:
     update = fake.user(ANN, "Ann").send_in_group("hello all")
     fake.push_update(update)  # same update_id again, as after a redelivery
+    assert len(await bot.get_updates(timeout=0, limit=1)) == 1
     updates = await bot.get_updates(timeout=0)
     assert [u.update_id for u in updates][-2:] == [update["update_id"]] * 2
     chat = updates[-1].effective_chat
