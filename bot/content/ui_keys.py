@@ -18,4 +18,21 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "skip": frozenset(),
     "change_answer": frozenset(),
     "share": frozenset(),
+    # the plan as text (terminal chat, `plan --format text`, exports)
+    "recommendation": frozenset(),
+    "why_this": frozenset(),
+    "what_to_expect": frozenset(),
+    "also": frozenset(),
+    "tips": frozenset(),
+    "subject": frozenset(),
+    # terminal chat
+    "terminal_welcome": frozenset(),
+    "terminal_pick": frozenset(),
+    "terminal_back_restart": frozenset(),
+    "terminal_detail": frozenset(),
+    "terminal_current": frozenset({"value"}),
+    "terminal_proceed": frozenset(),
+    "terminal_result": frozenset(),
+    "terminal_unknown": frozenset(),
+    "terminal_bye": frozenset(),
 }

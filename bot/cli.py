@@ -1,0 +1,192 @@
+"""`reconsider-bot` (also `python -m bot`): run the bot, chat in the terminal, plan, check, graph."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.content.errors import ContentError
+from bot.engine import Guide
+from bot.engine.contract import DETAILS, QUESTIONS
+from bot.settings import SettingsError, default_flows_dir, load_settings
+
+USAGE_ERROR = 2
+
+
+def _fail(message: str) -> int:
+    print(f"reconsider-bot: {message}", file=sys.stderr)
+    return USAGE_ERROR
+
+
+def _flows_dir(args: argparse.Namespace) -> Path:
+    given = getattr(args, "flows_dir", None)
+    if given:
+        return Path(given)
+    try:
+        return load_settings().flows_dir
+    except SettingsError:
+        return default_flows_dir()
+
+
+def _load_guide(flows_dir: Path) -> Guide:
+    from bot.content.flow_loader import load_guide
+
+    return load_guide(flows_dir)
+
+
+def _pairs(items: Sequence[str] | None, what: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--{what} expects key=value, got {item!r}")
+        found[key.strip()] = value.strip()
+    return found
+
+
+# ---- commands -----------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+        settings.require_token()
+    except SettingsError as error:
+        return _fail(str(error))
+    from bot.telegram.app import main as run_bot
+
+    return run_bot(settings)
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.terminal import run_chat
+
+    guide = _load_guide(_flows_dir(args))
+    return run_chat(guide, sys.stdin, sys.stdout, args.lang)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    guide = _load_guide(_flows_dir(args))
+    try:
+        answers = _pairs(args.answer, "answer")
+        details = _pairs(args.detail, "detail")
+    except ValueError as error:
+        return _fail(str(error))
+    problems = []
+    for key in answers:
+        if key not in QUESTIONS:
+            problems.append(f"unknown question {key!r}; the questions are: {', '.join(QUESTIONS)}")
+    for question, allowed in QUESTIONS.items():
+        value = answers.get(question)
+        if value is None:
+            problems.append(f"missing --answer {question}=... (one of: {', '.join(allowed)})")
+        elif value not in allowed:
+            problems.append(f"{question}={value!r} is not allowed; use one of: {', '.join(allowed)}")
+    for key in details:
+        if key not in DETAILS:
+            problems.append(f"unknown detail {key!r}; the details are: {', '.join(DETAILS)}")
+    if args.lang and args.lang not in guide.catalogs:
+        problems.append(f"no catalog for language {args.lang!r}; have: {', '.join(guide.catalogs)}")
+    if problems:
+        for problem in problems:
+            print(f"reconsider-bot plan: {problem}", file=sys.stderr)
+        return USAGE_ERROR
+    plan = guide.plan_for(answers, details, args.lang or guide.flow.languages[0])
+    if args.format == "json":
+        print(json.dumps(plan.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        from bot.terminal import render_plan
+
+        print(render_plan(plan, guide.catalog(plan.language)))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from bot.content.checks import check_all
+
+    flows_dir = Path(args.flows_dir) if args.flows_dir else _flows_dir(args)
+    problems, summary = check_all(flows_dir)
+    if problems:
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} problem(s) in {flows_dir}", file=sys.stderr)
+        return 1
+    print(summary)
+    return 0
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from bot.graph import flow_markdown, mermaid
+
+    guide = _load_guide(_flows_dir(args))
+    print(flow_markdown(guide) if args.format == "markdown" else mermaid(guide), end="")
+    return 0
+
+
+# ---- wiring -------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reconsider-bot",
+        description="Decide how to answer a job rejection, and get a draft to send.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the Telegram bot (settings from the environment / .env)")
+    run.set_defaults(func=cmd_run)
+
+    chat = sub.add_parser("chat", help="take the guide in the terminal (works with piped input)")
+    chat.add_argument("--lang", default=None, help="language code of the texts (default: en)")
+    chat.add_argument("--flows-dir", help="folder with guide.yaml (default: FLOWS_DIR or the shipped flows)")
+    chat.set_defaults(func=cmd_chat)
+
+    plan = sub.add_parser("plan", help="the recommendation and drafts for given answers, non-interactively")
+    plan.add_argument("--answer", action="append", metavar="QUESTION=VALUE", help="repeat for all seven")
+    plan.add_argument("--detail", action="append", metavar="NAME=TEXT", help="a personal detail for drafts")
+    plan.add_argument("--lang", default=None)
+    plan.add_argument("--format", choices=("text", "json"), default="text")
+    plan.add_argument("--flows-dir")
+    plan.set_defaults(func=cmd_plan)
+
+    check = sub.add_parser("check", help="validate the flows, texts and tone lexicon")
+    check.add_argument("flows_dir", nargs="?", metavar="FLOWS_DIR")
+    check.set_defaults(func=cmd_check)
+
+    graph = sub.add_parser("graph", help="print the flow as a Mermaid diagram")
+    graph.add_argument("--format", choices=("mermaid", "markdown"), default="mermaid",
+                       help="markdown wraps the diagram as in docs/flow.md")
+    graph.add_argument("--flows-dir")
+    graph.set_defaults(func=cmd_graph)
+
+    try:
+        from bot.tone_cli import add_tone_command
+    except ImportError:  # pragma: no cover - the tone check ships with the package
+        pass
+    else:
+        add_tone_command(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        handler = getattr(args, "func", None) or args.handler
+        return int(handler(args))
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print("reconsider-bot: the flows have problems; fix them (see `reconsider-bot check`).",
+              file=sys.stderr)
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Everything `reconsider-bot check` validates: the flow, every catalog, every tone lexicon."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.content.errors import Problem
+from bot.content.flow_loader import FLOW_FILE, _load
+from bot.content.tone_lexicon import validate_tone_lexicon
+
+TONE_DIR = "tone"
+
+
+def check_all(flows_dir: Path) -> tuple[list[Problem], str]:
+    """All problems (empty when valid) and a one-line summary of what was checked."""
+    flows_dir = Path(flows_dir)
+    if not (flows_dir / FLOW_FILE).is_file():
+        return [Problem(str(flows_dir / FLOW_FILE), 0, f"no {FLOW_FILE} here; point at the folder "
+                                                         "that holds the flow")], ""
+    flow, catalogs, problems = _load(flows_dir)
+    lexicons = sorted((flows_dir / TONE_DIR).glob("*.yaml"))
+    for lexicon in lexicons:
+        problems += validate_tone_lexicon(lexicon)
+    if flow is not None:
+        for language in flow.languages:
+            if not (flows_dir / TONE_DIR / f"{language}.yaml").is_file():
+                problems.append(Problem(str(flows_dir / FLOW_FILE), 1,
+                                        f"no tone lexicon {TONE_DIR}/{language}.yaml for the "
+                                        f"declared language {language!r}"))
+    if problems or flow is None:
+        return problems, ""
+    summary = (
+        f"OK: flow {flow.id!r} v{flow.version}: {len(flow.questions)} questions, "
+        f"{len(flow.rules)} rules, {len(flow.approaches)} approaches, "
+        f"{len(catalogs)} language(s) ({', '.join(catalogs)}), {len(lexicons)} tone lexicon(s)"
+    )
+    return problems, summary
