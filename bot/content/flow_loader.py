@@ -321,7 +321,9 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         return name
 
     rules = []
-    for rule_id, _item, fields in entries("rules", ["primary"]):
+    last_rule: Located = top.get("rules", root)
+    for rule_id, item, fields in entries("rules", ["primary"]):
+        last_rule = item
         primary = approach_ref(fields["primary"], "primary")
         when = _condition(reader, fields["when"], f"rules.{rule_id}.when", answer_facts)
         if primary:
@@ -343,10 +345,10 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         for tip_id, _item, fields in entries("tips", [])
     ]
     if rules and rules[-1].when.clauses:
-        reader.report(top["rules"], "the last rule must have `when: {}` so every path gets a "
+        reader.report(last_rule, "the last rule must have `when: {}` so every path gets a "
                                     "recommendation (otherwise some answers are a dead end)")
     if rules and any(rules[-1].primary in n.approaches for n in never):
-        reader.report(top["rules"], "the last rule's approach can be forbidden by a `never` rule; "
+        reader.report(last_rule, "the last rule's approach can be forbidden by a `never` rule; "
                                     "some answers would get no recommendation")
     return Flow(
         id=flow_id,
@@ -481,11 +483,13 @@ def _catalog(reader: _Reader, flows_dir: Path, language: str, flow: Flow) -> Cat
     flat: dict[str, Located] = {}
     drafts_nodes: list[Located] = []
     first: Located | None = None
+    unreadable = False
     for path in catalog_files(flows_dir, language):
         try:
             root = read_yaml(path, _display(path, flows_dir))
         except ContentError as error:
             reader.problems.extend(error.problems)
+            unreadable = True
             continue
         first = first or root
         top = reader.mapping(root, f"the {language} catalog", required=["language"],
@@ -505,7 +509,7 @@ def _catalog(reader: _Reader, flows_dir: Path, language: str, flow: Flow) -> Cat
                                                  f"{before[key].file}:{before[key].line}; keep one")
         if "drafts" in top:
             drafts_nodes.append(top["drafts"])
-    if first is None:
+    if first is None or unreadable:  # the syntax error is the problem to fix; spare the echoes
         return None
     if len(drafts_nodes) > 1:
         reader.report(drafts_nodes[1], "drafts are set in two files; keep them in one")
