@@ -207,7 +207,7 @@ _EXCLAMATION = re.compile(r"\w*(?:[!?]*![!?]*){2,}")
 _CAPS_WORD = re.compile(r"\b(?:[A-Z]{2,}(?:'S)?|I)\b")
 _VOWELS = frozenset("AEIOU")
 _MIN_SHOUTED_WORD = 4  # a single capitalised word shorter than this reads as an acronym
-_MIN_SHOUTED_RUN = 5  # letters in a run of capitalised words before it reads as shouting
+_MIN_SHOUTED_PHRASE = 5  # letters in a phrase of capitalised words before it reads as shouting
 
 
 def _form_findings(text: str, checks: Iterable[FormCheck]) -> Iterator[Finding]:
@@ -252,6 +252,11 @@ def _exclamations(text: str, check: FormCheck) -> Finding | None:
 
 
 def _all_caps(text: str, check: FormCheck) -> Finding | None:
+    """Shouting: a phrase in capitals, or capitalised words used for emphasis.
+
+    A lone capitalised word is often a name (IKEA) or an acronym, so single words count
+    only when two different ones appear; a phrase of capitalised words always counts.
+    """
     allowed = {word.upper() for word in check.allow}
     runs: list[list[re.Match[str]]] = []
     for match in _CAPS_WORD.finditer(text):
@@ -262,7 +267,11 @@ def _all_caps(text: str, check: FormCheck) -> Finding | None:
             runs[-1].append(match)
         else:
             runs.append([match])
-    shouted = [(run[0].start(), run[-1].end()) for run in runs if _is_shouting(run)]
+    phrases = [run for run in runs if _is_shouted_phrase(run)]
+    words = [run for run in runs if run not in phrases and _is_emphasis(run)]
+    if len({_strip_possessive(run[0].group()) for run in words}) < 2:
+        words = []
+    shouted = sorted((run[0].start(), run[-1].end()) for run in [*phrases, *words])
     return _grouped(check, shouted, text)
 
 
@@ -270,12 +279,18 @@ def _strip_possessive(word: str) -> str:
     return word[:-2] if word.endswith("'S") else word
 
 
-def _is_shouting(run: list[re.Match[str]]) -> bool:
-    words = [_strip_possessive(m.group()) for m in run]
-    if len(words) == 1:
-        word = words[0]
-        return len(word) >= _MIN_SHOUTED_WORD and not _VOWELS.isdisjoint(word)
-    return sum(len(word) for word in words) >= _MIN_SHOUTED_RUN
+def _is_shouted_phrase(run: list[re.Match[str]]) -> bool:
+    words = [_strip_possessive(m.group()) for m in run if len(m.group()) > 1]
+    return len(words) >= 2 and sum(len(word) for word in words) >= _MIN_SHOUTED_PHRASE
+
+
+def _is_emphasis(run: list[re.Match[str]]) -> bool:
+    words = [_strip_possessive(m.group()) for m in run if len(m.group()) > 1]
+    return (
+        len(words) == 1
+        and len(words[0]) >= _MIN_SHOUTED_WORD
+        and not _VOWELS.isdisjoint(words[0])
+    )
 
 
 def _grouped(check: FormCheck, spans: list[tuple[int, int]], text: str) -> Finding | None:
