@@ -1,0 +1,1 @@
+"""Durable sessions: the Store protocol and its backends."""
