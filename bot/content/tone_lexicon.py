@@ -68,6 +68,7 @@ class _Reader:
     """Turns Located YAML into lexicon values, collecting problems instead of stopping."""
 
     problems: list[Problem] = field(default_factory=list)
+    referenced: set[str] = field(default_factory=set)  # categories named by any entry
 
     def report(self, where: Located, message: str) -> None:
         self.problems.append(where.problem(message))
@@ -96,7 +97,7 @@ class _Reader:
                             f"category {check.id!r} clashes with the form check of that name")
         categories = []
         for category_id, (label, why, where) in heads.items():
-            if not entries.get(category_id):
+            if category_id not in self.referenced:
                 self.report(where, f"category {category_id!r} has no entries; add one or remove it")
             categories.append(ToneCategory(category_id, label, why, tuple(entries.get(category_id, []))))
         return ToneLexicon(language, version, tuple(categories), form)
@@ -118,9 +119,10 @@ class _Reader:
         by_category: dict[str, list[ToneEntry]] = {}
         first_seen: dict[str, int] = {}
         for item in self.sequence(node, "entries"):
-            fields = self.mapping(item, "an entry", {"id", "category", "patterns", "alternative"})
+            named = item.value.get("id") if isinstance(item.value, dict) else None
+            what = f"entry {named.value!r}" if named and isinstance(named.value, str) else "an entry"
+            fields = self.mapping(item, what, {"id", "category", "patterns", "alternative"})
             entry_id = self.text(fields["id"], "id") if "id" in fields else None
-            what = f"entry {entry_id!r}" if entry_id else "an entry"
             if entry_id is not None:
                 if not _ID.fullmatch(entry_id):
                     self.report(fields["id"], f"entry id {entry_id!r} must be lower_case_with_underscores")
@@ -130,6 +132,8 @@ class _Reader:
                 else:
                     first_seen[entry_id] = fields["id"].line
             category_id = self.text(fields["category"], "category") if "category" in fields else None
+            if category_id is not None:
+                self.referenced.add(category_id)
             if category_id is not None and category_id not in heads:
                 self.report(fields["category"], f"unknown category {category_id!r} in {what}; "
                                                 f"{self.known(category_id, heads)}")
