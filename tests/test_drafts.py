@@ -278,3 +278,18 @@ def test_motivation_doubts_are_answered_with_commitment() -> None:
         if answers["role_status"] == "filled":
             continue
         assert any("first choice" in draft.body for draft in drafts), answers
+
+
+def test_a_connection_note_fits_linkedin() -> None:
+    """LinkedIn caps a connection note at 300 characters."""
+    for case in cases():
+        if case.approach == "wait_and_connect" and case.detail_set != "tricky":
+            assert len(case.draft.body) <= 300, case
+
+
+def test_option_labels_fit_a_button() -> None:
+    catalog = guide().catalog(LANGUAGE)
+    for question in guide().flow.questions:
+        for value in question.options:
+            label = catalog.text(f"questions.{question.id}.options.{value}")
+            assert len(label) <= 40, (question.id, value, label)
