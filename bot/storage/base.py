@@ -1,0 +1,73 @@
+"""What a session store must do, whatever the database: the `Store` protocol and its records.
+
+Ids are integers (Telegram's chat and user ids need 64 bits), sessions are plain JSON-able
+dicts, times are Unix seconds: a PostgreSQL backend can keep the same shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class ChatRecord:
+    """One private chat: the guide session (None when no guide is in progress) and where it is shown."""
+
+    chat_id: int
+    user_id: int | None
+    session: dict[str, Any] | None
+    message_id: int | None
+    """The message that shows the session's current step (and holds its buttons)."""
+    message_step: int | None
+    """The session step that message shows; behind `session["step"]` when a send was lost."""
+    blocked: bool
+    updated_at: int
+
+
+class Store(Protocol):
+    """Async, so a transport never blocks its event loop on the database."""
+
+    async def load_chat(self, chat_id: int) -> ChatRecord | None:
+        """The chat's record, or None for a chat never seen (or forgotten)."""
+        ...
+
+    async def commit_turn(
+        self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None
+    ) -> bool:
+        """Record the update as processed and write the session, in one transaction.
+
+        Returns False, writing nothing, when the update was processed before (redelivered).
+        Also marks the chat active again: the person is clearly talking to us.
+        """
+        ...
+
+    async def record_update(self, update_id: int) -> bool:
+        """Record an update that changes no session; False if it was processed before."""
+        ...
+
+    async def record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
+        """The message now showing the chat's current step (the one to edit when it is answered)."""
+        ...
+
+    async def mark_blocked(self, chat_id: int) -> None:
+        """The person blocked the bot: keep the session, but treat the chat as inactive."""
+        ...
+
+    async def forget_user(self, user_id: int) -> int:
+        """Erase everything stored about the user; returns how many chats were erased."""
+        ...
+
+    async def export_user(self, user_id: int) -> dict[str, Any]:
+        """Everything stored about the user, as JSON-able data (for /mydata)."""
+        ...
+
+    async def ping(self) -> bool:
+        """True when the database answers (for health checks)."""
+        ...
+
+    async def close(self) -> None: ...

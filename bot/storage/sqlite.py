@@ -1,0 +1,296 @@
+"""The SQLite store: one file, WAL journal, every turn one transaction.
+
+`synchronous=FULL`: each commit is fsynced before the bot replies, so an answer the person
+saw acknowledged survives a power cut, not only a killed process (WAL with NORMAL would only
+survive the latter). It costs one fsync per update, far below Telegram's own send limits.
+
+sqlite3 blocks, so every call runs on one dedicated worker thread that owns the connection:
+the event loop never waits on disk, and the connection is never shared between threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.storage.base import ChatRecord, StoreError
+
+T = TypeVar("T")
+
+SCHEMA_VERSION = 1
+UPDATE_RETENTION_SECONDS = 3 * 24 * 3600
+"""Telegram keeps an unconfirmed update for 24 hours; ids older than this can never return."""
+PRUNE_EVERY = 256
+"""Prune the processed-update ids once per this many recorded updates."""
+
+# Each entry upgrades the schema from version i to i + 1. Types are chosen so the same schema
+# reads naturally in PostgreSQL: INTEGER ids (BIGINT there), JSON text, Unix seconds.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE chats (
+        chat_id      INTEGER PRIMARY KEY,
+        user_id      INTEGER,
+        session      TEXT,
+        message_id   INTEGER,
+        message_step INTEGER,
+        blocked      INTEGER NOT NULL DEFAULT 0,
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL
+    );
+    CREATE INDEX chats_by_user ON chats (user_id);
+    CREATE TABLE processed_updates (
+        update_id INTEGER PRIMARY KEY,
+        seen_at   INTEGER NOT NULL
+    );
+    CREATE INDEX processed_updates_by_age ON processed_updates (seen_at);
+    """,
+)
+
+
+class SQLiteStore:
+    """The Store protocol on a SQLite file (see the module docstring)."""
+
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._connection: sqlite3.Connection | None = None
+        self._recorded = 0
+        self._closed = False
+        try:
+            self._executor.submit(self._open).result()
+        except BaseException:
+            self._executor.shutdown(wait=False)
+            raise
+
+    # ---- the worker thread ------------------------------------------------------------
+
+    def _open(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+        except (OSError, sqlite3.Error) as error:
+            raise StoreError(f"cannot open the database {self.path}: {error}") from error
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute("PRAGMA busy_timeout=10000")
+            self._migrate(connection)
+        except sqlite3.DatabaseError as error:
+            connection.close()
+            raise StoreError(f"{self.path} is not a usable SQLite database: {error}") from error
+        self._connection = connection
+
+    def _migrate(self, connection: sqlite3.Connection) -> None:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = connection.execute("SELECT version FROM schema_version").fetchone()
+            version = row[0] if row else 0
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has schema version {version}, newer than this program "
+                    f"understands ({SCHEMA_VERSION}); upgrade reconsider-bot"
+                )
+            for script in MIGRATIONS[version:]:
+                for statement in filter(str.strip, script.split(";")):
+                    connection.execute(statement)
+            if row is None:
+                connection.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            else:
+                connection.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise StoreError("the store is closed")
+        return self._connection
+
+    def _now(self) -> int:
+        return int(self._clock())
+
+    def _claim(self, update_id: int) -> bool:
+        """Inside a transaction: note the update id; False if it was there already."""
+        cursor = self._db.execute(
+            "INSERT INTO processed_updates (update_id, seen_at) VALUES (?, ?) "
+            "ON CONFLICT (update_id) DO NOTHING",
+            (update_id, self._now()),
+        )
+        return cursor.rowcount == 1
+
+    def _prune_now_and_then(self) -> None:
+        self._recorded += 1
+        if self._recorded % PRUNE_EVERY == 0:
+            self._prune()
+
+    def _prune(self) -> None:
+        cutoff = self._now() - UPDATE_RETENTION_SECONDS
+        self._db.execute("DELETE FROM processed_updates WHERE seen_at < ?", (cutoff,))
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return result
+
+    def _commit_turn(
+        self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None
+    ) -> bool:
+        text = None if session is None else json.dumps(session, ensure_ascii=False, sort_keys=True)
+        now = self._now()
+
+        def work(db: sqlite3.Connection) -> bool:
+            if not self._claim(update_id):
+                return False
+            db.execute(
+                "INSERT INTO chats (chat_id, user_id, session, blocked, created_at, updated_at) "
+                "VALUES (?, ?, ?, 0, ?, ?) "
+                "ON CONFLICT (chat_id) DO UPDATE SET user_id = COALESCE(excluded.user_id, user_id), "
+                "session = excluded.session, blocked = 0, updated_at = excluded.updated_at",
+                (chat_id, user_id, text, now, now),
+            )
+            return True
+
+        done = self._transaction(work)
+        self._prune_now_and_then()
+        return done
+
+    def _record_update(self, update_id: int) -> bool:
+        done = self._transaction(lambda db: self._claim(update_id))
+        self._prune_now_and_then()
+        return done
+
+    def _load_chat(self, chat_id: int) -> ChatRecord | None:
+        row = self._db.execute(
+            "SELECT chat_id, user_id, session, message_id, message_step, blocked, updated_at "
+            "FROM chats WHERE chat_id = ?",
+            (chat_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return ChatRecord(
+            chat_id=row[0],
+            user_id=row[1],
+            session=json.loads(row[2]) if row[2] is not None else None,
+            message_id=row[3],
+            message_step=row[4],
+            blocked=bool(row[5]),
+            updated_at=row[6],
+        )
+
+    def _record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
+        self._transaction(lambda db: db.execute(
+            "UPDATE chats SET message_id = ?, message_step = ? WHERE chat_id = ?",
+            (message_id, step, chat_id),
+        ))
+
+    def _mark_blocked(self, chat_id: int) -> None:
+        self._transaction(lambda db: db.execute(
+            "UPDATE chats SET blocked = 1, updated_at = ? WHERE chat_id = ?", (self._now(), chat_id)
+        ))
+
+    def _forget_user(self, user_id: int) -> int:
+        # A private chat's id is the person's user id, so both columns identify them.
+        return self._transaction(lambda db: db.execute(
+            "DELETE FROM chats WHERE user_id = ? OR chat_id = ?", (user_id, user_id)
+        ).rowcount)
+
+    def _export_user(self, user_id: int) -> dict[str, Any]:
+        rows = self._db.execute(
+            "SELECT chat_id, session, message_id, blocked, created_at, updated_at FROM chats "
+            "WHERE user_id = ? OR chat_id = ? ORDER BY chat_id",
+            (user_id, user_id),
+        ).fetchall()
+        return {
+            "user_id": user_id,
+            "chats": [
+                {
+                    "chat_id": row[0],
+                    "session": json.loads(row[1]) if row[1] is not None else None,
+                    "current_message_id": row[2],
+                    "blocked": bool(row[3]),
+                    "created_at": row[4],
+                    "updated_at": row[5],
+                }
+                for row in rows
+            ],
+        }
+
+    def _ping(self) -> bool:
+        return self._db.execute("SELECT 1").fetchone() == (1,)
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    # ---- the async face ---------------------------------------------------------------
+
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def load_chat(self, chat_id: int) -> ChatRecord | None:
+        return await self._call(self._load_chat, chat_id)
+
+    async def commit_turn(
+        self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None
+    ) -> bool:
+        return await self._call(self._commit_turn, update_id, chat_id, user_id, session)
+
+    async def record_update(self, update_id: int) -> bool:
+        return await self._call(self._record_update, update_id)
+
+    async def record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
+        await self._call(self._record_delivery, chat_id, message_id, step)
+
+    async def mark_blocked(self, chat_id: int) -> None:
+        await self._call(self._mark_blocked, chat_id)
+
+    async def forget_user(self, user_id: int) -> int:
+        return await self._call(self._forget_user, user_id)
+
+    async def export_user(self, user_id: int) -> dict[str, Any]:
+        return await self._call(self._export_user, user_id)
+
+    async def ping(self) -> bool:
+        try:
+            return await self._call(self._ping)
+        except (sqlite3.Error, StoreError):
+            return False
+
+    async def prune(self) -> None:
+        await self._call(self._transaction, lambda db: self._prune())
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._call(self._close)
+            self._executor.shutdown(wait=True)
+
+    def close_sync(self) -> None:
+        """Close from synchronous code (after the event loop has ended)."""
+        if not self._closed:
+            self._closed = True
+            self._executor.submit(self._close).result()
+            self._executor.shutdown(wait=True)
+
+    def count_processed_updates(self) -> int:
+        """How many update ids are remembered (for tests and diagnostics)."""
+        return self._executor.submit(
+            lambda: self._db.execute("SELECT COUNT(*) FROM processed_updates").fetchone()[0]
+        ).result()
