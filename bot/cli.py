@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.content.errors import ContentError
 from bot.engine import Guide
 from bot.engine.contract import DETAILS, QUESTIONS
-from bot.settings import SettingsError, default_flows_dir, load_settings
+from bot.settings import SettingsError, configured_flows_dir, load_settings
 
 USAGE_ERROR = 2
 
@@ -23,12 +23,7 @@ def _fail(message: str) -> int:
 
 def _flows_dir(args: argparse.Namespace) -> Path:
     given = getattr(args, "flows_dir", None)
-    if given:
-        return Path(given)
-    try:
-        return load_settings().flows_dir
-    except SettingsError:
-        return default_flows_dir()
+    return Path(given) if given else configured_flows_dir()
 
 
 def _load_guide(flows_dir: Path) -> Guide:

@@ -89,14 +89,27 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def load_settings(
-    environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
-) -> Settings:
-    """Settings from the environment, falling back to `.env`; raises SettingsError."""
+def _source(environ: Mapping[str, str] | None, dotenv: Path | None) -> dict[str, str]:
     source: dict[str, str] = {}
     if dotenv is not None:
         source.update(read_dotenv(dotenv))
     source.update(os.environ if environ is None else environ)
+    return source
+
+
+def configured_flows_dir(
+    environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+) -> Path:
+    """FLOWS_DIR alone, for the commands that need no Telegram settings (chat, plan, tone...)."""
+    flows = _source(environ, dotenv).get("FLOWS_DIR", "").strip()
+    return Path(flows).expanduser() if flows else default_flows_dir()
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+) -> Settings:
+    """Settings from the environment, falling back to `.env`; raises SettingsError."""
+    source = _source(environ, dotenv)
 
     def get(name: str) -> str:
         return source.get(name, "").strip()
@@ -124,7 +137,6 @@ def load_settings(
         )
     if webhook_url and not secret:
         secret = secrets.token_urlsafe(32)  # still checked on every request, just not fixed
-    flows = get("FLOWS_DIR")
     return Settings(
         token=get("TELEGRAM_BOT_TOKEN"),
         api_base_url=get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
@@ -135,5 +147,5 @@ def load_settings(
         webhook_secret=secret,
         admin_ids=frozenset(admin_ids),
         log_level=log_level,
-        flows_dir=Path(flows).expanduser() if flows else default_flows_dir(),
+        flows_dir=configured_flows_dir(source, dotenv=None),
     )

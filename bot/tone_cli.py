@@ -17,10 +17,9 @@ from typing import Any
 from bot.content.errors import ContentError
 from bot.content.tone_lexicon import load_tone_lexicon
 from bot.engine.tone import Finding, check_tone
+from bot.settings import configured_flows_dir
 
 CLEAN, FLAGGED, UNUSABLE = 0, 1, 2
-# Replaced by the central settings once the main CLI is wired.
-DEFAULT_FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
 _WIDTH = 88
 
 
@@ -36,7 +35,7 @@ def add_tone_command(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text for people (default), json for tools")
     parser.add_argument("--lang", default="en", help="language of the draft (default: en)")
-    parser.add_argument("--flows-dir", type=Path, default=DEFAULT_FLOWS_DIR,
+    parser.add_argument("--flows-dir", type=Path, default=None,
                         help="the content directory holding tone/<lang>.yaml")
     parser.set_defaults(handler=run_tone)
     return parser
@@ -44,7 +43,8 @@ def add_tone_command(subparsers: Any) -> argparse.ArgumentParser:
 
 def run_tone(args: argparse.Namespace) -> int:
     """Check the draft named by `args` and print the findings; returns the exit status."""
-    lexicon_path = Path(args.flows_dir) / "tone" / f"{args.lang}.yaml"
+    flows_dir = Path(args.flows_dir) if args.flows_dir else configured_flows_dir()
+    lexicon_path = flows_dir / "tone" / f"{args.lang}.yaml"
     if not lexicon_path.is_file():
         return _fail(f"no tone lexicon for language {args.lang!r} (looked for {lexicon_path})")
     try:

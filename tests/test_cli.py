@@ -93,7 +93,8 @@ def test_chat_ends_cleanly_at_end_of_input() -> None:
 
 def test_docs_flow_md_is_up_to_date(guide: Guide) -> None:
     committed = (REPO / "docs" / "flow.md").read_text(encoding="utf-8")
-    assert committed == flow_markdown(guide), "regenerate: reconsider-bot graph --format markdown > docs/flow.md"
+    regenerate = "reconsider-bot graph --format markdown > docs/flow.md"
+    assert committed == flow_markdown(guide), regenerate
 
 
 def test_graph_prints_mermaid() -> None:

@@ -7,6 +7,7 @@ name ever comes from the flow files: every condition is a closure built here.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,11 +39,17 @@ from bot.engine.views import (
     View,
 )
 
+# With model_override=True, transitions logs a warning for every convenience method it
+# deliberately skips (is_<state> for each state) on every add_model: noise and a cost on
+# each turn. Real errors are still logged.
+logging.getLogger("transitions.core").setLevel(logging.ERROR)
+
 RECOMMEND = "recommend"
 CHANGE = "change"
 RESULT = "result"
 DETAIL_PREFIX = "detail:"
 HISTORY_LIMIT = 64
+DECISION_CACHE_LIMIT = 100_000  # above the number of distinct answer paths of any real flow
 
 
 def detail_state(detail_id: str) -> str:
@@ -90,6 +97,8 @@ class Guide:
         self._details = {detail.id: detail for detail in flow.details}
         self._question_index = {q.id: i for i, q in enumerate(flow.questions)}
         self.machine = self._build_machine()
+        self._decisions: dict[tuple[tuple[str, str], ...], Decision] = {}
+        self._needed: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, ...]] = {}
 
     # ---- the machine ------------------------------------------------------------------
 
@@ -273,18 +282,34 @@ class Guide:
     # ---- decisions and views ----------------------------------------------------------
 
     def decision(self, session: Session) -> Decision:
-        return decide(self.flow, session.answers)
+        return self._decide(_answers_key(self.flow, session.answers))
+
+    def _decide(self, key: tuple[tuple[str, str], ...]) -> Decision:
+        # Only the answers on the path matter, and there are a few thousand such paths:
+        # remember each decision instead of recomputing it several times a turn.
+        found = self._decisions.get(key)
+        if found is None:
+            found = decide(self.flow, dict(key))
+            if len(self._decisions) < DECISION_CACHE_LIMIT:
+                self._decisions[key] = found
+        return found
 
     def needed_details(self, session: Session) -> list[str]:
         """The details the chosen drafts use, in the flow's order."""
-        decision = self.decision(session)
-        catalog = self.catalog(session.language)
-        used: set[str] = set()
-        for approach in decision.approaches:
-            template = catalog.drafts.get(approach)
-            if template is not None and self.flow.approaches[approach].channel:
-                used |= details_used(template, decision.facts)
-        return [detail.id for detail in self.flow.details if detail.id in used]
+        key = (session.language, _answers_key(self.flow, session.answers))
+        found = self._needed.get(key)
+        if found is None:
+            decision = self._decide(key[1])
+            catalog = self.catalog(session.language)
+            used: set[str] = set()
+            for approach in decision.approaches:
+                template = catalog.drafts.get(approach)
+                if template is not None and self.flow.approaches[approach].channel:
+                    used |= details_used(template, decision.facts)
+            found = tuple(detail.id for detail in self.flow.details if detail.id in used)
+            if len(self._needed) < DECISION_CACHE_LIMIT:
+                self._needed[key] = found
+        return list(found)
 
     def plan(self, session: Session) -> Plan:
         return self.plan_for(session.answers, session.details, session.language)
@@ -292,7 +317,7 @@ class Guide:
     def plan_for(
         self, answers: Mapping[str, str], details: Mapping[str, str], language: str
     ) -> Plan:
-        decision = decide(self.flow, answers)
+        decision = self._decide(_answers_key(self.flow, answers))
         catalog = self.catalog(language)
         actions = []
         for approach_id in decision.approaches:
@@ -402,6 +427,10 @@ class Guide:
 
     def first_missing(self, session: Session) -> str:
         return next_unanswered(self.flow, session.answers)
+
+
+def _answers_key(flow: Flow, answers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(path_answers(flow, answers).items())
 
 
 def _clean(text: str) -> str:
