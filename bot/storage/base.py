@@ -25,6 +25,9 @@ class ChatRecord:
     """The message that shows the session's current step (and holds its buttons)."""
     message_step: int | None
     """The session step that message shows; behind `session["step"]` when a send was lost."""
+    runs: int
+    """The highest guide run this chat has had, kept when a guide is cancelled, so a new
+    guide's buttons never look like an old one's."""
     blocked: bool
     updated_at: int
 
@@ -42,7 +45,8 @@ class Store(Protocol):
         """Record the update as processed and write the session, in one transaction.
 
         Returns False, writing nothing, when the update was processed before (redelivered).
-        Also marks the chat active again: the person is clearly talking to us.
+        `session=None` ends the guide (the chat keeps its run counter). Also marks the chat
+        active again: the person is clearly talking to us.
         """
         ...
 

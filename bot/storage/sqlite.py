@@ -39,6 +39,7 @@ MIGRATIONS: tuple[str, ...] = (
         session      TEXT,
         message_id   INTEGER,
         message_step INTEGER,
+        runs         INTEGER NOT NULL DEFAULT 0,
         blocked      INTEGER NOT NULL DEFAULT 0,
         created_at   INTEGER NOT NULL,
         updated_at   INTEGER NOT NULL
@@ -152,17 +153,19 @@ class SQLiteStore:
         self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None
     ) -> bool:
         text = None if session is None else json.dumps(session, ensure_ascii=False, sort_keys=True)
+        runs = int(session.get("run", 0)) if session is not None else 0
         now = self._now()
 
         def work(db: sqlite3.Connection) -> bool:
             if not self._claim(update_id):
                 return False
             db.execute(
-                "INSERT INTO chats (chat_id, user_id, session, blocked, created_at, updated_at) "
-                "VALUES (?, ?, ?, 0, ?, ?) "
+                "INSERT INTO chats (chat_id, user_id, session, runs, blocked, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, 0, ?, ?) "
                 "ON CONFLICT (chat_id) DO UPDATE SET user_id = COALESCE(excluded.user_id, user_id), "
-                "session = excluded.session, blocked = 0, updated_at = excluded.updated_at",
-                (chat_id, user_id, text, now, now),
+                "session = excluded.session, runs = MAX(runs, excluded.runs), blocked = 0, "
+                "updated_at = excluded.updated_at",
+                (chat_id, user_id, text, runs, now, now),
             )
             return True
 
@@ -177,7 +180,7 @@ class SQLiteStore:
 
     def _load_chat(self, chat_id: int) -> ChatRecord | None:
         row = self._db.execute(
-            "SELECT chat_id, user_id, session, message_id, message_step, blocked, updated_at "
+            "SELECT chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at "
             "FROM chats WHERE chat_id = ?",
             (chat_id,),
         ).fetchone()
@@ -189,8 +192,9 @@ class SQLiteStore:
             session=json.loads(row[2]) if row[2] is not None else None,
             message_id=row[3],
             message_step=row[4],
-            blocked=bool(row[5]),
-            updated_at=row[6],
+            runs=row[5],
+            blocked=bool(row[6]),
+            updated_at=row[7],
         )
 
     def _record_delivery(self, chat_id: int, message_id: int, step: int) -> None:

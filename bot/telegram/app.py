@@ -1,0 +1,280 @@
+"""Build and run the Telegram bot: long polling or a webhook, on one Guide and one Store.
+
+`main(settings)` is what `reconsider-bot run` calls; `serve(...)` runs until told to stop;
+`build_application(...)` wires PTB: the rate limiter (with retries of network errors), one
+turn at a time per chat but chats in parallel, the handlers and an error handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dtm
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
+
+from bot.content.errors import ContentError
+from bot.engine import Guide
+from bot.settings import BOTFATHER_HELP, Settings, SettingsError
+from bot.storage import Store, StoreError, open_store
+from bot.telegram.handlers import ALLOWED_UPDATES, Conversation
+from bot.telegram.logs import REDACTED, TOKEN_LIKE, configure_logging, quiet_noisy_loggers
+from bot.telegram.render import commands, esc
+
+log = logging.getLogger(__name__)
+
+USAGE_ERROR = 2
+MAX_CONCURRENT_UPDATES = 256
+RATE_LIMIT_RETRIES = 3
+NETWORK_RETRIES = 3
+NETWORK_RETRY_DELAY = 0.5  # seconds, doubled on each retry
+POLL_TIMEOUT = dtm.timedelta(seconds=10)
+
+BotApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Updates run concurrently, except that one chat's updates run one after another.
+
+    A chat's turn reads its session, decides and writes it back; two turns of the same chat
+    interleaving would lose one of them, while different chats never share anything.
+    """
+
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _chat_key(update)
+        if key is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:  # nobody waits: forget the lock, keep the dict small
+                del self._users[key], self._locks[key]
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+def _chat_key(update: object) -> int | None:
+    if not isinstance(update, Update):
+        return None
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else None
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """PTB's AIORateLimiter (flood limits, retry after 429), plus a few retries of requests
+    that failed on the network (connection errors, timeouts, 5xx)."""
+
+    def __init__(self, network_retries: int = NETWORK_RETRIES, delay: float = NETWORK_RETRY_DELAY) -> None:
+        super().__init__(max_retries=RATE_LIMIT_RETRIES)
+        self.network_retries = network_retries
+        self.delay = delay
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        for attempt in range(self.network_retries + 1):
+            try:
+                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+            except BadRequest:
+                raise  # a subclass of NetworkError, but our mistake: retrying cannot help
+            except NetworkError as error:
+                if attempt == self.network_retries:
+                    raise
+                log.warning("%s failed (%s); retry %d of %d", endpoint, error, attempt + 1,
+                            self.network_retries)
+                await asyncio.sleep(self.delay * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def build_application(settings: Settings, guide: Guide, store: Store) -> BotApplication:
+    quiet_noisy_loggers()  # httpx logs every request URL, and the token is part of each
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
+        .rate_limiter(RetryingRateLimiter())
+        .concurrent_updates(PerChatUpdateProcessor())
+    )
+    if settings.webhook_mode:
+        builder = builder.updater(None)
+    application: BotApplication = builder.build()
+    conversation = Conversation(guide, store)
+    conversation.register(application)
+
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("unhandled error for update %s", getattr(update, "update_id", "?"),
+                  exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
+            catalog = guide.catalog(guide.flow.languages[0])
+            with contextlib.suppress(TelegramError):
+                if update.callback_query is not None:
+                    await update.callback_query.answer()
+                await context.bot.send_message(update.effective_chat.id, esc(catalog.text("ui.tg_error")),
+                                               parse_mode=ParseMode.HTML)
+
+    application.add_error_handler(on_error)
+    application.bot_data["conversation"] = conversation
+    return application
+
+
+async def describe_bot(bot: Bot, guide: Guide) -> None:
+    """The command menu and descriptions, per language; failures are logged, not fatal."""
+    for index, language in enumerate(guide.flow.languages):
+        catalog = guide.catalog(language)
+        codes: list[str | None] = [None, language] if index == 0 else [language]
+        for code in codes:
+            steps: list[tuple[str, Callable[[], Awaitable[bool]]]] = [
+                ("commands", partial(bot.set_my_commands, commands(catalog), language_code=code)),
+                ("description", partial(bot.set_my_description, catalog.text("ui.tg_description"), code)),
+                ("short description", partial(bot.set_my_short_description,
+                                              catalog.text("ui.tg_short_description"), code)),
+            ]
+            for what, step in steps:
+                try:
+                    await step()
+                except TelegramError as error:
+                    log.warning("could not set the bot's %s (%s): %s", what, code or "default", error)
+
+
+class Runner:
+    """A started bot (polling or webhook) that can be stopped; `serve` and tests use it."""
+
+    def __init__(self, settings: Settings, guide: Guide, store: Store) -> None:
+        self.settings = settings
+        self.guide = guide
+        self.store = store
+        self.application = build_application(settings, guide, store)
+        self.webhook: Any = None
+
+    async def start(self) -> None:
+        application = self.application
+        await application.initialize()
+        await describe_bot(application.bot, self.guide)
+        await application.start()
+        if self.settings.webhook_mode:
+            from bot.telegram.webhook import WebhookServer
+
+            self.webhook = WebhookServer(self.settings, application, self.store)
+            await self.webhook.start()
+            await self.webhook.register()
+            log.info("webhook mode: listening on %s:%s", self.settings.webhook_listen, self.webhook.port)
+        else:
+            assert application.updater is not None
+            await application.updater.start_polling(
+                poll_interval=0,
+                timeout=POLL_TIMEOUT,
+                bootstrap_retries=5,
+                allowed_updates=list(ALLOWED_UPDATES),
+                drop_pending_updates=False,
+            )
+            log.info("polling mode: @%s is running", application.bot.username)
+
+    async def stop(self) -> None:
+        application = self.application
+        if self.webhook is not None:
+            await self.webhook.stop()
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+
+
+async def serve(
+    settings: Settings,
+    guide: Guide | None = None,
+    store: Store | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run until `stop` is set (or, without one, until SIGINT/SIGTERM)."""
+    if guide is None:
+        from bot.content.flow_loader import load_guide
+
+        guide = load_guide(settings.flows_dir)
+    own_store = store is None
+    store = store or open_store(settings.database_url)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+    runner = Runner(settings, guide, store)
+    try:
+        await runner.start()
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        await runner.stop()
+        if own_store:
+            await store.close()
+
+
+def main(settings: Settings) -> int:
+    """`reconsider-bot run`: exit 0 after a clean stop, 2 for settings/content/token problems."""
+
+    def fail(message: str, code: int = USAGE_ERROR) -> int:
+        print(f"reconsider-bot: {message}", file=sys.stderr)
+        return code
+
+    try:
+        settings.require_token()
+    except SettingsError as error:
+        return fail(str(error))
+    configure_logging(settings.log_level, secrets=(settings.token, settings.webhook_secret))
+    from bot.content.flow_loader import load_guide
+
+    try:
+        guide = load_guide(settings.flows_dir)
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return fail("the flows have problems; fix them (see `reconsider-bot check`).")
+    try:
+        store = open_store(settings.database_url)
+    except StoreError as error:
+        return fail(str(error))
+    try:
+        asyncio.run(serve(settings, guide, store))
+    except InvalidToken:
+        return fail("Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped?). " + BOTFATHER_HELP)
+    except NetworkError as error:
+        reason = TOKEN_LIKE.sub(REDACTED, str(error))
+        return fail(f"could not reach the Bot API at {settings.api_base_url}: {reason}", 1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        close = getattr(store, "close_sync", None)
+        if close is not None:
+            close()
+    return 0

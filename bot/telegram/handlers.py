@@ -1,0 +1,488 @@
+"""What the bot does with each update: parse it, let the engine decide, store, then show.
+
+Order matters for durability: the engine's new session is committed (with the update's id)
+before anything is sent, and the message showing the step is recorded after it was sent.
+So a redelivered update is ignored, and if a send is lost (a crash, a network failure) the
+next update from that chat finds the step undelivered and shows it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot import callbacks
+from bot.engine import (
+    Answer,
+    Back,
+    ChangeAnswer,
+    DetailView,
+    Event,
+    GiveDetail,
+    Guide,
+    InvalidMove,
+    Proceed,
+    Restart,
+    Revise,
+    Session,
+    SkipDetail,
+    View,
+)
+from bot.engine.model import Catalog
+from bot.storage import ChatRecord, Store
+from bot.telegram import files
+from bot.telegram.render import (
+    STEPLESS,
+    Act,
+    Document,
+    Outgoing,
+    Text,
+    esc,
+    forget_keyboard,
+    group_keyboard,
+    plain,
+    render_closed,
+    render_view,
+)
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ("message", "callback_query")
+"""The update kinds the bot asks Telegram for (polling and webhook alike)."""
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class ChatBlocked(Exception):
+    """The person blocked the bot: stop this turn, mark the chat inactive."""
+
+
+@dataclass
+class Turn:
+    """One update from a private chat, with what we know about the chat."""
+
+    update_id: int
+    chat_id: int
+    user_id: int | None
+    language: str
+    record: ChatRecord | None
+    session: Session | None
+    """The chat's guide session, None when there is none (or it belongs to an older flow)."""
+    bot: Bot
+    query: CallbackQuery | None = None
+    answered: bool = field(default=False)
+
+    @property
+    def delivery_pending(self) -> bool:
+        """The session moved on, but the message showing its step never went out."""
+        if self.session is None or self.record is None:
+            return False
+        return self.record.message_step != self.session.step
+
+
+class Conversation:
+    """The guide in Telegram private chats, on top of a Guide and a Store."""
+
+    def __init__(self, guide: Guide, store: Store) -> None:
+        self.guide = guide
+        self.store = store
+        self.commands = {
+            "start": self._start,
+            "restart": self._restart,
+            "back": self._back,
+            "help": self._help,
+            "cancel": self._cancel,
+            "forget": self._forget,
+            "mydata": self._mydata,
+        }
+
+    def register(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        private = filters.ChatType.PRIVATE
+        application.add_handler(MessageHandler(filters.ChatType.GROUPS, self.on_group_message))
+        application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_handler(MessageHandler(private & filters.TEXT, self.on_text))
+        application.add_handler(MessageHandler(private, self.on_other_message))
+
+    # ---- PTB callbacks: each finds the turn and hands over -----------------------------
+
+    async def on_text(self, update: Update, context: Context) -> None:
+        """A typed message: a command, a detail, or a stray word."""
+        turn = await self._turn(update, context.bot)
+        assert update.message is not None and update.message.text is not None
+        text = update.message.text
+        await self._guarded(turn, self._text(turn, text))
+
+    async def on_other_message(self, update: Update, context: Context) -> None:
+        """A sticker, photo, voice note...: a hint, never an error."""
+        turn = await self._turn(update, context.bot)
+        await self._guarded(turn, self._not_text(turn))
+
+    async def on_button(self, update: Update, context: Context) -> None:
+        """A tap on one of our inline buttons."""
+        query = update.callback_query
+        assert query is not None
+        message = query.message
+        if message is None or message.chat.type != "private":
+            await self._answer_safely(query)
+            return
+        turn = await self._turn(update, context.bot, query)
+        await self._guarded(turn, self._button(turn, query.data or ""))
+
+    async def on_group_message(self, update: Update, context: Context) -> None:
+        """No guide in groups: point to a private chat."""
+        message = update.effective_message
+        chat = update.effective_chat
+        if message is None or chat is None or not await self.store.record_update(update.update_id):
+            return
+        catalog = self.guide.catalog(_language(update))
+        username = context.bot.username
+        try:
+            await context.bot.send_message(
+                chat.id, esc(catalog.text("ui.tg_group")), parse_mode=ParseMode.HTML,
+                reply_markup=group_keyboard(catalog, username),
+                reply_to_message_id=message.message_id, allow_sending_without_reply=True,
+            )
+        except Forbidden:
+            log.info("cannot write to group %s", chat.id)
+
+    # ---- the turn -----------------------------------------------------------------------
+
+    async def _turn(self, update: Update, bot: Bot, query: CallbackQuery | None = None) -> Turn:
+        chat = update.effective_chat
+        assert chat is not None
+        user = update.effective_user
+        record = await self.store.load_chat(chat.id)
+        return Turn(
+            update_id=update.update_id,
+            chat_id=chat.id,
+            user_id=user.id if user else None,
+            language=_language(update),
+            record=record,
+            session=self._session_of(record),
+            bot=bot,
+            query=query,
+        )
+
+    def _session_of(self, record: ChatRecord | None) -> Session | None:
+        if record is None or record.session is None:
+            return None
+        try:
+            session = Session.from_dict(record.session)
+        except (KeyError, TypeError, ValueError):
+            log.warning("chat %s has an unreadable session; starting afresh", record.chat_id)
+            return None
+        if session.flow != self.guide.flow.id or session.flow_version != self.guide.flow.version:
+            return None  # an older flow: its answers may not fit the questions any more
+        if session.state not in self.guide.machine.states:
+            return None
+        return session
+
+    def _catalog(self, turn: Turn) -> Catalog:
+        return self.guide.catalog(turn.session.language if turn.session else turn.language)
+
+    async def _guarded(self, turn: Turn, work: Any) -> None:
+        """Run the turn; a blocked chat is marked, anything unexpected is told kindly."""
+        try:
+            await work
+        except ChatBlocked:
+            log.info("chat %s blocked the bot; marked inactive", turn.chat_id)
+            await self.store.mark_blocked(turn.chat_id)
+        except Exception:
+            log.exception("update %s in chat %s failed", turn.update_id, turn.chat_id)
+            await self._answer(turn)
+            try:
+                await self._send(turn, plain(self._catalog(turn).text("ui.tg_error")))
+            except (TelegramError, ChatBlocked):
+                log.warning("could not tell chat %s about the failure", turn.chat_id)
+
+    # ---- what each input means ----------------------------------------------------------
+
+    async def _text(self, turn: Turn, text: str) -> None:
+        if text.startswith("/"):
+            name, _, argument = text[1:].partition(" ")
+            name = name.partition("@")[0].lower()
+            command = self.commands.get(name)
+            if command is None:
+                await self._unknown_command(turn)
+            else:
+                await command(turn, argument.strip())
+            return
+        if turn.session is None:
+            await self._reply(turn, plain(self._catalog(turn).text("ui.tg_no_guide")))
+        elif isinstance(self.guide.view(turn.session), DetailView):
+            await self._move(turn, GiveDetail(text))
+        else:
+            await self._show_again(turn, self._catalog(turn).text("ui.tg_use_buttons"))
+
+    async def _not_text(self, turn: Turn) -> None:
+        catalog = self._catalog(turn)
+        if turn.session is None:
+            await self._reply(turn, plain(catalog.text("ui.tg_no_guide")))
+        elif isinstance(self.guide.view(turn.session), DetailView):
+            await self._show_again(turn, catalog.text("ui.tg_text_only_detail"))
+        else:
+            await self._show_again(turn, catalog.text("ui.tg_text_only"))
+
+    async def _button(self, turn: Turn, data: str) -> None:
+        payload = callbacks.decode(data)
+        if payload is not None and payload.action in STEPLESS:
+            await self._forget_answer(turn, payload.action == Act.FORGET)
+            return
+        session = turn.session
+        if session is None:
+            await self._stale(turn, "ui.tg_stale_no_guide")
+            return
+        current = (session.flow_version, session.run, session.step)
+        if payload is None or (payload.flow_version, payload.run, payload.step) != current:
+            await self._stale(turn, "ui.tg_stale")
+            return
+        event = _event_for(payload.action, payload.argument, self.guide.view(session))
+        if event is None:
+            await self._stale(turn, "ui.tg_stale")
+            return
+        await self._move(turn, event, stale_if_invalid=True)
+
+    # ---- commands ---------------------------------------------------------------------------
+
+    async def _start(self, turn: Turn, argument: str) -> None:
+        if argument:
+            log.info("chat %s started from %r", turn.chat_id, argument[:64])
+        await self._begin(turn, welcome=True)
+
+    async def _restart(self, turn: Turn, argument: str) -> None:
+        await self._begin(turn, welcome=turn.session is None)
+
+    async def _back(self, turn: Turn, argument: str) -> None:
+        if turn.session is None:
+            await self._reply(turn, plain(self._catalog(turn).text("ui.tg_no_guide")))
+            return
+        await self._move(turn, Back(), invalid_notice="ui.tg_cannot_go_back")
+
+    async def _help(self, turn: Turn, argument: str) -> None:
+        await self._reply(turn, plain(self._catalog(turn).text("ui.tg_help")))
+
+    async def _unknown_command(self, turn: Turn) -> None:
+        catalog = self._catalog(turn)
+        text = catalog.text("ui.tg_unknown_command") + "\n\n" + catalog.text("ui.tg_help")
+        await self._reply(turn, plain(text))
+
+    async def _cancel(self, turn: Turn, argument: str) -> None:
+        catalog = self._catalog(turn)
+        if turn.session is None:
+            await self._reply(turn, plain(catalog.text("ui.tg_no_guide")))
+            return
+        if not await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, None):
+            return
+        await self._close_current(turn, None)
+        await self._send(turn, plain(catalog.text("ui.tg_cancelled")))
+
+    async def _forget(self, turn: Turn, argument: str) -> None:
+        catalog = self._catalog(turn)
+        messages = plain(catalog.text("ui.tg_forget_confirm"), forget_keyboard(turn.session, catalog))
+        await self._reply(turn, messages)
+
+    async def _mydata(self, turn: Turn, argument: str) -> None:
+        if not await self.store.record_update(turn.update_id):
+            return
+        exported = await self.store.export_user(turn.user_id if turn.user_id is not None else turn.chat_id)
+        caption = esc(self._catalog(turn).text("ui.tg_mydata_caption"))
+        await self._send(turn, [Document("my-data.json", files.mydata_json(exported), caption)])
+
+    async def _forget_answer(self, turn: Turn, erase: bool) -> None:
+        catalog = self._catalog(turn)
+        if not await self.store.record_update(turn.update_id):
+            return
+        if erase:
+            if turn.record is not None and turn.record.message_id is not None:
+                await self._close_current(turn, None)
+            await self.store.forget_user(turn.user_id if turn.user_id is not None else turn.chat_id)
+        await self._answer(turn)
+        text = catalog.text("ui.tg_forgotten" if erase else "ui.tg_forget_kept")
+        assert turn.query is not None and turn.query.message is not None
+        await self._edit(turn, turn.query.message.message_id, esc(text))
+
+    # ---- moving the guide ---------------------------------------------------------------
+
+    async def _begin(self, turn: Turn, welcome: bool) -> None:
+        """A fresh run of the guide (a restart when one is in progress)."""
+        if turn.session is not None:
+            new = self.guide.handle(turn.session, Restart()).session
+        else:
+            runs = turn.record.runs if turn.record else 0
+            new = self.guide.new_session(turn.language, run=runs + 1)
+        if not await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, new.to_dict()):
+            await self._redelivered(turn)
+            return
+        catalog = self.guide.catalog(new.language)
+        await self._close_current(turn, None)
+        before = plain(catalog.text("ui.tg_welcome")) if welcome else []
+        notice = None if welcome else catalog.text("ui.tg_restarted")
+        await self._show(turn, new, self.guide.view(new), before=before, notice=notice)
+
+    async def _move(
+        self, turn: Turn, event: Event, *, stale_if_invalid: bool = False,
+        invalid_notice: str | None = None,
+    ) -> None:
+        """Apply one event, commit it with the update id, then show where it led."""
+        session = turn.session
+        assert session is not None
+        before = self.guide.view(session)
+        try:
+            moved = self.guide.handle(session, event)
+        except InvalidMove as error:
+            log.debug("chat %s: %s", turn.chat_id, error)
+            if stale_if_invalid:
+                await self._stale(turn, "ui.tg_stale")
+            else:
+                notice = self._catalog(turn).text(invalid_notice or "ui.tg_use_buttons")
+                await self._show_again(turn, notice)
+            return
+        if not await self.store.commit_turn(
+            turn.update_id, turn.chat_id, turn.user_id, moved.session.to_dict()
+        ):
+            await self._redelivered(turn)
+            return
+        await self._answer(turn)
+        accepted = moved.session.step != session.step
+        catalog = self.guide.catalog(session.language)
+        await self._close_current(turn, render_closed(before, event, catalog) if accepted else None)
+        await self._show(turn, moved.session, moved.view)
+
+    async def _show_again(self, turn: Turn, notice: str) -> None:
+        """The current step once more, below a short notice (after a stray message)."""
+        if not await self.store.record_update(turn.update_id):
+            await self._redelivered(turn)
+            return
+        assert turn.session is not None
+        await self._answer(turn)
+        await self._close_current(turn, None)
+        await self._show(turn, turn.session, self.guide.view(turn.session), notice=notice)
+
+    async def _stale(self, turn: Turn, notice_key: str) -> None:
+        """An old button: say so; if the current step never arrived, show it now."""
+        if not await self.store.record_update(turn.update_id):
+            await self._redelivered(turn)
+            return
+        await self._answer(turn, self._catalog(turn).text(notice_key))
+        await self._show_if_undelivered(turn)
+
+    async def _redelivered(self, turn: Turn) -> None:
+        """An update we processed before. Its query was answered then, so it is not again;
+        but if what it led to was never shown (the process died), show it now."""
+        log.info("update %s was processed before; ignored", turn.update_id)
+        await self._show_if_undelivered(turn)
+
+    async def _show_if_undelivered(self, turn: Turn) -> None:
+        if turn.session is not None and turn.delivery_pending:
+            await self._close_current(turn, None)
+            await self._show(turn, turn.session, self.guide.view(turn.session))
+
+    async def _reply(self, turn: Turn, messages: list[Outgoing]) -> None:
+        """A reply that changes no session (help, notices)."""
+        if not await self.store.record_update(turn.update_id):
+            return
+        await self._answer(turn)
+        await self._send(turn, messages)
+
+    # ---- Telegram I/O -----------------------------------------------------------------------
+
+    async def _show(
+        self, turn: Turn, session: Session, view: View, *, before: list[Outgoing] | None = None,
+        notice: str | None = None,
+    ) -> None:
+        catalog = self.guide.catalog(session.language)
+        message_id = await self._send(turn, [*(before or []), *render_view(view, session, catalog, notice)])
+        if message_id is not None:
+            await self.store.record_delivery(turn.chat_id, message_id, session.step)
+
+    async def _send(self, turn: Turn, messages: list[Outgoing]) -> int | None:
+        """Send in order; returns the id of the last message that carries a keyboard."""
+        with_keyboard = None
+        for message in messages:
+            try:
+                if isinstance(message, Text):
+                    sent = await turn.bot.send_message(
+                        turn.chat_id, message.html, parse_mode=ParseMode.HTML,
+                        reply_markup=message.keyboard,
+                    )
+                    if message.keyboard is not None:
+                        with_keyboard = sent.message_id
+                else:
+                    await turn.bot.send_document(
+                        turn.chat_id, InputFile(message.content, filename=message.filename),
+                        caption=message.caption, parse_mode=ParseMode.HTML,
+                    )
+            except Forbidden as error:
+                raise ChatBlocked(str(error)) from error
+        return with_keyboard
+
+    async def _close_current(self, turn: Turn, closed_html: str | None) -> None:
+        """Take the buttons off the message showing the step we leave (and show the choice)."""
+        record = turn.record
+        if record is None or record.message_id is None:
+            return
+        if closed_html is not None:
+            await self._edit(turn, record.message_id, closed_html)
+        else:
+            await self._edit(turn, record.message_id, None)
+
+    async def _edit(self, turn: Turn, message_id: int, html: str | None,
+                    keyboard: InlineKeyboardMarkup | None = None) -> None:
+        """Edit text (or only drop the keyboard when html is None); old or unchanged is fine."""
+        try:
+            if html is None:
+                await turn.bot.edit_message_reply_markup(turn.chat_id, message_id, reply_markup=keyboard)
+            else:
+                await turn.bot.edit_message_text(
+                    html, turn.chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=keyboard
+                )
+        except BadRequest as error:
+            # "message is not modified", "message to edit not found", "message can't be edited"
+            log.debug("edit of message %s in chat %s skipped: %s", message_id, turn.chat_id, error)
+        except Forbidden as error:
+            raise ChatBlocked(str(error)) from error
+
+    async def _answer(self, turn: Turn, text: str | None = None) -> None:
+        """Answer the turn's callback query, once."""
+        if turn.query is None or turn.answered:
+            return
+        turn.answered = True
+        await self._answer_safely(turn.query, text)
+
+    @staticmethod
+    async def _answer_safely(query: CallbackQuery, text: str | None = None) -> None:
+        try:
+            await query.answer(text[:200] if text else None)
+        except BadRequest as error:  # "query is too old": the spinner has long stopped
+            log.debug("callback query %s not answered: %s", query.id, error)
+
+
+def _event_for(action: str, argument: str, view: View) -> Event | None:
+    """The engine event a button stands for, or None for an action we do not know."""
+    if action == Act.ANSWER:
+        return Answer(argument)
+    if action == Act.KEEP:
+        if isinstance(view, DetailView) and view.current:
+            return GiveDetail(view.current)
+        return None
+    simple: dict[str, Event] = {
+        Act.SKIP: SkipDetail(), Act.PROCEED: Proceed(), Act.BACK: Back(), Act.RESTART: Restart(),
+        Act.CHANGE: ChangeAnswer(),
+    }
+    if action in simple:
+        return simple[action]
+    if action == Act.REVISE:
+        return Revise(argument)
+    return None
+
+
+def _language(update: Update) -> str:
+    user = update.effective_user
+    code = (user.language_code or "") if user else ""
+    return code.split("-")[0].lower()

@@ -1,0 +1,338 @@
+"""Engine views as Telegram messages: HTML text (everything escaped) plus inline keyboards.
+
+Pure: it builds values and never talks to Telegram. Every word comes from the catalog;
+every button carries a `bot.callbacks.Payload` stamped with the session's flow version,
+run and step, so a tap on an old button is recognised as stale.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import Payload
+from bot.engine import (
+    Answer,
+    ChangeView,
+    DetailView,
+    Event,
+    GiveDetail,
+    Plan,
+    QuestionView,
+    RecommendView,
+    ResultView,
+    Session,
+    SkipDetail,
+    View,
+)
+from bot.engine.model import Catalog
+from bot.telegram import files
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+CHOSEN = "✓"
+BULLET = "•"
+
+
+class Act:
+    """Button actions (the `action` of a Payload)."""
+
+    ANSWER = "a"  # argument: the option's value
+    SKIP = "s"
+    KEEP = "k"  # keep the detail given earlier
+    PROCEED = "p"
+    BACK = "b"
+    RESTART = "r"
+    CHANGE = "c"
+    REVISE = "v"  # argument: the question id
+    FORGET = "f"  # confirm /forget
+    KEEP_DATA = "n"  # cancel /forget
+
+
+STEPLESS = frozenset({Act.FORGET, Act.KEEP_DATA})
+"""Actions that do not move the guide, so they are valid whatever the session's step."""
+
+
+@dataclass(frozen=True)
+class Text:
+    html: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+    caption: str
+    """HTML, at most MAX_CAPTION characters."""
+
+
+Outgoing = Text | Document
+
+
+def esc(text: str) -> str:
+    """Text from the catalog or a person, made safe for parse_mode=HTML."""
+    return html.escape(text, quote=False)
+
+
+# ---- buttons ------------------------------------------------------------------------------
+
+
+def payload(session: Session, action: str, argument: str = "") -> str:
+    return Payload(session.flow_version, session.run, session.step, action, argument).encode()
+
+
+def _button(label: str, session: Session, action: str, argument: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=payload(session, action, argument))
+
+
+def _navigation(session: Session, catalog: Catalog, can_go_back: bool) -> list[InlineKeyboardButton]:
+    row = []
+    if can_go_back:
+        row.append(_button(catalog.text("ui.back"), session, Act.BACK))
+    if can_go_back or session.answers:
+        row.append(_button(catalog.text("ui.restart"), session, Act.RESTART))
+    return row
+
+
+def _keyboard(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([row for row in rows if row])
+
+
+def share_button(plan: Plan, catalog: Catalog) -> InlineKeyboardButton:
+    """The Share button under a result. The sharing feature (inline mode) plugs in here."""
+    query = catalog.text("ui.tg_share_query")
+    return InlineKeyboardButton(catalog.text("ui.share"), switch_inline_query=query)
+
+
+def forget_keyboard(session: Session | None, catalog: Catalog) -> InlineKeyboardMarkup:
+    stamp = (session.flow_version, session.run, session.step) if session else (0, 0, 0)
+    return _keyboard([[
+        InlineKeyboardButton(catalog.text("ui.tg_forget_yes"),
+                             callback_data=Payload(*stamp, Act.FORGET).encode()),
+        InlineKeyboardButton(catalog.text("ui.tg_forget_no"),
+                             callback_data=Payload(*stamp, Act.KEEP_DATA).encode()),
+    ]])
+
+
+def group_keyboard(catalog: Catalog, bot_username: str) -> InlineKeyboardMarkup:
+    url = f"https://t.me/{bot_username}?start=group"
+    return _keyboard([[InlineKeyboardButton(catalog.text("ui.tg_group_button"), url=url)]])
+
+
+def commands(catalog: Catalog) -> list[BotCommand]:
+    names = ("start", "back", "restart", "help", "mydata", "forget", "cancel")
+    return [BotCommand(name, catalog.text(f"ui.tg_cmd_{name}")) for name in names]
+
+
+# ---- views --------------------------------------------------------------------------------
+
+
+def _progress(position: int, total: int) -> str:
+    return f"<b>{position}/{total}</b> · "
+
+
+def _question_head(view: QuestionView) -> str:
+    return _progress(view.position, view.total) + esc(view.text)
+
+
+def _detail_head(view: DetailView) -> str:
+    return _progress(view.position, view.total) + esc(view.prompt)
+
+
+def _with_notice(body: str, notice: str | None) -> str:
+    return f"<i>{esc(notice)}</i>\n\n{body}" if notice else body
+
+
+def _lines(*blocks: str | None) -> str:
+    return "\n".join(block for block in blocks if block)
+
+
+def render_view(
+    view: View, session: Session, catalog: Catalog, notice: str | None = None
+) -> list[Outgoing]:
+    """The messages that show `view`; the last one carries the step's buttons."""
+    if isinstance(view, QuestionView):
+        body = _lines(_question_head(view), f"<i>{esc(view.hint)}</i>" if view.hint else None)
+        rows = [[_button(("✓ " if c.selected else "") + c.label, session, Act.ANSWER, c.value)]
+                for c in view.choices]
+        rows.append(_navigation(session, catalog, view.can_go_back))
+        return _texts(_with_notice(body, notice), _keyboard(rows))
+    if isinstance(view, DetailView):
+        current = esc(catalog.text("ui.tg_current", value=view.current)) if view.current else None
+        body = _lines(
+            f"<i>{esc(view.error)}</i>\n" if view.error else None,
+            _detail_head(view),
+            f"<i>{esc(view.hint)}</i>" if view.hint else None,
+            current,
+            esc(catalog.text("ui.tg_type_detail")),
+        )
+        first_row = [_button(catalog.text("ui.skip"), session, Act.SKIP)]
+        if view.current:
+            first_row.insert(0, _button(catalog.text("ui.tg_keep"), session, Act.KEEP))
+        keyboard = _keyboard([first_row, _navigation(session, catalog, view.can_go_back)])
+        return _texts(_with_notice(body, notice), keyboard)
+    if isinstance(view, RecommendView):
+        body = esc(view.intro) + "\n\n" + recommendation_html(view.plan, catalog, full=False)
+        keyboard = _keyboard([
+            [_button(view.proceed_label, session, Act.PROCEED)],
+            _navigation(session, catalog, view.can_go_back),
+        ])
+        return _texts(_with_notice(body, notice), keyboard)
+    if isinstance(view, ChangeView):
+        rows = [[_button(choice.label, session, Act.REVISE, choice.value)] for choice in view.choices]
+        rows.append([_button(catalog.text("ui.back"), session, Act.BACK)])
+        return _texts(_with_notice(esc(view.text), notice), _keyboard(rows))
+    return render_result(view, session, catalog, notice)
+
+
+def render_result(
+    view: ResultView, session: Session, catalog: Catalog, notice: str | None = None
+) -> list[Outgoing]:
+    """The advice, each draft ready to copy, the drafts as files, and what to do next."""
+    plan = view.plan
+    out: list[Outgoing] = list(_texts(_with_notice(recommendation_html(plan, catalog), notice)))
+    drafts = plan.drafts
+    if drafts:
+        out += _texts(f"<i>{esc(catalog.text('ui.tg_copy_hint'))}</i>")
+    for action, draft in drafts:
+        head = _lines(f"<b>{esc(action.title)}</b>", f"<i>{esc(action.when)}</i>")
+        if draft.subject:
+            head += f"\n{esc(catalog.text('ui.subject'))}: <code>{esc(draft.subject)}</code>"
+        out += _texts(f"{head}\n\n<pre>{esc(draft.body)}</pre>")
+    for action, draft in drafts:
+        if draft.channel == "email":
+            caption = esc(catalog.text("ui.tg_eml_caption", title=action.title))[:MAX_CAPTION]
+            out.append(Document(f"{files.file_stem(action)}.eml", files.eml_bytes(draft), caption))
+    if drafts:
+        out.append(Document("messages.txt", files.drafts_text(drafts, catalog.text("ui.subject")),
+                            esc(catalog.text("ui.tg_txt_caption"))[:MAX_CAPTION]))
+    keyboard = _keyboard([
+        [_button(catalog.text("ui.change_answer"), session, Act.CHANGE),
+         _button(catalog.text("ui.restart"), session, Act.RESTART)],
+        [share_button(plan, catalog)],
+    ])
+    out += _texts(esc(catalog.text("ui.tg_result_footer")), keyboard)
+    return out
+
+
+def recommendation_html(plan: Plan, catalog: Catalog, full: bool = True) -> str:
+    """The advice as paragraphs: recommendation and why; with `full`, also expectations,
+    the other actions and tips."""
+    primary = plan.actions[0]
+    paragraphs = [
+        _lines(f"<b>{esc(catalog.text('ui.recommendation'))}: {esc(primary.title)}</b>",
+               esc(primary.why), f"<i>{esc(primary.when)}</i>" if full else None),
+        _lines(f"<b>{esc(catalog.text('ui.why_this'))}</b>",
+               *(f"{BULLET} {esc(reason)}" for reason in plan.reasons)),
+    ]
+    if full:
+        paragraphs.append(_lines(f"<b>{esc(catalog.text('ui.what_to_expect'))}</b>",
+                                 *(esc(line) for line in plan.expectations)))
+        if len(plan.actions) > 1:
+            paragraphs.append(_lines(
+                f"<b>{esc(catalog.text('ui.also'))}</b>",
+                *(f"{BULLET} <b>{esc(a.title)}</b>: {esc(a.why)} <i>{esc(a.when)}</i>"
+                  for a in plan.actions[1:]),
+            ))
+        if plan.tips:
+            paragraphs.append(_lines(f"<b>{esc(catalog.text('ui.tips'))}</b>",
+                                     *(f"{BULLET} {esc(tip)}" for tip in plan.tips)))
+    return "\n\n".join(paragraphs)
+
+
+def render_closed(view: View, event: Event, catalog: Catalog) -> str | None:
+    """The answered message, edited to show the choice without buttons; None: just drop them."""
+    if isinstance(view, QuestionView) and isinstance(event, Answer):
+        labels = {choice.value: choice.label for choice in view.choices}
+        if event.value in labels:
+            return f"{_question_head(view)}\n{CHOSEN} <b>{esc(labels[event.value])}</b>"
+    if isinstance(view, DetailView) and isinstance(event, GiveDetail | SkipDetail):
+        given = event.text.strip() if isinstance(event, GiveDetail) else catalog.text("ui.tg_skipped")
+        return f"{_detail_head(view)}\n{CHOSEN} <b>{esc(given)}</b>"[:MAX_TEXT]
+    return None
+
+
+def plain(text: str, keyboard: InlineKeyboardMarkup | None = None) -> list[Outgoing]:
+    """A catalog text (or any plain text) as messages."""
+    return list(_texts(esc(text), keyboard))
+
+
+def _texts(body: str, keyboard: InlineKeyboardMarkup | None = None) -> list[Outgoing]:
+    parts = split_html(body)
+    return [Text(part, keyboard if index == len(parts) - 1 else None) for index, part in enumerate(parts)]
+
+
+# ---- splitting ----------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"<[^>]*>|&[#\w]+;|\n\n|.", re.S)
+_TAG = re.compile(r"<(/?)([a-zA-Z-]+)")
+_BREAKS = {"\n\n": 3, "\n": 2, " ": 1}
+
+
+def utf16_len(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _after(stack: list[tuple[str, str]], token: str) -> list[tuple[str, str]]:
+    match = _TAG.match(token)
+    if not match:
+        return stack
+    closing, name = match.group(1) == "/", match.group(2).lower()
+    if not closing:
+        return [*stack, (name, token)]
+    for index in range(len(stack) - 1, -1, -1):
+        if stack[index][0] == name:
+            return stack[:index]
+    return stack
+
+
+def _closing(stack: list[tuple[str, str]]) -> str:
+    return "".join(f"</{name}>" for name, _ in reversed(stack))
+
+
+def split_html(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut HTML into messages of at most `limit` UTF-16 units: at paragraph breaks if possible,
+    else at line breaks, else at spaces; tags open at a cut are closed and reopened."""
+    if utf16_len(text) <= limit:
+        return [text]
+    tokens = _TOKEN.findall(text)
+    chunks: list[str] = []
+    start = 0
+    carried: list[tuple[str, str]] = []
+    while start < len(tokens):
+        pieces = [opening for _, opening in carried]
+        size = sum(utf16_len(piece) for piece in pieces)
+        stack = carried
+        best: tuple[int, int, list[tuple[str, str]], int] | None = None  # rank, end, stack, kept
+        index = start
+        while index < len(tokens):
+            token = tokens[index]
+            following = _after(stack, token)
+            fits = size + utf16_len(token) + utf16_len(_closing(following)) <= limit
+            if not fits and index > start:
+                break
+            pieces.append(token)
+            size += utf16_len(token)
+            stack = following
+            index += 1
+            rank = _BREAKS.get(token, 0)
+            if rank and (best is None or rank >= best[0]):
+                best = (rank, index, stack, len(pieces))
+        if index < len(tokens):
+            if best is not None:
+                _, index, stack, kept = best
+                pieces = pieces[:kept]
+            chunk = "".join(pieces).rstrip() + _closing(stack)
+        else:
+            chunk = "".join(pieces)
+        if re.sub(r"<[^>]*>", "", chunk).strip():
+            chunks.append(chunk)
+        while index < len(tokens) and tokens[index] in _BREAKS:
+            index += 1
+        start, carried = index, stack
+    return chunks

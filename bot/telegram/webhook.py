@@ -1,0 +1,92 @@
+"""The bot's own HTTP server for webhook mode (aiohttp): the webhook path and `/healthz`.
+
+POST on the path of WEBHOOK_URL: the secret header is checked first (403 otherwise), then
+the update goes to the application's queue and Telegram gets its 200 at once; the turn
+itself commits before it replies, so nothing depends on how quickly we answer Telegram.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+from bot.settings import Settings
+from bot.storage import Store
+from bot.telegram.handlers import ALLOWED_UPDATES
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+HEALTH_PATH = "/healthz"
+
+
+def webhook_path(webhook_url: str) -> str:
+    return urlsplit(webhook_url).path or "/"
+
+
+class WebhookServer:
+    def __init__(
+        self, settings: Settings, application: Application[Any, Any, Any, Any, Any, Any], store: Store
+    ) -> None:
+        assert settings.webhook_url, "webhook mode needs WEBHOOK_URL"
+        self.settings = settings
+        self.application = application
+        self.store = store
+        self.path = webhook_path(settings.webhook_url)
+        self._secret = settings.webhook_secret.encode()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    def make_app(self) -> web.Application:
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post(self.path, self.receive)
+        app.router.add_get(HEALTH_PATH, self.health)
+        return app
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.make_app(), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.webhook_listen, self.settings.webhook_port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def register(self) -> None:
+        """Tell Telegram where to deliver updates (pending updates are kept)."""
+        assert self.settings.webhook_url
+        await self.application.bot.set_webhook(
+            url=self.settings.webhook_url,
+            secret_token=self.settings.webhook_secret,
+            allowed_updates=list(ALLOWED_UPDATES),
+            drop_pending_updates=False,
+        )
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def receive(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            log.warning("webhook request without the right secret from %s", request.remote)
+            return web.Response(status=403, text="forbidden")
+        try:
+            data = await request.json()
+            update = Update.de_json(data, self.application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return web.Response(status=400, text="not an update")
+        if update is None:
+            return web.Response(status=400, text="not an update")
+        await self.application.update_queue.put(update)
+        return web.Response(text="ok")
+
+    async def health(self, request: web.Request) -> web.Response:
+        if await self.store.ping():
+            return web.Response(text="ok")
+        return web.Response(status=503, text="database unavailable")
