@@ -170,8 +170,11 @@ async def describe_bot(bot: Bot, guide: Guide) -> None:
 class Runner:
     """A started bot (polling or webhook) that can be stopped; `serve` and tests use it."""
 
-    def __init__(self, settings: Settings, guide: Guide, store: Store) -> None:
+    def __init__(
+        self, settings: Settings, guide: Guide, store: Store, poll_timeout: dtm.timedelta = POLL_TIMEOUT
+    ) -> None:
         self.settings = settings
+        self.poll_timeout = poll_timeout
         self.guide = guide
         self.store = store
         self.application = build_application(settings, guide, store)
@@ -193,7 +196,7 @@ class Runner:
             assert application.updater is not None
             await application.updater.start_polling(
                 poll_interval=0,
-                timeout=POLL_TIMEOUT,
+                timeout=self.poll_timeout,
                 bootstrap_retries=5,
                 allowed_updates=list(ALLOWED_UPDATES),
                 drop_pending_updates=False,

@@ -5,6 +5,7 @@ simulated user who types, taps and waits for the bot's replies."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dtm
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from bot.telegram.app import Runner
 from tests.fakebotapi import ChatMessage, FakeBotAPI, SimUser
 
 WEBHOOK_PATH = "/telegram/hook"
+POLL_TIMEOUT = dtm.timedelta(seconds=1)  # short long polls: stopping and some fake waits are quicker
 SECRET = "test-webhook-secret"
 
 
@@ -73,7 +75,7 @@ class RunningBot:
         return "webhook" if self.settings.webhook_mode else "polling"
 
     async def start(self) -> None:
-        self.runner = Runner(self.settings, self.guide, self.store)
+        self.runner = Runner(self.settings, self.guide, self.store, poll_timeout=POLL_TIMEOUT)
         self.history.append(self.runner)
         await self.runner.start()
 
