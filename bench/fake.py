@@ -1,0 +1,71 @@
+"""The tests' fake Bot API, with what a load generator needs on top: a per-chat wake-up.
+
+`FakeBotAPI.wait_for` re-checks every waiter on every request, which costs O(users) per
+request; with hundreds of simulated users that would make the load generator the
+bottleneck. Here each user awaits one future that resolves when the bot sends it a new
+message with callback buttons (the next step). Also: the time of the first `getUpdates`
+(start-up), update ids that start where a pre-filled database left off, and a way to drop
+a finished user's transcript so a long run keeps the generator's memory flat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from typing import Any
+
+from tests.fakebotapi import ChatMessage, FakeBotAPI
+from tests.fakebotapi.records import ChatLog
+
+
+class BenchBotAPI(FakeBotAPI):
+    """FakeBotAPI plus `expect_step`, `first_poll_at` and `forget_chat` (see the module doc)."""
+
+    def __init__(self, *, first_update_id: int = 1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._update_ids = itertools.count(first_update_id)
+        self._step_waiters: dict[int, asyncio.Future[ChatMessage]] = {}
+        self.first_poll_at: float | None = None
+        self.first_poll = asyncio.Event()
+
+    def expect_step(self, chat_id: int) -> asyncio.Future[ChatMessage]:
+        """A future for the next bot message with callback buttons in `chat_id`.
+
+        Register it before the action that should lead to that message.
+        """
+        future: asyncio.Future[ChatMessage] = asyncio.get_running_loop().create_future()
+        self._step_waiters[chat_id] = future
+        return future
+
+    def forget_chat(self, chat_id: int) -> None:
+        self._chats.pop(chat_id, None)
+        self._awaiting_reply.pop(chat_id, None)
+        self._step_waiters.pop(chat_id, None)
+
+    def reset_observations(self) -> None:
+        """Drop the request log and timings gathered so far (between phases of a run)."""
+        self.calls.clear()
+        self.update_timings.clear()
+        self._answered_queries.clear()
+
+    def _store_message(
+        self, log: ChatLog, message: dict[str, Any], *, from_bot: bool, **extra: Any
+    ) -> ChatMessage:
+        stored = super()._store_message(log, message, from_bot=from_bot, **extra)
+        if from_bot and _has_callback_buttons(message):
+            waiter = self._step_waiters.pop(log.id, None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(stored)
+        return stored
+
+    async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        if self.first_poll_at is None:
+            self.first_poll_at = time.monotonic()
+            self.first_poll.set()
+        return await super()._m_getUpdates(params)
+
+
+def _has_callback_buttons(message: dict[str, Any]) -> bool:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    return any("callback_data" in button for row in rows for button in row)
