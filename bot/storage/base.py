@@ -50,8 +50,10 @@ class Store(Protocol):
         """
         ...
 
-    async def record_update(self, update_id: int) -> bool:
-        """Record an update that changes no session; False if it was processed before."""
+    async def record_update(self, update_id: int, chat_id: int | None = None) -> bool:
+        """Record an update that changes no session; False if it was processed before.
+
+        With `chat_id`, the chat (if known) is marked active again, as in commit_turn."""
         ...
 
     async def record_delivery(self, chat_id: int, message_id: int, step: int) -> None:

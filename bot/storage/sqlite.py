@@ -173,8 +173,15 @@ class SQLiteStore:
         self._prune_now_and_then()
         return done
 
-    def _record_update(self, update_id: int) -> bool:
-        done = self._transaction(lambda db: self._claim(update_id))
+    def _record_update(self, update_id: int, chat_id: int | None) -> bool:
+        def work(db: sqlite3.Connection) -> bool:
+            if not self._claim(update_id):
+                return False
+            if chat_id is not None:
+                db.execute("UPDATE chats SET blocked = 0 WHERE chat_id = ? AND blocked = 1", (chat_id,))
+            return True
+
+        done = self._transaction(work)
         self._prune_now_and_then()
         return done
 
@@ -256,8 +263,8 @@ class SQLiteStore:
     ) -> bool:
         return await self._call(self._commit_turn, update_id, chat_id, user_id, session)
 
-    async def record_update(self, update_id: int) -> bool:
-        return await self._call(self._record_update, update_id)
+    async def record_update(self, update_id: int, chat_id: int | None = None) -> bool:
+        return await self._call(self._record_update, update_id, chat_id)
 
     async def record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
         await self._call(self._record_delivery, chat_id, message_id, step)

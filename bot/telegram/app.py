@@ -116,14 +116,16 @@ class RetryingRateLimiter(AIORateLimiter):
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def build_application(settings: Settings, guide: Guide, store: Store) -> BotApplication:
+def build_application(
+    settings: Settings, guide: Guide, store: Store, *, network_retry_delay: float = NETWORK_RETRY_DELAY
+) -> BotApplication:
     quiet_noisy_loggers()  # httpx logs every request URL, and the token is part of each
     builder = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
-        .rate_limiter(RetryingRateLimiter())
+        .rate_limiter(RetryingRateLimiter(delay=network_retry_delay))
         .concurrent_updates(PerChatUpdateProcessor())
     )
     if settings.webhook_mode:
@@ -171,13 +173,14 @@ class Runner:
     """A started bot (polling or webhook) that can be stopped; `serve` and tests use it."""
 
     def __init__(
-        self, settings: Settings, guide: Guide, store: Store, poll_timeout: dtm.timedelta = POLL_TIMEOUT
+        self, settings: Settings, guide: Guide, store: Store, *,
+        poll_timeout: dtm.timedelta = POLL_TIMEOUT, network_retry_delay: float = NETWORK_RETRY_DELAY,
     ) -> None:
         self.settings = settings
         self.poll_timeout = poll_timeout
         self.guide = guide
         self.store = store
-        self.application = build_application(settings, guide, store)
+        self.application = build_application(settings, guide, store, network_retry_delay=network_retry_delay)
         self.webhook: Any = None
 
     async def start(self) -> None:

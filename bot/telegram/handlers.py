@@ -288,7 +288,7 @@ class Conversation:
         await self._reply(turn, messages)
 
     async def _mydata(self, turn: Turn, argument: str) -> None:
-        if not await self.store.record_update(turn.update_id):
+        if not await self.store.record_update(turn.update_id, turn.chat_id):
             return
         exported = await self.store.export_user(turn.user_id if turn.user_id is not None else turn.chat_id)
         caption = esc(self._catalog(turn).text("ui.tg_mydata_caption"))
@@ -296,7 +296,7 @@ class Conversation:
 
     async def _forget_answer(self, turn: Turn, erase: bool) -> None:
         catalog = self._catalog(turn)
-        if not await self.store.record_update(turn.update_id):
+        if not await self.store.record_update(turn.update_id, turn.chat_id):
             return
         if erase:
             if turn.record is not None and turn.record.message_id is not None:
@@ -356,7 +356,7 @@ class Conversation:
 
     async def _show_again(self, turn: Turn, notice: str) -> None:
         """The current step once more, below a short notice (after a stray message)."""
-        if not await self.store.record_update(turn.update_id):
+        if not await self.store.record_update(turn.update_id, turn.chat_id):
             await self._redelivered(turn)
             return
         assert turn.session is not None
@@ -366,7 +366,7 @@ class Conversation:
 
     async def _stale(self, turn: Turn, notice_key: str) -> None:
         """An old button: say so; if the current step never arrived, show it now."""
-        if not await self.store.record_update(turn.update_id):
+        if not await self.store.record_update(turn.update_id, turn.chat_id):
             await self._redelivered(turn)
             return
         await self._answer(turn, self._catalog(turn).text(notice_key))
@@ -385,7 +385,7 @@ class Conversation:
 
     async def _reply(self, turn: Turn, messages: list[Outgoing]) -> None:
         """A reply that changes no session (help, notices)."""
-        if not await self.store.record_update(turn.update_id):
+        if not await self.store.record_update(turn.update_id, turn.chat_id):
             return
         await self._answer(turn)
         await self._send(turn, messages)

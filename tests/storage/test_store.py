@@ -11,7 +11,8 @@ import pytest
 from bot.storage import SQLiteStore, Store, StoreError, open_store, sqlite_path
 from bot.storage.sqlite import PRUNE_EVERY, UPDATE_RETENTION_SECONDS
 
-SESSION = {"flow": "reconsider", "flow_version": 1, "state": "stage", "step": 3, "answers": {"a": "é"}}
+SESSION = {"flow": "reconsider", "flow_version": 1, "state": "stage", "run": 1, "step": 3,
+           "answers": {"a": "é"}}
 
 
 @pytest.fixture(params=["sqlite"])

@@ -75,7 +75,8 @@ class RunningBot:
         return "webhook" if self.settings.webhook_mode else "polling"
 
     async def start(self) -> None:
-        self.runner = Runner(self.settings, self.guide, self.store, poll_timeout=POLL_TIMEOUT)
+        self.runner = Runner(self.settings, self.guide, self.store, poll_timeout=POLL_TIMEOUT,
+                             network_retry_delay=0.01)
         self.history.append(self.runner)
         await self.runner.start()
 

@@ -1,0 +1,46 @@
+"""The token never reaches a log line: noisy HTTP loggers are held back and the root
+handler redacts anything token-like in messages, arguments and tracebacks."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from bot.telegram.logs import REDACTED, configure_logging
+
+TOKEN = "123456789:AAH-secret-token-value-for-tests_0123"
+
+
+@pytest.fixture
+def handler_stream() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
+    handler = configure_logging("DEBUG", secrets=[TOKEN, "hook-secret"], stream=stream)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_messages_arguments_and_tracebacks_are_redacted(handler_stream: io.StringIO) -> None:
+    log = logging.getLogger("bot.test")
+    log.info("calling https://api.telegram.org/bot%s/getMe", TOKEN)
+    log.warning("secret header was hook-secret; another token 987654321:%s", "Z" * 35)
+    try:
+        raise RuntimeError(f"failed for https://api.telegram.org/bot{TOKEN}/sendMessage")
+    except RuntimeError:
+        log.exception("request failed")
+    output = handler_stream.getvalue()
+    assert TOKEN not in output and "hook-secret" not in output and "Z" * 35 not in output
+    assert output.count(REDACTED) >= 4
+    assert "RuntimeError" in output and "request failed" in output
+
+
+def test_httpx_request_lines_are_not_logged(handler_stream: io.StringIO) -> None:
+    logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot%s/getUpdates", TOKEN)
+    logging.getLogger("httpcore.http11").debug("send_request_headers.started")
+    assert handler_stream.getvalue() == ""
+    assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
