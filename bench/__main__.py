@@ -200,6 +200,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> str:
         bench.log("engine only")
         report.engine = engine_only.engine_turns_per_second(guide)
         report.turn_cpu = engine_only.turn_cpu_per_second(guide)
+        report.updates_per_guide = engine_only.updates_per_guide(guide)
         report.comparison = await bench.comparison()
         report.growth = await bench.growth()
     report.elapsed_s = time.monotonic() - started

@@ -56,6 +56,12 @@ def script(guide: Guide, rng: random.Random) -> list[str]:
     return ["text" if isinstance(event, GiveDetail) else "press" for _, event in walk(guide, rng)]
 
 
+def updates_per_guide(guide: Guide, walks: int = 2000) -> float:
+    """Mean updates a complete guide takes, /start included."""
+    rng = random.Random(5)
+    return 1 + statistics.mean(len(script(guide, rng)) for _ in range(walks))
+
+
 def sample_sessions(guide: Guide, count: int, seed: int = 7) -> list[dict[str, object]]:
     """Sessions stopped at random points of random guides (to pre-fill a database)."""
     rng = random.Random(seed)
@@ -78,7 +84,7 @@ def _rate(samples: list[float]) -> Rate:
     return Rate(statistics.median(samples), min(samples), max(samples), len(samples))
 
 
-def engine_turns_per_second(guide: Guide, seconds: float = 1.0, repetitions: int = 5) -> Rate:
+def engine_turns_per_second(guide: Guide, seconds: float = 1.0, repetitions: int = 7) -> Rate:
     """Guide.handle calls per second (median of `repetitions` timed runs)."""
     rng = random.Random(1)
     # Pre-computed walks: the timed loop does nothing but the engine's own turns.

@@ -200,6 +200,8 @@ class PhaseResult:
     failures: int = 0
     first_reply: list[float] = field(default_factory=list)
     step_shown: list[float] = field(default_factory=list)
+    requests: int = 0
+    """Bot API requests other than getUpdates the bot made in the window."""
     bot_cpu_s: float = 0.0
     loadgen_cpu_s: float = 0.0
     violations: int = 0
@@ -215,6 +217,14 @@ class PhaseResult:
     @property
     def bot_cpu_ms_per_update(self) -> float:
         return 1000 * self.bot_cpu_s / self.updates if self.updates else float("nan")
+
+    @property
+    def requests_per_update(self) -> float:
+        return self.requests / self.updates if self.updates else float("nan")
+
+    @property
+    def bot_cpu_ms_per_request(self) -> float:
+        return 1000 * self.bot_cpu_s / self.requests if self.requests else float("nan")
 
     @property
     def loadgen_busy(self) -> float:
@@ -278,6 +288,8 @@ class Load:
                 result.updates += 1
             if window_start <= timing.available_at <= stop_at:
                 result.first_reply.append(timing.latency or 0.0)
+        result.requests = sum(1 for call in self.fake.calls
+                              if call.method != "getUpdates" and window_start <= call.finished <= stop_at)
         result.violations = len(self.fake.violations) - violations_before
         return result
 

@@ -12,19 +12,18 @@ environment as `python -m bot run`).
 from __future__ import annotations
 
 import sys
-
-from telegram.ext import AIORateLimiter
+from typing import Any
 
 from bot.telegram import app
 
 
 class NoOverallLimit(app.RetryingRateLimiter):
-    """RetryingRateLimiter with `overall_max_rate=0` (PTB: no bot-wide limiter)."""
+    """The shipped limiter, built as the app builds it, minus the bot-wide limit."""
 
-    def __init__(self) -> None:
-        AIORateLimiter.__init__(self, overall_max_rate=0, max_retries=app.RATE_LIMIT_RETRIES)
-        self.network_retries = app.NETWORK_RETRIES
-        self.delay = app.NETWORK_RETRY_DELAY
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # What AIORateLimiter(overall_max_rate=0) sets: no bot-wide limiter at all.
+        self._base_limiter = None
 
 
 def main() -> int:
