@@ -253,6 +253,8 @@ class SQLiteStore:
     # ---- the async face ---------------------------------------------------------------
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._closed:
+            raise StoreError("the store is closed")
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     async def load_chat(self, chat_id: int) -> ChatRecord | None:
@@ -281,7 +283,7 @@ class SQLiteStore:
     async def ping(self) -> bool:
         try:
             return await self._call(self._ping)
-        except (sqlite3.Error, StoreError):
+        except Exception:  # a health check answers, it never raises
             return False
 
     async def prune(self) -> None:
@@ -290,7 +292,7 @@ class SQLiteStore:
     async def close(self) -> None:
         if not self._closed:
             self._closed = True
-            await self._call(self._close)
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
             self._executor.shutdown(wait=True)
 
     def close_sync(self) -> None:

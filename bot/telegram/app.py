@@ -27,7 +27,13 @@ from bot.engine import Guide
 from bot.settings import BOTFATHER_HELP, Settings, SettingsError
 from bot.storage import Store, StoreError, open_store
 from bot.telegram.handlers import ALLOWED_UPDATES, Conversation
-from bot.telegram.logs import REDACTED, TOKEN_LIKE, configure_logging, quiet_noisy_loggers
+from bot.telegram.logs import (
+    REDACTED,
+    TOKEN_LIKE,
+    configure_logging,
+    quiet_noisy_loggers,
+    redact_library_loggers,
+)
 from bot.telegram.render import commands, esc
 
 log = logging.getLogger(__name__)
@@ -120,6 +126,7 @@ def build_application(
     settings: Settings, guide: Guide, store: Store, *, network_retry_delay: float = NETWORK_RETRY_DELAY
 ) -> BotApplication:
     quiet_noisy_loggers()  # httpx logs every request URL, and the token is part of each
+    redact_library_loggers([settings.token, settings.webhook_secret])  # PTB logs its API URL
     builder = (
         ApplicationBuilder()
         .token(settings.token)

@@ -1,8 +1,10 @@
 """Logging for the bot process, built so the bot token can never reach a log line.
 
-Two guards: httpx/httpcore (which log request URLs, and the token is part of every Bot API
-URL) are held at WARNING, and a filter on the root handler rewrites anything that looks
-like a token, or equals a configured secret, in every message and traceback.
+Three guards: httpx/httpcore (which log request URLs, and the token is part of every Bot API
+URL) are held at WARNING; the library loggers that see the token (PTB logs its API URL at
+DEBUG) redact at the source, so every handler gets clean records; and a filter on the root
+handler rewrites anything that looks like a token, or equals a configured secret, in every
+message and traceback.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TextIO
 TOKEN_LIKE = re.compile(r"\d{5,20}:[A-Za-z0-9_-]{30,}")
 REDACTED = "<redacted>"
 NOISY_LOGGERS = ("httpx", "httpcore")
+TOKEN_AWARE_LIBRARIES = ("telegram", "httpx", "httpcore")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -24,7 +27,11 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self.secrets: list[str] = []
+        self.add_secrets(secrets)
+
+    def add_secrets(self, secrets: Iterable[str]) -> None:
+        self.secrets = sorted({*self.secrets, *(s for s in secrets if s)}, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
@@ -67,3 +74,20 @@ def configure_logging(
 def quiet_noisy_loggers() -> None:
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+_AT_THE_SOURCE = RedactingFilter()
+
+
+def redact_library_loggers(secrets: Iterable[str]) -> None:
+    """Put the redacting filter on every logger of the libraries that see the token.
+
+    A logger's filters run before any handler, including ones we do not own (pytest's
+    caplog, a host application's), unlike the filter on our root handler."""
+    _AT_THE_SOURCE.add_secrets(secrets)
+    names = [name for name in list(logging.root.manager.loggerDict)
+             if name.split(".")[0] in TOKEN_AWARE_LIBRARIES]
+    for name in {*names, *TOKEN_AWARE_LIBRARIES}:
+        logger = logging.getLogger(name)
+        if _AT_THE_SOURCE not in logger.filters:
+            logger.addFilter(_AT_THE_SOURCE)

@@ -14,7 +14,7 @@ from telegram import Chat, Message, Update
 
 from bot import callbacks
 from bot.telegram.app import PerChatUpdateProcessor
-from tests.telegram.conftest import RunningBot
+from tests.telegram.conftest import SECRET, RunningBot
 from tests.telegram.walking import walk
 
 FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
@@ -165,3 +165,18 @@ async def test_chats_run_in_parallel_and_each_chat_in_order() -> None:
     await asyncio.gather(first, second)
     assert order == ["A1 start", "B1", "A1 end", "A2"]
     assert processor._locks == {}  # nothing left behind
+
+
+async def test_the_token_and_webhook_secret_never_reach_the_logs(
+    running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    ann = running_bot.person()
+    await ann.send("/start", expect="1/7")
+    await ann.tap("After the final round", expect="2/7")
+    await running_bot.restart()  # start-up and shut-down lines too
+    assert caplog.records
+    secret = running_bot.fake.token.split(":")[1]
+    for record in caplog.records:
+        line = record.getMessage() + (record.exc_text or "")
+        assert secret not in line and SECRET not in line

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.telegram.logs import REDACTED, configure_logging
+from bot.telegram.logs import REDACTED, configure_logging, redact_library_loggers
 
 TOKEN = "123456789:AAH-secret-token-value-for-tests_0123"
 
@@ -44,3 +44,10 @@ def test_httpx_request_lines_are_not_logged(handler_stream: io.StringIO) -> None
     logging.getLogger("httpcore.http11").debug("send_request_headers.started")
     assert handler_stream.getvalue() == ""
     assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
+
+
+def test_library_loggers_redact_for_every_handler(caplog: pytest.LogCaptureFixture) -> None:
+    redact_library_loggers([TOKEN])
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("telegram.Bot").debug("Set Bot API URL: https://api.telegram.org/bot%s", TOKEN)
+    assert TOKEN not in caplog.text and REDACTED in caplog.text
