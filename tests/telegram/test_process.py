@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -20,7 +22,7 @@ from bot.settings import Settings
 from bot.telegram.app import main
 from tests.conftest import FLOWS, REPO
 from tests.fakebotapi import FakeBotAPI
-from tests.telegram.conftest import Person
+from tests.telegram.conftest import Person, free_port
 from tests.telegram.walking import walk
 
 FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
@@ -94,19 +96,20 @@ def test_a_token_telegram_rejects_exits_2_without_showing_it(
 class BotProcess:
     """`python -m bot run` against the fake, stderr kept in a file."""
 
-    def __init__(self, fake: FakeBotAPI, workdir: Path, name: str) -> None:
+    def __init__(self, fake: FakeBotAPI, workdir: Path, name: str, **extra_env: str) -> None:
         self.fake = fake
         self.log_path = workdir / f"{name}.log"
         env = {**base_env(), "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
-               "DATABASE_URL": f"sqlite:///{workdir}/bot.sqlite3", "LOG_LEVEL": "DEBUG"}
+               "DATABASE_URL": f"sqlite:///{workdir}/bot.sqlite3", "LOG_LEVEL": "DEBUG", **extra_env}
         self._log: IO[Any] = self.log_path.open("w")
-        # start_polling deletes any webhook just before its first getUpdates (whose count
-        # would only move when that long poll ends)
-        ready_before = fake.method_counts["deleteWebhook"]
+        # Ready when polling (start_polling deletes any webhook just before its first
+        # getUpdates, whose count only moves when that long poll ends) or the webhook is set.
+        ready_method = "setWebhook" if "WEBHOOK_URL" in extra_env else "deleteWebhook"
+        ready_before = fake.method_counts[ready_method]
         self.process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env,
                                         stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
-        while fake.method_counts["deleteWebhook"] <= ready_before:
+        while fake.method_counts[ready_method] <= ready_before:
             assert self.process.poll() is None, self.log_path.read_text()
             assert time.monotonic() < deadline, "the bot did not start polling"
             time.sleep(0.02)
@@ -178,6 +181,28 @@ def test_sigkill_right_after_a_tap_loses_no_acknowledged_answer(
     assert guide.catalog("en").text("ui.tg_result_footer") in messages[-1].text
     assert second.terminate() == 0
     assert fake.violations == []
+
+
+def test_webhook_mode_from_the_environment(fake_in_thread: FakeBotAPI, guide: Guide, tmp_path: Path) -> None:
+    fake = fake_in_thread
+    port = free_port()
+    bot = BotProcess(fake, tmp_path, "webhook", WEBHOOK_URL=f"http://127.0.0.1:{port}/tg/hook",
+                     WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port), WEBHOOK_SECRET="s3cret-value")
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            assert response.status == 200
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/tg/hook", data=b"{}", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 403
+        ann = Person(fake, fake.user(1003, "Cy"))
+        messages = fake.run(walk(guide, ann, FINAL), timeout=60)
+        assert guide.catalog("en").text("ui.tg_result_footer") in messages[-1].text
+        assert fake.method_counts["getUpdates"] == 0 and {d.status for d in fake.webhook_deliveries} == {200}
+    finally:
+        assert bot.terminate() == 0
+    assert fake.violations == [] and fake.unanswered_callback_queries() == []
+    assert "s3cret-value" not in bot.output and fake.token.split(":")[1] not in bot.output
 
 
 async def say(person: Person, text: str, expect: str) -> None:
