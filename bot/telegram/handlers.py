@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, InputFile, Update
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, InputFile, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
@@ -64,8 +64,9 @@ class ChatBlocked(Exception):
 
 
 @dataclass
-class Turn:
-    """One update from a private chat, with what we know about the chat."""
+class Incoming:
+    """One update from a private chat, with what we know about the chat (a transport-side
+    turn; the engine's own `Turn` is the moved session and its view)."""
 
     update_id: int
     chat_id: int
@@ -103,8 +104,9 @@ class Conversation:
         }
 
     def register(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        private = filters.ChatType.PRIVATE
-        application.add_handler(MessageHandler(filters.ChatType.GROUPS, self.on_group_message))
+        new = filters.UpdateType.MESSAGE  # edits of earlier messages change nothing
+        private = filters.ChatType.PRIVATE & new
+        application.add_handler(MessageHandler(filters.ChatType.GROUPS & new, self.on_group_message))
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_handler(MessageHandler(private & filters.TEXT, self.on_text))
         application.add_handler(MessageHandler(private, self.on_other_message))
@@ -146,19 +148,19 @@ class Conversation:
             await context.bot.send_message(
                 chat.id, esc(catalog.text("ui.tg_group")), parse_mode=ParseMode.HTML,
                 reply_markup=group_keyboard(catalog, username),
-                reply_to_message_id=message.message_id, allow_sending_without_reply=True,
+                reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
             )
         except Forbidden:
             log.info("cannot write to group %s", chat.id)
 
     # ---- the turn -----------------------------------------------------------------------
 
-    async def _turn(self, update: Update, bot: Bot, query: CallbackQuery | None = None) -> Turn:
+    async def _turn(self, update: Update, bot: Bot, query: CallbackQuery | None = None) -> Incoming:
         chat = update.effective_chat
         assert chat is not None
         user = update.effective_user
         record = await self.store.load_chat(chat.id)
-        return Turn(
+        return Incoming(
             update_id=update.update_id,
             chat_id=chat.id,
             user_id=user.id if user else None,
@@ -183,10 +185,10 @@ class Conversation:
             return None
         return session
 
-    def _catalog(self, turn: Turn) -> Catalog:
+    def _catalog(self, turn: Incoming) -> Catalog:
         return self.guide.catalog(turn.session.language if turn.session else turn.language)
 
-    async def _guarded(self, turn: Turn, work: Any) -> None:
+    async def _guarded(self, turn: Incoming, work: Any) -> None:
         """Run the turn; a blocked chat is marked, anything unexpected is told kindly."""
         try:
             await work
@@ -203,7 +205,7 @@ class Conversation:
 
     # ---- what each input means ----------------------------------------------------------
 
-    async def _text(self, turn: Turn, text: str) -> None:
+    async def _text(self, turn: Incoming, text: str) -> None:
         if text.startswith("/"):
             name, _, argument = text[1:].partition(" ")
             name = name.partition("@")[0].lower()
@@ -220,7 +222,7 @@ class Conversation:
         else:
             await self._show_again(turn, self._catalog(turn).text("ui.tg_use_buttons"))
 
-    async def _not_text(self, turn: Turn) -> None:
+    async def _not_text(self, turn: Incoming) -> None:
         catalog = self._catalog(turn)
         if turn.session is None:
             await self._reply(turn, plain(catalog.text("ui.tg_no_guide")))
@@ -229,7 +231,7 @@ class Conversation:
         else:
             await self._show_again(turn, catalog.text("ui.tg_text_only"))
 
-    async def _button(self, turn: Turn, data: str) -> None:
+    async def _button(self, turn: Incoming, data: str) -> None:
         payload = callbacks.decode(data)
         if payload is not None and payload.action in STEPLESS:
             await self._forget_answer(turn, payload.action == Act.FORGET)
@@ -250,29 +252,29 @@ class Conversation:
 
     # ---- commands ---------------------------------------------------------------------------
 
-    async def _start(self, turn: Turn, argument: str) -> None:
+    async def _start(self, turn: Incoming, argument: str) -> None:
         if argument:
             log.info("chat %s started from %r", turn.chat_id, argument[:64])
         await self._begin(turn, welcome=True)
 
-    async def _restart(self, turn: Turn, argument: str) -> None:
+    async def _restart(self, turn: Incoming, argument: str) -> None:
         await self._begin(turn, welcome=turn.session is None)
 
-    async def _back(self, turn: Turn, argument: str) -> None:
+    async def _back(self, turn: Incoming, argument: str) -> None:
         if turn.session is None:
             await self._reply(turn, plain(self._catalog(turn).text("ui.tg_no_guide")))
             return
         await self._move(turn, Back(), invalid_notice="ui.tg_cannot_go_back")
 
-    async def _help(self, turn: Turn, argument: str) -> None:
+    async def _help(self, turn: Incoming, argument: str) -> None:
         await self._reply(turn, plain(self._catalog(turn).text("ui.tg_help")))
 
-    async def _unknown_command(self, turn: Turn) -> None:
+    async def _unknown_command(self, turn: Incoming) -> None:
         catalog = self._catalog(turn)
         text = catalog.text("ui.tg_unknown_command") + "\n\n" + catalog.text("ui.tg_help")
         await self._reply(turn, plain(text))
 
-    async def _cancel(self, turn: Turn, argument: str) -> None:
+    async def _cancel(self, turn: Incoming, argument: str) -> None:
         catalog = self._catalog(turn)
         if turn.session is None:
             await self._reply(turn, plain(catalog.text("ui.tg_no_guide")))
@@ -282,19 +284,19 @@ class Conversation:
         await self._close_current(turn, None)
         await self._send(turn, plain(catalog.text("ui.tg_cancelled")))
 
-    async def _forget(self, turn: Turn, argument: str) -> None:
+    async def _forget(self, turn: Incoming, argument: str) -> None:
         catalog = self._catalog(turn)
         messages = plain(catalog.text("ui.tg_forget_confirm"), forget_keyboard(turn.session, catalog))
         await self._reply(turn, messages)
 
-    async def _mydata(self, turn: Turn, argument: str) -> None:
+    async def _mydata(self, turn: Incoming, argument: str) -> None:
         if not await self.store.record_update(turn.update_id, turn.chat_id):
             return
         exported = await self.store.export_user(turn.user_id if turn.user_id is not None else turn.chat_id)
         caption = esc(self._catalog(turn).text("ui.tg_mydata_caption"))
         await self._send(turn, [Document("my-data.json", files.mydata_json(exported), caption)])
 
-    async def _forget_answer(self, turn: Turn, erase: bool) -> None:
+    async def _forget_answer(self, turn: Incoming, erase: bool) -> None:
         catalog = self._catalog(turn)
         if not await self.store.record_update(turn.update_id, turn.chat_id):
             return
@@ -309,7 +311,7 @@ class Conversation:
 
     # ---- moving the guide ---------------------------------------------------------------
 
-    async def _begin(self, turn: Turn, welcome: bool) -> None:
+    async def _begin(self, turn: Incoming, welcome: bool) -> None:
         """A fresh run of the guide (a restart when one is in progress)."""
         if turn.session is not None:
             new = self.guide.handle(turn.session, Restart()).session
@@ -326,7 +328,7 @@ class Conversation:
         await self._show(turn, new, self.guide.view(new), before=before, notice=notice)
 
     async def _move(
-        self, turn: Turn, event: Event, *, stale_if_invalid: bool = False,
+        self, turn: Incoming, event: Event, *, stale_if_invalid: bool = False,
         invalid_notice: str | None = None,
     ) -> None:
         """Apply one event, commit it with the update id, then show where it led."""
@@ -354,7 +356,7 @@ class Conversation:
         await self._close_current(turn, render_closed(before, event, catalog) if accepted else None)
         await self._show(turn, moved.session, moved.view)
 
-    async def _show_again(self, turn: Turn, notice: str) -> None:
+    async def _show_again(self, turn: Incoming, notice: str) -> None:
         """The current step once more, below a short notice (after a stray message)."""
         if not await self.store.record_update(turn.update_id, turn.chat_id):
             await self._redelivered(turn)
@@ -364,7 +366,7 @@ class Conversation:
         await self._close_current(turn, None)
         await self._show(turn, turn.session, self.guide.view(turn.session), notice=notice)
 
-    async def _stale(self, turn: Turn, notice_key: str) -> None:
+    async def _stale(self, turn: Incoming, notice_key: str) -> None:
         """An old button: say so; if the current step never arrived, show it now."""
         if not await self.store.record_update(turn.update_id, turn.chat_id):
             await self._redelivered(turn)
@@ -372,18 +374,18 @@ class Conversation:
         await self._answer(turn, self._catalog(turn).text(notice_key))
         await self._show_if_undelivered(turn)
 
-    async def _redelivered(self, turn: Turn) -> None:
+    async def _redelivered(self, turn: Incoming) -> None:
         """An update we processed before. Its query was answered then, so it is not again;
         but if what it led to was never shown (the process died), show it now."""
         log.info("update %s was processed before; ignored", turn.update_id)
         await self._show_if_undelivered(turn)
 
-    async def _show_if_undelivered(self, turn: Turn) -> None:
+    async def _show_if_undelivered(self, turn: Incoming) -> None:
         if turn.session is not None and turn.delivery_pending:
             await self._close_current(turn, None)
             await self._show(turn, turn.session, self.guide.view(turn.session))
 
-    async def _reply(self, turn: Turn, messages: list[Outgoing]) -> None:
+    async def _reply(self, turn: Incoming, messages: list[Outgoing]) -> None:
         """A reply that changes no session (help, notices)."""
         if not await self.store.record_update(turn.update_id, turn.chat_id):
             return
@@ -393,7 +395,7 @@ class Conversation:
     # ---- Telegram I/O -----------------------------------------------------------------------
 
     async def _show(
-        self, turn: Turn, session: Session, view: View, *, before: list[Outgoing] | None = None,
+        self, turn: Incoming, session: Session, view: View, *, before: list[Outgoing] | None = None,
         notice: str | None = None,
     ) -> None:
         catalog = self.guide.catalog(session.language)
@@ -401,7 +403,7 @@ class Conversation:
         if message_id is not None:
             await self.store.record_delivery(turn.chat_id, message_id, session.step)
 
-    async def _send(self, turn: Turn, messages: list[Outgoing]) -> int | None:
+    async def _send(self, turn: Incoming, messages: list[Outgoing]) -> int | None:
         """Send in order; returns the id of the last message that carries a keyboard."""
         with_keyboard = None
         for message in messages:
@@ -422,7 +424,7 @@ class Conversation:
                 raise ChatBlocked(str(error)) from error
         return with_keyboard
 
-    async def _close_current(self, turn: Turn, closed_html: str | None) -> None:
+    async def _close_current(self, turn: Incoming, closed_html: str | None) -> None:
         """Take the buttons off the message showing the step we leave (and show the choice)."""
         record = turn.record
         if record is None or record.message_id is None:
@@ -432,7 +434,7 @@ class Conversation:
         else:
             await self._edit(turn, record.message_id, None)
 
-    async def _edit(self, turn: Turn, message_id: int, html: str | None,
+    async def _edit(self, turn: Incoming, message_id: int, html: str | None,
                     keyboard: InlineKeyboardMarkup | None = None) -> None:
         """Edit text (or only drop the keyboard when html is None); old or unchanged is fine."""
         try:
@@ -448,7 +450,7 @@ class Conversation:
         except Forbidden as error:
             raise ChatBlocked(str(error)) from error
 
-    async def _answer(self, turn: Turn, text: str | None = None) -> None:
+    async def _answer(self, turn: Incoming, text: str | None = None) -> None:
         """Answer the turn's callback query, once."""
         if turn.query is None or turn.answered:
             return

@@ -93,8 +93,7 @@ def _navigation(session: Session, catalog: Catalog, can_go_back: bool) -> list[I
     row = []
     if can_go_back:
         row.append(_button(catalog.text("ui.back"), session, Act.BACK))
-    if can_go_back or session.answers:
-        row.append(_button(catalog.text("ui.restart"), session, Act.RESTART))
+    row.append(_button(catalog.text("ui.restart"), session, Act.RESTART))
     return row
 
 
