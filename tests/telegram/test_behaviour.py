@@ -180,3 +180,18 @@ async def test_the_token_and_webhook_secret_never_reach_the_logs(
     for record in caplog.records:
         line = record.getMessage() + (record.exc_text or "")
         assert secret not in line and SECRET not in line
+
+
+async def test_many_people_at_once_each_get_their_own_guide(webhook_bot: RunningBot) -> None:
+    # Few people: PTB's rate limiter holds the whole bot to Telegram's 30 requests a second.
+    running_bot = webhook_bot
+    people = [running_bot.person(3000 + n, f"P{n}") for n in range(5)]
+    answers = [dict(FINAL, time_since="recent" if n % 2 else "weeks") for n in range(5)]
+    runs = await asyncio.gather(*(walk(running_bot.guide, p, a, {"company": f"Co{p.id}"})
+                                  for p, a in zip(people, answers, strict=True)))
+    for person, answer, messages in zip(people, answers, runs, strict=True):
+        assert f"Co{person.id}" in "\n".join(m.text for m in messages)
+        record = await running_bot.store.load_chat(person.id)
+        assert record is not None and record.session is not None
+        assert record.session["answers"] == answer and record.session["state"] == "result"
+    assert running_bot.fake.violations == [] and running_bot.fake.unanswered_callback_queries() == []
