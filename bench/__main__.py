@@ -1,6 +1,6 @@
 """`python -m bench`: our bot against bare python-telegram-bot, as a Markdown table.
 
-    python -m bench                  # the default run (a few minutes on 2 cores)
+    python -m bench                  # the default run (about 5½ minutes on 2 cores)
     python -m bench --quick          # one short round, for a smoke test
     python -m bench --memory         # RSS growth over 10,000 people completing the guide
 
@@ -165,12 +165,13 @@ def _ms(values: list[float], q: float) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--users", type=int, default=300, help="simultaneous people at saturation")
+    parser.add_argument("--users", type=int, default=60,
+                        help="people at once at saturation (few enough that a guide fits in the window)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of baseline and ours")
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of a saturation phase")
+    parser.add_argument("--seconds", type=float, default=16.0, help="length of a saturation phase")
     parser.add_argument("--light-users", type=int, default=4)
-    parser.add_argument("--light-seconds", type=float, default=6.0)
-    parser.add_argument("--shipped-users", type=int, default=60,
+    parser.add_argument("--light-seconds", type=float, default=5.0)
+    parser.add_argument("--shipped-users", type=int, default=30,
                         help="people at once for the bot as shipped (its flood limit makes it slow)")
     parser.add_argument("--stored", type=int, nargs="+", default=[1_000, 100_000])
     parser.add_argument("--growth-rounds", type=int, default=2)
@@ -184,7 +185,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
     args = parser.parse_args(argv)
     if args.quick:
-        args.users, args.rounds, args.seconds = min(args.users, 100), 1, 5.0
+        args.users, args.rounds, args.seconds = min(args.users, 60), 1, 8.0
         args.light_seconds, args.growth_rounds, args.shipped_users = 4.0, 1, 30
     return args
 

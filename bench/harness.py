@@ -254,7 +254,7 @@ class Load:
         """`users` people, each completing guides back to back (a new person each time) until
         `seconds` have passed; figures are taken after `warmup` seconds (ramp-up excluded)."""
         self.fake.reset_observations()
-        warm = min(2.0, seconds * 0.2) if warmup is None else warmup
+        warm = seconds * 0.25 if warmup is None else warmup
         started = time.monotonic()
         window_start, stop_at = started + warm, started + seconds
         result = PhaseResult(users, seconds - warm)
