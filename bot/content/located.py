@@ -33,14 +33,6 @@ class Located:
     def problem(self, message: str) -> Problem:
         return Problem(self.file, self.line, message)
 
-    @property
-    def plain(self) -> Any:
-        if isinstance(self.value, dict):
-            return {key: item.plain for key, item in self.value.items()}
-        if isinstance(self.value, list):
-            return [item.plain for item in self.value]
-        return self.value
-
 
 def read_yaml(path: Path, display: str | None = None) -> Located:
     """Parse one YAML file safely; syntax errors, duplicate keys and tags raise ContentError."""

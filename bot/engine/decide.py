@@ -38,14 +38,6 @@ def path_answers(flow: Flow, answers: Mapping[str, str]) -> dict[str, str]:
     return relevant
 
 
-def next_unanswered(flow: Flow, answers: Mapping[str, str]) -> str:
-    """The first question on the path without an answer, or END."""
-    current = flow.start
-    while current != END and current in answers:
-        current = flow.question(current).next_for(answers[current])
-    return current
-
-
 def decide(flow: Flow, answers: Mapping[str, str]) -> Decision:
     facts: dict[str, str] = path_answers(flow, answers)
     forbidden: set[str] = set()

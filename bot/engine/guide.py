@@ -14,7 +14,7 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
-from bot.engine.decide import Decision, decide, next_unanswered, path_answers
+from bot.engine.decide import Decision, decide, path_answers
 from bot.engine.drafts import details_used, render
 from bot.engine.model import END, Catalog, Flow
 from bot.engine.session import Session
@@ -421,12 +421,6 @@ class Guide:
             can_go_back=bool(session.history),
             error=error,
         )
-
-    def is_complete(self, session: Session) -> bool:
-        return session.state == RESULT
-
-    def first_missing(self, session: Session) -> str:
-        return next_unanswered(self.flow, session.answers)
 
 
 def _answers_key(flow: Flow, answers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
