@@ -32,6 +32,33 @@ class ChatRecord:
     updated_at: int
 
 
+@dataclass(frozen=True)
+class SavedResult:
+    """A person's latest result: enough to rebuild their plan (after a restart, or while a
+    new guide is in progress) for sharing and export. Keyed by user: inline queries have no chat."""
+
+    user_id: int
+    flow: str
+    flow_version: int
+    language: str
+    answers: dict[str, str]
+    details: dict[str, str]
+    saved_at: int
+
+
+@dataclass(frozen=True)
+class SharedPath:
+    """A share link's content: the answers only, never the personal details."""
+
+    code: str
+    user_id: int
+    flow: str
+    flow_version: int
+    language: str
+    answers: dict[str, str]
+    created_at: int
+
+
 class Store(Protocol):
     """Async, so a transport never blocks its event loop on the database."""
 
@@ -65,11 +92,29 @@ class Store(Protocol):
         ...
 
     async def forget_user(self, user_id: int) -> int:
-        """Erase everything stored about the user; returns how many chats were erased."""
+        """Erase everything stored about the user (chats, latest result, share links, which
+        stop working); returns how many chats were erased."""
         ...
 
     async def export_user(self, user_id: int) -> dict[str, Any]:
         """Everything stored about the user, as JSON-able data (for /mydata)."""
+        ...
+
+    async def save_result(self, result: SavedResult) -> None:
+        """Keep `result` as the person's latest (replacing the one before)."""
+        ...
+
+    async def load_result(self, user_id: int) -> SavedResult | None:
+        """The person's latest result, or None."""
+        ...
+
+    async def add_share(self, shared: SharedPath) -> SharedPath:
+        """Store a share link. If the person already shared the same answers (same flow and
+        version), nothing is added and that earlier link is returned: one link per path."""
+        ...
+
+    async def load_share(self, code: str) -> SharedPath | None:
+        """The shared path behind a link's code, or None (unknown, or revoked by /forget)."""
         ...
 
     async def ping(self) -> bool:

@@ -19,11 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.storage.base import ChatRecord, StoreError
+from bot.storage.base import ChatRecord, SavedResult, SharedPath, StoreError
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 UPDATE_RETENTION_SECONDS = 3 * 24 * 3600
 """Telegram keeps an unconfirmed update for 24 hours; ids older than this can never return."""
 PRUNE_EVERY = 256
@@ -50,6 +50,28 @@ MIGRATIONS: tuple[str, ...] = (
         seen_at   INTEGER NOT NULL
     );
     CREATE INDEX processed_updates_by_age ON processed_updates (seen_at);
+    """,
+    # 2: each person's latest result (for /share, inline mode, /export) and their share links.
+    """
+    CREATE TABLE results (
+        user_id      INTEGER PRIMARY KEY,
+        flow         TEXT NOT NULL,
+        flow_version INTEGER NOT NULL,
+        language     TEXT NOT NULL,
+        answers      TEXT NOT NULL,
+        details      TEXT NOT NULL,
+        saved_at     INTEGER NOT NULL
+    );
+    CREATE TABLE shares (
+        code         TEXT PRIMARY KEY,
+        user_id      INTEGER NOT NULL,
+        flow         TEXT NOT NULL,
+        flow_version INTEGER NOT NULL,
+        language     TEXT NOT NULL,
+        answers      TEXT NOT NULL,
+        created_at   INTEGER NOT NULL
+    );
+    CREATE INDEX shares_by_user ON shares (user_id);
     """,
 )
 
@@ -216,10 +238,14 @@ class SQLiteStore:
         ))
 
     def _forget_user(self, user_id: int) -> int:
-        # A private chat's id is the person's user id, so both columns identify them.
-        return self._transaction(lambda db: db.execute(
-            "DELETE FROM chats WHERE user_id = ? OR chat_id = ?", (user_id, user_id)
-        ).rowcount)
+        def work(db: sqlite3.Connection) -> int:
+            db.execute("DELETE FROM results WHERE user_id = ?", (user_id,))
+            db.execute("DELETE FROM shares WHERE user_id = ?", (user_id,))
+            # A private chat's id is the person's user id, so both columns identify them.
+            erased = db.execute("DELETE FROM chats WHERE user_id = ? OR chat_id = ?", (user_id, user_id))
+            return erased.rowcount
+
+        return self._transaction(work)
 
     def _export_user(self, user_id: int) -> dict[str, Any]:
         rows = self._db.execute(
@@ -240,7 +266,71 @@ class SQLiteStore:
                 }
                 for row in rows
             ],
+            "latest_result": _result_dict(self._load_result(user_id)),
+            "shares": [
+                {"code": shared.code, "flow": shared.flow, "flow_version": shared.flow_version,
+                 "language": shared.language, "answers": shared.answers, "created_at": shared.created_at}
+                for shared in self._shares_of(user_id)
+            ],
         }
+
+    def _save_result(self, result: SavedResult) -> None:
+        self._transaction(lambda db: db.execute(
+            "INSERT INTO results (user_id, flow, flow_version, language, answers, details, saved_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow, flow_version = excluded.flow_version, "
+            "language = excluded.language, answers = excluded.answers, details = excluded.details, "
+            "saved_at = excluded.saved_at",
+            (result.user_id, result.flow, result.flow_version, result.language, _json(result.answers),
+             _json(result.details), result.saved_at),
+        ))
+
+    def _load_result(self, user_id: int) -> SavedResult | None:
+        row = self._db.execute(
+            "SELECT user_id, flow, flow_version, language, answers, details, saved_at FROM results "
+            "WHERE user_id = ?",
+            (user_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return SavedResult(row[0], row[1], row[2], row[3], json.loads(row[4]), json.loads(row[5]), row[6])
+
+    def _add_share(self, shared: SharedPath) -> SharedPath:
+        answers = _json(shared.answers)
+
+        def work(db: sqlite3.Connection) -> SharedPath:
+            row = db.execute(
+                "SELECT code, user_id, flow, flow_version, language, answers, created_at FROM shares "
+                "WHERE user_id = ? AND flow = ? AND flow_version = ? AND answers = ?",
+                (shared.user_id, shared.flow, shared.flow_version, answers),
+            ).fetchone()
+            if row is not None:
+                return _shared_path(row)
+            db.execute(
+                "INSERT INTO shares (code, user_id, flow, flow_version, language, answers, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (shared.code, shared.user_id, shared.flow, shared.flow_version, shared.language, answers,
+                 shared.created_at),
+            )
+            return shared
+
+        return self._transaction(work)
+
+    def _load_share(self, code: str) -> SharedPath | None:
+        row = self._db.execute(
+            "SELECT code, user_id, flow, flow_version, language, answers, created_at FROM shares "
+            "WHERE code = ?",
+            (code,),
+        ).fetchone()
+        return _shared_path(row) if row is not None else None
+
+    def _shares_of(self, user_id: int) -> list[SharedPath]:
+        rows = self._db.execute(
+            "SELECT code, user_id, flow, flow_version, language, answers, created_at FROM shares "
+            "WHERE user_id = ? ORDER BY created_at, code",
+            (user_id,),
+        ).fetchall()
+        return [_shared_path(row) for row in rows]
 
     def _ping(self) -> bool:
         return self._db.execute("SELECT 1").fetchone() == (1,)
@@ -280,6 +370,18 @@ class SQLiteStore:
     async def export_user(self, user_id: int) -> dict[str, Any]:
         return await self._call(self._export_user, user_id)
 
+    async def save_result(self, result: SavedResult) -> None:
+        await self._call(self._save_result, result)
+
+    async def load_result(self, user_id: int) -> SavedResult | None:
+        return await self._call(self._load_result, user_id)
+
+    async def add_share(self, shared: SharedPath) -> SharedPath:
+        return await self._call(self._add_share, shared)
+
+    async def load_share(self, code: str) -> SharedPath | None:
+        return await self._call(self._load_share, code)
+
     async def ping(self) -> bool:
         try:
             return await self._call(self._ping)
@@ -307,3 +409,19 @@ class SQLiteStore:
         return self._executor.submit(
             lambda: self._db.execute("SELECT COUNT(*) FROM processed_updates").fetchone()[0]
         ).result()
+
+
+
+def _json(value: dict[str, str]) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _shared_path(row: tuple[Any, ...]) -> SharedPath:
+    return SharedPath(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6])
+
+
+def _result_dict(result: SavedResult | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    return {"flow": result.flow, "flow_version": result.flow_version, "language": result.language,
+            "answers": result.answers, "details": result.details, "saved_at": result.saved_at}

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import SQLiteStore, Store, StoreError, open_store, sqlite_path
-from bot.storage.sqlite import PRUNE_EVERY, UPDATE_RETENTION_SECONDS
+from bot.storage import SavedResult, SharedPath, SQLiteStore, Store, StoreError, open_store, sqlite_path
+from bot.storage.sqlite import MIGRATIONS, PRUNE_EVERY, SCHEMA_VERSION, UPDATE_RETENTION_SECONDS
 
 SESSION = {"flow": "reconsider", "flow_version": 1, "state": "stage", "run": 1, "step": 3,
            "answers": {"a": "é"}}
@@ -65,6 +65,48 @@ async def test_export_and_forget_touch_only_that_person(store: Store) -> None:
     assert await store.forget_user(42) == 0
 
 
+RESULT = SavedResult(42, "reconsider", 1, "en", {"stage": "final"}, {"company": "Zoë & Co"}, 1_700_000_000)
+
+
+def shared(code: str, user_id: int = 42, answers: dict[str, str] | None = None) -> SharedPath:
+    return SharedPath(code, user_id, "reconsider", 1, "en", answers or {"stage": "final"}, 1_700_000_000)
+
+
+async def test_the_latest_result_is_kept_per_person_and_replaced(store: Store) -> None:
+    assert await store.load_result(42) is None
+    await store.save_result(RESULT)
+    assert await store.load_result(42) == RESULT
+    newer = SavedResult(42, "reconsider", 1, "en", {"stage": "screen"}, {}, 1_700_000_100)
+    await store.save_result(newer)
+    assert await store.load_result(42) == newer
+    assert await store.load_result(43) is None
+
+
+async def test_one_share_link_per_path(store: Store) -> None:
+    assert await store.add_share(shared("abc")) == shared("abc")
+    assert await store.add_share(shared("xyz")) == shared("abc")  # same answers: the same link
+    assert await store.load_share("xyz") is None
+    other = shared("def", answers={"stage": "screen"})
+    assert await store.add_share(other) == other
+    assert await store.load_share("def") == other
+    assert await store.load_share("nope") is None
+
+
+async def test_forget_revokes_share_links_and_the_result_and_export_shows_them(store: Store) -> None:
+    await store.commit_turn(1, 42, 42, SESSION)
+    await store.save_result(RESULT)
+    await store.add_share(shared("abc"))
+    await store.add_share(shared("other", user_id=43))
+    exported = await store.export_user(42)
+    assert exported["latest_result"]["details"] == {"company": "Zoë & Co"}
+    assert [s["code"] for s in exported["shares"]] == ["abc"]
+    assert "details" not in exported["shares"][0]
+    assert await store.forget_user(42) == 1
+    assert await store.load_result(42) is None and await store.load_share("abc") is None
+    assert (await store.export_user(42)) == {"user_id": 42, "chats": [], "latest_result": None, "shares": []}
+    assert await store.load_share("other") is not None
+
+
 async def test_ping_and_close(store: Store) -> None:
     assert await store.ping()
     await store.close()
@@ -98,7 +140,26 @@ async def test_sessions_survive_reopening_and_the_file_uses_wal(tmp_path: Path) 
         await second.close()
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+
+
+async def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    with sqlite3.connect(path) as raw:
+        raw.executescript(MIGRATIONS[0])
+        raw.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        raw.execute("INSERT INTO schema_version (version) VALUES (1)")
+        raw.execute("INSERT INTO chats (chat_id, user_id, session, created_at, updated_at) "
+                    "VALUES (42, 42, '{}', 1, 1)")
+    raw.close()
+    store = SQLiteStore(path)
+    try:
+        record = await store.load_chat(42)
+        assert record is not None and record.session == {}
+        await store.save_result(RESULT)
+        assert await store.load_result(42) == RESULT
+    finally:
+        await store.close()
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
