@@ -18,8 +18,10 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
     Message,
+    SwitchInlineQueryChosenChat,
     Update,
 )
 from telegram.error import BadRequest, EndPointNotFound, Forbidden, InvalidToken, NetworkError, RetryAfter
@@ -207,6 +209,38 @@ async def test_answer_inline_query_limits(fake: FakeBotAPI, bot: Bot) -> None:
     with pytest.raises(BadRequest, match="(?i)RESULT_ID_DUPLICATE"):
         await bot.answer_inline_query(duplicate, [article(1), article(1)])
     assert len(fake.violations) == 2
+
+
+async def test_inline_answers_are_checked_like_messages(fake: FakeBotAPI, bot: Bot) -> None:
+    ann = fake.user(ANN, "Ann")
+    start = InlineQueryResultsButton(text="Open the bot", start_parameter="from_inline-1")
+    ok = ann.inline_query("")["inline_query"]["id"]
+    html = InlineQueryResultArticle("a", "t", InputTextMessageContent("<b>plan</b>", parse_mode="HTML"))
+    assert await bot.answer_inline_query(ok, [html], is_personal=True, cache_time=5, button=start)
+    content = fake.inline_answers[ok][0]["input_message_content"]
+    assert content == {"message_text": "<b>plan</b>", "parse_mode": "HTML"}
+    broken = InlineQueryResultArticle("a", "t", InputTextMessageContent("<b>plan", parse_mode="HTML"))
+    with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+        await bot.answer_inline_query(ann.inline_query("")["inline_query"]["id"], [broken])
+    too_long = InlineQueryResultArticle("a", "t", InputTextMessageContent("x" * 4097))
+    with pytest.raises(BadRequest, match="(?i)message is too long"):
+        await bot.answer_inline_query(ann.inline_query("")["inline_query"]["id"], [too_long])
+    bad_start = InlineQueryResultsButton(text="Open", start_parameter="not allowed!")
+    with pytest.raises(BadRequest, match="(?i)START_PARAM_INVALID"):
+        await bot.answer_inline_query(ann.inline_query("")["inline_query"]["id"], [html], button=bad_start)
+    assert len(fake.violations) == 3
+
+
+async def test_a_chosen_chat_button_must_allow_some_chats(fake: FakeBotAPI, bot: Bot) -> None:
+    some = SwitchInlineQueryChosenChat(allow_user_chats=True, allow_group_chats=True)
+    button = InlineKeyboardButton("Share", switch_inline_query_chosen_chat=some)
+    await bot.send_message(ANN, "ok", reply_markup=InlineKeyboardMarkup([[button]]))
+    kind = fake.chat(ANN).latest().buttons[0][0].kind  # type: ignore[union-attr]
+    assert kind == "switch_inline_query_chosen_chat"
+    none = InlineKeyboardButton("Share", switch_inline_query_chosen_chat=SwitchInlineQueryChosenChat())
+    with pytest.raises(BadRequest, match="at least one chat type"):
+        await bot.send_message(ANN, "no", reply_markup=InlineKeyboardMarkup([[none]]))
+    assert len(fake.violations) == 1
 
 
 async def test_edits(fake: FakeBotAPI, bot: Bot) -> None:

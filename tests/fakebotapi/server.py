@@ -7,6 +7,7 @@ import concurrent.futures
 import contextlib
 import itertools
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -739,6 +740,14 @@ class FakeBotAPI:
         for result in results:
             if "reply_markup" in result:
                 _check_reply_markup(result["reply_markup"])
+            content = result.get("input_message_content")
+            if isinstance(content, dict) and "message_text" in content:
+                _render(content, "message_text", "entities", MAX_TEXT)
+        button = params.get("button")
+        if button is not None:
+            parameter = button.get("start_parameter")
+            if parameter is not None and not START_PARAMETER.fullmatch(str(parameter)):
+                raise bad_request("START_PARAM_INVALID")
         self._answered_queries[query_id] = self._inline_queries.pop(query_id)
         self.inline_answers[query_id] = results
         return True
@@ -964,10 +973,10 @@ def _render(
         text = source
     else:
         raise bad_request("unsupported parse_mode")
-    if text_key == "text" and not text.strip():
+    if text_key != "caption" and not text.strip():
         raise bad_request("message text is empty")
     if utf16_len(text) > limit:
-        raise bad_request("message is too long" if text_key == "text"
+        raise bad_request("message is too long" if text_key != "caption"
                           else "message caption is too long")
     return text, entities
 
@@ -1009,6 +1018,12 @@ def _media_object(kind: str, value: Any) -> Any:
     return base
 
 
+#: A deep-link start parameter (also an inline answer's `button.start_parameter`).
+START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+#: The flags of a SwitchInlineQueryChosenChat; Telegram refuses the button without any of them.
+CHOSEN_CHAT_KINDS = ("allow_user_chats", "allow_bot_chats", "allow_group_chats", "allow_channel_chats")
+
+
 def _check_reply_markup(markup: Any) -> None:
     if not isinstance(markup, dict):
         raise bad_request("reply markup must be a JSON object")
@@ -1028,6 +1043,9 @@ def _check_reply_markup(markup: Any) -> None:
                 data = button.get("callback_data")
                 if data is not None and not 1 <= len(str(data).encode()) <= 64:
                     raise bad_request("BUTTON_DATA_INVALID")
+                chosen = button.get("switch_inline_query_chosen_chat")
+                if chosen is not None and not any(chosen.get(kind) for kind in CHOSEN_CHAT_KINDS):
+                    raise bad_request("switch_inline_query_chosen_chat must allow at least one chat type")
                 url = button.get("url")
                 if url is not None and not str(url).startswith(("http://", "https://", "tg://")):
                     raise bad_request(f"inline keyboard button URL '{url}' is invalid")
