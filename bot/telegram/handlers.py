@@ -15,7 +15,14 @@ from typing import Any
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, InputFile, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import callbacks
 from bot.engine import (
@@ -29,6 +36,7 @@ from bot.engine import (
     InvalidMove,
     Proceed,
     Restart,
+    ResultView,
     Revise,
     Session,
     SkipDetail,
@@ -50,10 +58,11 @@ from bot.telegram.render import (
     render_closed,
     render_view,
 )
+from bot.telegram.share_handlers import Sharing
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ("message", "callback_query")
+ALLOWED_UPDATES = ("message", "callback_query", "inline_query")
 """The update kinds the bot asks Telegram for (polling and webhook alike)."""
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -102,12 +111,15 @@ class Conversation:
             "forget": self._forget,
             "mydata": self._mydata,
         }
+        self.sharing = Sharing(self)
+        self.commands.update(share=self.sharing.share, export=self.sharing.export)
 
     def register(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         new = filters.UpdateType.MESSAGE  # edits of earlier messages change nothing
         private = filters.ChatType.PRIVATE & new
         application.add_handler(MessageHandler(filters.ChatType.GROUPS & new, self.on_group_message))
         application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_handler(InlineQueryHandler(self.sharing.on_inline_query))
         application.add_handler(MessageHandler(private & filters.TEXT, self.on_text))
         application.add_handler(MessageHandler(private, self.on_other_message))
 
@@ -233,6 +245,9 @@ class Conversation:
 
     async def _button(self, turn: Incoming, data: str) -> None:
         payload = callbacks.decode(data)
+        if payload is not None and payload.action in (Act.EXPORT, Act.OWN_GUIDE):
+            await self.sharing.on_button(turn, payload.action)
+            return
         if payload is not None and payload.action in STEPLESS:
             await self._forget_answer(turn, payload.action == Act.FORGET)
             return
@@ -253,6 +268,8 @@ class Conversation:
     # ---- commands ---------------------------------------------------------------------------
 
     async def _start(self, turn: Incoming, argument: str) -> None:
+        if argument and await self.sharing.open_link(turn, argument):
+            return
         if argument:
             log.info("chat %s started from %r", turn.chat_id, argument[:64])
         await self._begin(turn, welcome=True)
@@ -399,6 +416,8 @@ class Conversation:
         notice: str | None = None,
     ) -> None:
         catalog = self.guide.catalog(session.language)
+        if isinstance(view, ResultView):  # kept before it is seen, for /share, inline mode, /export
+            await self.sharing.remember(turn.user_id if turn.user_id is not None else turn.chat_id, session)
         message_id = await self._send(turn, [*(before or []), *render_view(view, session, catalog, notice)])
         if message_id is not None:
             await self.store.record_delivery(turn.chat_id, message_id, session.step)

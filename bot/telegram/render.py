@@ -11,7 +11,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, SwitchInlineQueryChosenChat
 
 from bot.callbacks import Payload
 from bot.engine import (
@@ -29,7 +29,6 @@ from bot.engine import (
     View,
 )
 from bot.engine.model import Catalog
-from bot.telegram import files
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -50,9 +49,11 @@ class Act:
     REVISE = "v"  # argument: the question id
     FORGET = "f"  # confirm /forget
     KEEP_DATA = "n"  # cancel /forget
+    EXPORT = "x"  # the latest result as files
+    OWN_GUIDE = "o"  # start one's own guide (under a shared plan)
 
 
-STEPLESS = frozenset({Act.FORGET, Act.KEEP_DATA})
+STEPLESS = frozenset({Act.FORGET, Act.KEEP_DATA, Act.EXPORT, Act.OWN_GUIDE})
 """Actions that do not move the guide, so they are valid whatever the session's step."""
 
 
@@ -101,10 +102,17 @@ def _keyboard(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([row for row in rows if row])
 
 
-def share_button(plan: Plan, catalog: Catalog) -> InlineKeyboardButton:
-    """The Share button under a result. The sharing feature (inline mode) plugs in here."""
-    query = catalog.text("ui.tg_share_query")
-    return InlineKeyboardButton(catalog.text("ui.share"), switch_inline_query=query)
+def share_button(catalog: Catalog) -> InlineKeyboardButton:
+    """The Share button: opens the chat picker with the bot's inline mode, which answers with
+    the person's latest plan (bot/telegram/sharing.py)."""
+    chats = SwitchInlineQueryChosenChat(allow_user_chats=True, allow_group_chats=True,
+                                        allow_channel_chats=True)
+    return InlineKeyboardButton(catalog.text("ui.share"), switch_inline_query_chosen_chat=chats)
+
+
+def export_button(session: Session, catalog: Catalog) -> InlineKeyboardButton:
+    """The Export button: the whole plan as files (works while the result is on screen or later)."""
+    return _button(catalog.text("ui.tg_export"), session, Act.EXPORT)
 
 
 def forget_keyboard(session: Session | None, catalog: Catalog) -> InlineKeyboardMarkup:
@@ -123,7 +131,7 @@ def group_keyboard(catalog: Catalog, bot_username: str) -> InlineKeyboardMarkup:
 
 
 def commands(catalog: Catalog) -> list[BotCommand]:
-    names = ("start", "back", "restart", "help", "mydata", "forget", "cancel")
+    names = ("start", "back", "restart", "help", "mydata", "forget", "cancel", "share", "export")
     return [BotCommand(name, catalog.text(f"ui.tg_cmd_{name}")) for name in names]
 
 
@@ -191,7 +199,8 @@ def render_view(
 def render_result(
     view: ResultView, session: Session, catalog: Catalog, notice: str | None = None
 ) -> list[Outgoing]:
-    """The advice, each draft ready to copy, the drafts as files, and what to do next."""
+    """The advice, each draft ready to copy, and what to do next. Files come only on request
+    (Export), so showing a result costs no uploads."""
     plan = view.plan
     out: list[Outgoing] = list(_texts(_with_notice(recommendation_html(plan, catalog), notice)))
     drafts = plan.drafts
@@ -202,17 +211,10 @@ def render_result(
         if draft.subject:
             head += f"\n{esc(catalog.text('ui.subject'))}: <code>{esc(draft.subject)}</code>"
         out += _texts(f"{head}\n\n<pre>{esc(draft.body)}</pre>")
-    for action, draft in drafts:
-        if draft.channel == "email":
-            caption = esc(catalog.text("ui.tg_eml_caption", title=action.title))[:MAX_CAPTION]
-            out.append(Document(f"{files.file_stem(action)}.eml", files.eml_bytes(draft), caption))
-    if drafts:
-        out.append(Document("messages.txt", files.drafts_text(drafts, catalog.text("ui.subject")),
-                            esc(catalog.text("ui.tg_txt_caption"))[:MAX_CAPTION]))
     keyboard = _keyboard([
         [_button(catalog.text("ui.change_answer"), session, Act.CHANGE),
          _button(catalog.text("ui.restart"), session, Act.RESTART)],
-        [share_button(plan, catalog)],
+        [share_button(catalog), export_button(session, catalog)],
     ])
     out += _texts(esc(catalog.text("ui.tg_result_footer")), keyboard)
     return out

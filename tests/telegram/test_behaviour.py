@@ -24,7 +24,7 @@ FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "fe
 async def test_startup_sets_commands_and_descriptions(polling_bot: RunningBot) -> None:
     fake = polling_bot.fake
     commands = [c["command"] for c in fake.commands['{"type": "default"}|']]
-    assert commands == ["start", "back", "restart", "help", "mydata", "forget", "cancel"]
+    assert commands == ["start", "back", "restart", "help", "mydata", "forget", "cancel", "share", "export"]
     assert fake.method_counts["setMyDescription"] >= 1 and fake.method_counts["setMyShortDescription"] >= 1
 
 
@@ -117,6 +117,8 @@ async def test_result_files_mydata_and_forget(polling_bot: RunningBot) -> None:
     fake, ann = polling_bot.fake, polling_bot.person()
     details = {"company": "Zoë & Co", "your_name": "Alex"}
     await walk(polling_bot.guide, ann, FINAL, details)
+    assert fake.uploads == []  # files only on request
+    await ann.tap("Export", expect="whole plan as Markdown")
     emls = [u for u in fake.uploads if u.filename.endswith(".eml")]
     assert emls
     draft = message_from_bytes(emls[0].content, policy=policy.default)

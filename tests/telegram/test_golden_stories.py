@@ -27,10 +27,15 @@ async def test_golden_story_in_telegram(polling_bot: RunningBot, guide: Guide, s
         for fragment in fragments:
             assert fragment in drafts[approach].body + (drafts[approach].subject or "")
             assert fragment in text
-    documents = [m.document["file_name"] for m in messages if m.document]
+    assert not any(m.document for m in messages)  # files only on request
+    assert catalog.text("ui.tg_result_footer") in messages[-1].text
+    exported = await person.send("/export", expect=catalog.text("ui.tg_export_caption"))
+    documents = [m.document["file_name"] for m in exported if m.document]
     emails = [a.approach for a, d in plan.drafts if d.channel == "email"]
+    assert documents[0] == "plan.md"
     assert len([name for name in documents if name.endswith(".eml")]) == len(emails)
     assert ("messages.txt" in documents) == bool(drafts)
-    assert catalog.text("ui.tg_result_footer") in messages[-1].text
+    markdown = person.fake.uploads[-len(documents)].content.decode("utf-8")
+    assert plan.actions[0].title in markdown and all(d.body in markdown for d in drafts.values())
     assert person.fake.violations == []
     assert person.fake.unanswered_callback_queries() == []

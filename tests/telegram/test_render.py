@@ -89,20 +89,18 @@ def test_user_text_is_escaped_and_comes_back_verbatim(guide: Guide) -> None:
     assert any("</pre><i>x" in text for text in pres)
 
 
-def test_result_has_drafts_in_pre_files_and_the_result_buttons(guide: Guide) -> None:
+def test_result_has_drafts_in_pre_no_files_and_the_result_buttons(guide: Guide) -> None:
     session = to_result(guide, {})
-    plan = guide.plan(session)
     out = render_view(guide.view(session), session, guide.catalog("en"))
-    documents = [o.filename for o in out if isinstance(o, Document)]
-    emails = [a for a, d in plan.drafts if d.channel == "email"]
-    assert len([d for d in documents if d.endswith(".eml")]) == len(emails) and "messages.txt" in documents
+    assert not any(isinstance(o, Document) for o in out)  # files only on request (Export)
     last = out[-1]
     assert isinstance(last, Text) and last.keyboard is not None
     buttons = [b for row in last.keyboard.inline_keyboard for b in row]
-    assert [b.text for b in buttons] == ["Change an answer", "Start over", "Share"]
-    assert buttons[2].switch_inline_query  # the sharing issue's hook
-    actions = [callbacks.decode(str(b.callback_data)).action for b in buttons[:2]]  # type: ignore[union-attr]
-    assert actions == [Act.CHANGE, Act.RESTART]
+    assert [b.text for b in buttons] == ["Change an answer", "Start over", "Share", "Export"]
+    chats = buttons[2].switch_inline_query_chosen_chat
+    assert chats is not None and chats.allow_user_chats and chats.allow_group_chats
+    actions = [callbacks.decode(str(b.callback_data)).action for b in buttons[:2] + buttons[3:]]  # type: ignore[union-attr]
+    assert actions == [Act.CHANGE, Act.RESTART, Act.EXPORT]
     assert sum(1 for o in out if isinstance(o, Text) and o.keyboard) == 1  # one live keyboard
 
 

@@ -20,7 +20,7 @@ async def test_updates_arrive_by_webhook_with_the_secret(webhook_bot: RunningBot
     fake = webhook_bot.fake
     registered = fake.calls_of("setWebhook")[-1].params
     assert registered["url"].endswith(WEBHOOK_PATH) and registered["secret_token"] == SECRET
-    assert registered["allowed_updates"] == ["message", "callback_query"]
+    assert registered["allowed_updates"] == ["message", "callback_query", "inline_query"]
     assert not registered.get("drop_pending_updates")
     ann = webhook_bot.person()
     await ann.send("/start", expect="1/7")
