@@ -129,8 +129,8 @@ class Sharing:
         """@bot in any chat: the person's latest plan as articles, or an invitation to start."""
         query = update.inline_query
         assert query is not None
-        if not await self.store.record_update(update.update_id):
-            return
+        # Read-only, and sent on every keystroke: no update record (and no fsync) per query. A
+        # redelivered query is answered again, and Telegram refuses that harmlessly.
         user = query.from_user
         saved = await self._latest(user.id)
         username = context.bot.username
