@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bot.storage.base import ChatRecord, Store, StoreError
+from bot.storage.base import ChatRecord, Reminder, Store, StoreError
 from bot.storage.sqlite import SQLiteStore
 
-__all__ = ["ChatRecord", "SQLiteStore", "Store", "StoreError", "open_store", "sqlite_path"]
+__all__ = ["ChatRecord", "Reminder", "SQLiteStore", "Store", "StoreError", "open_store", "sqlite_path"]
 
 
 def sqlite_path(database_url: str) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage import SQLiteStore, Store, StoreError, open_store, sqlite_path
-from bot.storage.sqlite import PRUNE_EVERY, UPDATE_RETENTION_SECONDS
+from bot.storage.sqlite import PRUNE_EVERY, SCHEMA_VERSION, UPDATE_RETENTION_SECONDS
 
 SESSION = {"flow": "reconsider", "flow_version": 1, "state": "stage", "run": 1, "step": 3,
            "answers": {"a": "é"}}
@@ -98,7 +98,7 @@ async def test_sessions_survive_reopening_and_the_file_uses_wal(tmp_path: Path) 
         await second.close()
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
