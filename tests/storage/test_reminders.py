@@ -4,12 +4,14 @@ connections to one file), expired claims retaken, retries bounded, cancel, outco
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.storage import SQLiteStore
+from bot.storage.sqlite import MIGRATIONS, SCHEMA_VERSION
 
 CONTENT = {"kind": "nudge", "subject": "Following up", "body": "Hello, ünïcode", "about": "Acme"}
 NOW = 1_800_000_000
@@ -129,3 +131,25 @@ async def test_forget_and_export_include_reminders(store: SQLiteStore) -> None:
     assert await store.get_reminder(theirs) is not None
     again = await add(store, 4)
     assert again > mine  # ids are never reused: an old button cannot reach a newer reminder
+
+
+async def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as raw:
+        for statement in filter(str.strip, MIGRATIONS[0].split(";")):
+            raw.execute(statement)
+        raw.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        raw.execute("INSERT INTO schema_version (version) VALUES (1)")
+        raw.execute("INSERT INTO chats (chat_id, user_id, session, created_at, updated_at) "
+                    "VALUES (42, 42, '{\"run\": 1}', 1, 1)")
+    raw.close()
+    store = SQLiteStore(path, clock=lambda: NOW)
+    try:
+        record = await store.load_chat(42)
+        assert record is not None and record.session == {"run": 1}
+        assert await add(store, 1) == 1
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+    raw.close()

@@ -94,6 +94,18 @@ async def test_other_delays_and_a_check_in_for_future_roles(polling_bot: Running
     assert bot.fake.violations == [] and bot.fake.unanswered_callback_queries() == []
 
 
+async def test_an_old_remind_button_is_stale_and_stores_nothing(polling_bot: RunningBot) -> None:
+    bot, ann = polling_bot, polling_bot.person()
+    await walk(bot.guide, ann, FINAL)
+    result = ann.current()
+    remind = next(b.data for row in result.buttons for b in row if b.text.startswith("⏰"))
+    await ann.send("/restart", expect="1/7")
+    await ann.press(result.message_id, remind)
+    assert "earlier step" in (ann.callback_answer().get("text") or "")
+    assert await bot.store.pending_reminders(ann.id) == []
+    assert bot.fake.violations == [] and bot.fake.unanswered_callback_queries() == []
+
+
 async def test_a_reminder_due_while_down_is_sent_at_start_up_and_answered(polling_bot: RunningBot) -> None:
     bot, ann = polling_bot, polling_bot.person()
     reminder = await remind_from_result(bot, ann, FINAL)
