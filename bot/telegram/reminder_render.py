@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Payload
 from bot.engine import Plan, Session
-from bot.engine.followup import DELAYS, nudge_draft
+from bot.engine.followup import DELAYS, Delay, nudge_draft
 from bot.engine.model import Catalog
 from bot.storage import Reminder
 from bot.telegram.render import CHOSEN, Act, Text, esc, payload, split_html
@@ -27,18 +27,21 @@ CHECK_IN_LATER = "c"
 """The letter of "remind me to check in later" (offered after "no reply yet")."""
 CHECK_IN_LATER_DELAY = "d90"
 NUDGE, CHECK_IN = "nudge", "check_in"
+NUDGE_WITHIN_DAYS = 14
+"""The nudge draft speaks of "my note from last week": later than this, a check-in fits better."""
 
 
 # ---- what a reminder carries ----------------------------------------------------------------
 
 
-def reminder_content(plan: Plan, catalog: Catalog) -> dict[str, Any]:
+def reminder_content(plan: Plan, catalog: Catalog, delay: Delay) -> dict[str, Any]:
     """Everything the reminder needs later, so sending never depends on the guide session:
-    the plan's follow_up_nudge draft when it has one (a question is waiting for an answer),
-    else a check-in note (future roles, or a person who simply wants a nudge)."""
+    the plan's follow_up_nudge draft when it has one (a question is waiting for an answer)
+    and the delay is short, else a check-in note (future roles, a long delay, or a person
+    who simply wants a nudge)."""
     about = ", ".join(value for key in ("company", "role") if (value := plan.details.get(key, "").strip()))
     draft = nudge_draft(plan)
-    if draft is None:
+    if draft is None or delay.days > NUDGE_WITHIN_DAYS:
         return check_in_content(catalog, about)
     return {"kind": NUDGE, "subject": draft.subject, "body": draft.body, "about": about}
 

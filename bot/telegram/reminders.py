@@ -99,7 +99,7 @@ class Reminders:
             return
         now = self.clock()
         due = delay.due(datetime.fromtimestamp(now, UTC))
-        content = reminder_content(conversation.guide.plan(session), catalog)
+        content = reminder_content(conversation.guide.plan(session), catalog, delay)
         added = await conversation.store.add_reminder(
             turn.update_id, turn.chat_id, turn.user_id, session.run, delay.key, session.language, content,
             int(due.timestamp()),

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from bot import callbacks
 from bot.engine import Guide
+from bot.engine.followup import DELAYS
 from bot.storage import Reminder
 from bot.telegram.reminder_render import (
     check_in_content,
@@ -40,11 +41,15 @@ def timestamp(year: int, month: int, day: int) -> int:
 def test_the_content_is_the_nudge_draft_or_a_check_in(guide: Guide) -> None:
     catalog = guide.catalog("en")
     details = {"company": "Zoë <&> Co", "role": "Designer"}
-    nudge = reminder_content(guide.plan_for(NUDGE, details, "en"), catalog)
+    plan = guide.plan_for(NUDGE, details, "en")
+    nudge = reminder_content(plan, catalog, DELAYS["b6"])
     assert nudge["kind"] == "nudge" and nudge["about"] == "Zoë <&> Co, Designer"
     assert nudge["subject"] == "Following up – Designer"
+    assert reminder_content(plan, catalog, DELAYS["d14"])["kind"] == "nudge"
+    months_later = reminder_content(plan, catalog, DELAYS["d30"])  # "my note from last week" would be wrong
+    assert months_later == check_in_content(catalog, "Zoë <&> Co, Designer")
     no_question = dict(NUDGE, goal="close")
-    check_in = reminder_content(guide.plan_for(no_question, {}, "en"), catalog)
+    check_in = reminder_content(guide.plan_for(no_question, {}, "en"), catalog, DELAYS["b6"])
     assert check_in == check_in_content(catalog)
     assert check_in["kind"] == "check_in" and check_in["about"] == ""
 

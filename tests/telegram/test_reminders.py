@@ -272,6 +272,9 @@ def test_two_processes_send_each_of_many_reminders_exactly_once(
     for person in people:
         [message] = reminder_messages(fake, person.id)
         assert f"Co{person.id}" in message.text
+    chats = {person.id for person in people}
+    sends = [c for c in fake.calls_of("sendMessage") if c.chat_id in chats]
+    assert len(sends) == 40 and {c.status for c in sends} == {200}
     with sqlite3.connect(tmp_path / "bot.sqlite3") as raw:
         states = raw.execute("SELECT state, COUNT(*) FROM reminders GROUP BY state").fetchall()
         workers = raw.execute("SELECT COUNT(DISTINCT claimed_by) FROM reminders").fetchone()[0]
