@@ -17,6 +17,7 @@ TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/reconsider.sqlite3"
+DEFAULT_REMINDER_CHECK_SECONDS = 30.0
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 BOTFATHER_HELP = (
@@ -49,6 +50,7 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
     flows_dir: Path = field(default_factory=default_flows_dir)
+    reminder_check_seconds: float = DEFAULT_REMINDER_CHECK_SECONDS
 
     @property
     def webhook_mode(self) -> bool:
@@ -137,6 +139,7 @@ def load_settings(
         )
     if webhook_url and not secret:
         secret = secrets.token_urlsafe(32)  # still checked on every request, just not fixed
+    reminder_check = _reminder_check_seconds(get("REMINDER_CHECK_SECONDS"))
     return Settings(
         token=get("TELEGRAM_BOT_TOKEN"),
         api_base_url=get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
@@ -148,4 +151,19 @@ def load_settings(
         admin_ids=frozenset(admin_ids),
         log_level=log_level,
         flows_dir=configured_flows_dir(source, dotenv=None),
+        reminder_check_seconds=reminder_check,
     )
+
+
+def _reminder_check_seconds(text: str) -> float:
+    if not text:
+        return DEFAULT_REMINDER_CHECK_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 86400:
+        raise SettingsError(
+            f"REMINDER_CHECK_SECONDS must be a number of seconds above 0 and at most 86400, not {text!r}."
+        )
+    return seconds

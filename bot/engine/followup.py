@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.engine.views import Plan
+from bot.engine.views import Draft, Plan
 
 
 @dataclass(frozen=True)
@@ -48,3 +48,8 @@ def default_delay(plan: Plan) -> Delay | None:
     if plan.answers.get("goal") == "future":
         return DELAYS["d30"]
     return None
+
+
+def nudge_draft(plan: Plan) -> Draft | None:
+    """The ready follow_up_nudge draft, when the plan has one."""
+    return next((draft for action, draft in plan.drafts if action.approach == "follow_up_nudge"), None)

@@ -58,6 +58,39 @@ class SharedPath:
     answers: dict[str, str]
     created_at: int
 
+REMINDER_STATES = ("pending", "sending", "sent", "cancelled", "blocked", "failed")
+"""pending: waiting for due_at; sending: claimed by one process; then sent, cancelled, blocked
+(the person blocked the bot: never retried) or failed (gave up after repeated errors)."""
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A follow-up reminder: what to send (`payload`, self-contained) and when, then its outcome."""
+
+    id: int
+    chat_id: int
+    user_id: int | None
+    run: int
+    """The guide run it was made from: one pending reminder per run."""
+    delay: str
+    language: str
+    payload: dict[str, Any]
+    due_at: int
+    state: str
+    attempts: int
+    claimed_by: str | None
+    sent_at: int | None
+    outcome: str | None
+    outcome_at: int | None
+    created_at: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "delay": self.delay, "language": self.language, "payload": self.payload,
+            "due_at": self.due_at, "state": self.state, "sent_at": self.sent_at,
+            "outcome": self.outcome, "outcome_at": self.outcome_at, "created_at": self.created_at,
+        }
+
 
 class Store(Protocol):
     """Async, so a transport never blocks its event loop on the database."""
@@ -119,6 +152,54 @@ class Store(Protocol):
 
     async def ping(self) -> bool:
         """True when the database answers (for health checks)."""
+        ...
+
+    # ---- follow-up reminders (see bot/telegram/reminders.py) ----
+
+    async def add_reminder(
+        self, update_id: int, chat_id: int, user_id: int | None, run: int, delay: str, language: str,
+        payload: dict[str, Any], due_at: int,
+    ) -> tuple[Reminder, bool] | None:
+        """Record the update and add a pending reminder, in one transaction.
+
+        None when the update was processed before. If the chat already has a pending reminder
+        for this guide run, that one is returned with False and nothing is added."""
+        ...
+
+    async def pending_reminders(self, chat_id: int) -> list[Reminder]:
+        """The chat's pending reminders, soonest first."""
+        ...
+
+    async def get_reminder(self, reminder_id: int) -> Reminder | None: ...
+
+    async def due_reminders(self, now: int, lease: int, limit: int = 100) -> list[Reminder]:
+        """Pending reminders due by `now`, and claims older than `lease` seconds (a process
+        died mid-send: such a reminder may go out twice), soonest first."""
+        ...
+
+    async def claim_reminder(self, reminder_id: int, worker: str, now: int, lease: int) -> bool:
+        """Take a due reminder for sending; True for exactly one claimant."""
+        ...
+
+    async def finish_reminder(self, reminder_id: int, worker: str, state: str, now: int) -> bool:
+        """Mark a reminder this worker claimed as sent, blocked or failed."""
+        ...
+
+    async def release_reminder(self, reminder_id: int, worker: str, max_attempts: int) -> str:
+        """A send failed for a passing reason: back to pending (or failed after max_attempts);
+        returns the new state."""
+        ...
+
+    async def cancel_reminder(self, update_id: int, chat_id: int, reminder_id: int) -> bool | None:
+        """Record the update and cancel the chat's pending reminder; None when the update was
+        processed before, False when the reminder is not pending (sent, cancelled, gone)."""
+        ...
+
+    async def record_outcome(
+        self, update_id: int, chat_id: int, reminder_id: int, outcome: str
+    ) -> str | None:
+        """Record the update and the answer to "Did they reply?": "recorded", "already" (an
+        outcome was stored before; it is kept) or "missing"; None when processed before."""
         ...
 
     async def close(self) -> None: ...

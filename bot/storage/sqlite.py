@@ -19,11 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.storage.base import ChatRecord, SavedResult, SharedPath, StoreError
+from bot.storage.base import ChatRecord, Reminder, SavedResult, SharedPath, StoreError
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 UPDATE_RETENTION_SECONDS = 3 * 24 * 3600
 """Telegram keeps an unconfirmed update for 24 hours; ids older than this can never return."""
 PRUNE_EVERY = 256
@@ -72,6 +72,31 @@ MIGRATIONS: tuple[str, ...] = (
         created_at   INTEGER NOT NULL
     );
     CREATE INDEX shares_by_user ON shares (user_id);
+    """,
+    # 3: follow-up reminders. AUTOINCREMENT: an id is never reused, so an old button of a
+    # forgotten reminder can never reach a newer one.
+    """
+    CREATE TABLE reminders (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id    INTEGER NOT NULL,
+        user_id    INTEGER,
+        run        INTEGER NOT NULL,
+        delay      TEXT NOT NULL,
+        language   TEXT NOT NULL,
+        payload    TEXT NOT NULL,
+        due_at     INTEGER NOT NULL,
+        state      TEXT NOT NULL DEFAULT 'pending',
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        claimed_by TEXT,
+        claimed_at INTEGER,
+        sent_at    INTEGER,
+        outcome    TEXT,
+        outcome_at INTEGER,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX reminders_by_state_due ON reminders (state, due_at);
+    CREATE INDEX reminders_by_chat ON reminders (chat_id);
+    CREATE INDEX reminders_by_user ON reminders (user_id);
     """,
 )
 
@@ -238,10 +263,11 @@ class SQLiteStore:
         ))
 
     def _forget_user(self, user_id: int) -> int:
+        # A private chat's id is the person's user id, so both columns identify them.
         def work(db: sqlite3.Connection) -> int:
             db.execute("DELETE FROM results WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM shares WHERE user_id = ?", (user_id,))
-            # A private chat's id is the person's user id, so both columns identify them.
+            db.execute("DELETE FROM reminders WHERE user_id = ? OR chat_id = ?", (user_id, user_id))
             erased = db.execute("DELETE FROM chats WHERE user_id = ? OR chat_id = ?", (user_id, user_id))
             return erased.rowcount
 
@@ -272,6 +298,8 @@ class SQLiteStore:
                  "language": shared.language, "answers": shared.answers, "created_at": shared.created_at}
                 for shared in self._shares_of(user_id)
             ],
+            "reminders": [reminder.to_dict() for reminder in self._reminders_where(
+                "user_id = ? OR chat_id = ?", (user_id, user_id))],
         }
 
     def _save_result(self, result: SavedResult) -> None:
@@ -332,6 +360,105 @@ class SQLiteStore:
         ).fetchall()
         return [_shared_path(row) for row in rows]
 
+    # ---- reminders (each claim is a conditional UPDATE: one winner across processes) ----
+
+    def _reminders_where(self, condition: str, args: tuple[Any, ...], limit: int = -1) -> list[Reminder]:
+        rows = self._db.execute(
+            f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE {condition} "  # noqa: S608 - fixed SQL
+            "ORDER BY due_at, id LIMIT ?",
+            (*args, limit),
+        ).fetchall()
+        return [_reminder(row) for row in rows]
+
+    def _add_reminder(
+        self, update_id: int, chat_id: int, user_id: int | None, run: int, delay: str, language: str,
+        payload: dict[str, Any], due_at: int,
+    ) -> tuple[Reminder, bool] | None:
+        def work(db: sqlite3.Connection) -> tuple[Reminder, bool] | None:
+            if not self._claim(update_id):
+                return None
+            existing = self._reminders_where("chat_id = ? AND run = ? AND state IN ('pending', 'sending')",
+                                             (chat_id, run), 1)
+            if existing:
+                return existing[0], False
+            cursor = db.execute(
+                "INSERT INTO reminders (chat_id, user_id, run, delay, language, payload, due_at, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (chat_id, user_id, run, delay, language,
+                 json.dumps(payload, ensure_ascii=False, sort_keys=True), due_at, self._now()),
+            )
+            return self._reminders_where("id = ?", (cursor.lastrowid,))[0], True
+
+        done = self._transaction(work)
+        self._prune_now_and_then()
+        return done
+
+    def _due_reminders(self, now: int, lease: int, limit: int) -> list[Reminder]:
+        return self._reminders_where(
+            "(state = 'pending' AND due_at <= ?) OR (state = 'sending' AND claimed_at <= ?)",
+            (now, now - lease), limit,
+        )
+
+    def _claim_reminder(self, reminder_id: int, worker: str, now: int, lease: int) -> bool:
+        return self._transaction(lambda db: db.execute(
+            "UPDATE reminders SET state = 'sending', claimed_by = ?, claimed_at = ? WHERE id = ? AND "
+            "((state = 'pending' AND due_at <= ?) OR (state = 'sending' AND claimed_at <= ?))",
+            (worker, now, reminder_id, now, now - lease),
+        ).rowcount == 1)
+
+    def _finish_reminder(self, reminder_id: int, worker: str, state: str, now: int) -> bool:
+        if state not in ("sent", "blocked", "failed"):
+            raise ValueError(f"a claimed reminder ends as sent, blocked or failed, not {state!r}")
+        return self._transaction(lambda db: db.execute(
+            "UPDATE reminders SET state = ?, sent_at = ? "
+            "WHERE id = ? AND state = 'sending' AND claimed_by = ?",
+            (state, now if state == "sent" else None, reminder_id, worker),
+        ).rowcount == 1)
+
+    def _release_reminder(self, reminder_id: int, worker: str, max_attempts: int) -> str:
+        def work(db: sqlite3.Connection) -> str:
+            db.execute(
+                "UPDATE reminders SET attempts = attempts + 1, claimed_by = NULL, claimed_at = NULL, "
+                "state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END "
+                "WHERE id = ? AND state = 'sending' AND claimed_by = ?",
+                (max_attempts, reminder_id, worker),
+            )
+            row = db.execute("SELECT state FROM reminders WHERE id = ?", (reminder_id,)).fetchone()
+            return str(row[0]) if row else "missing"
+
+        return self._transaction(work)
+
+    def _cancel_reminder(self, update_id: int, chat_id: int, reminder_id: int) -> bool | None:
+        def work(db: sqlite3.Connection) -> bool | None:
+            if not self._claim(update_id):
+                return None
+            return db.execute(
+                "UPDATE reminders SET state = 'cancelled' WHERE id = ? AND chat_id = ? AND state = 'pending'",
+                (reminder_id, chat_id),
+            ).rowcount == 1
+
+        done = self._transaction(work)
+        self._prune_now_and_then()
+        return done
+
+    def _record_outcome(self, update_id: int, chat_id: int, reminder_id: int, outcome: str) -> str | None:
+        def work(db: sqlite3.Connection) -> str | None:
+            if not self._claim(update_id):
+                return None
+            row = db.execute("SELECT outcome FROM reminders WHERE id = ? AND chat_id = ?",
+                             (reminder_id, chat_id)).fetchone()
+            if row is None:
+                return "missing"
+            if row[0] is not None:
+                return "already"
+            db.execute("UPDATE reminders SET outcome = ?, outcome_at = ? WHERE id = ?",
+                       (outcome, self._now(), reminder_id))
+            return "recorded"
+
+        done = self._transaction(work)
+        self._prune_now_and_then()
+        return done
+
     def _ping(self) -> bool:
         return self._db.execute("SELECT 1").fetchone() == (1,)
 
@@ -381,6 +508,39 @@ class SQLiteStore:
 
     async def load_share(self, code: str) -> SharedPath | None:
         return await self._call(self._load_share, code)
+    async def add_reminder(
+        self, update_id: int, chat_id: int, user_id: int | None, run: int, delay: str, language: str,
+        payload: dict[str, Any], due_at: int,
+    ) -> tuple[Reminder, bool] | None:
+        return await self._call(self._add_reminder, update_id, chat_id, user_id, run, delay, language,
+                                payload, due_at)
+
+    async def pending_reminders(self, chat_id: int) -> list[Reminder]:
+        return await self._call(self._reminders_where, "chat_id = ? AND state = 'pending'", (chat_id,))
+
+    async def get_reminder(self, reminder_id: int) -> Reminder | None:
+        found = await self._call(self._reminders_where, "id = ?", (reminder_id,))
+        return found[0] if found else None
+
+    async def due_reminders(self, now: int, lease: int, limit: int = 100) -> list[Reminder]:
+        return await self._call(self._due_reminders, now, lease, limit)
+
+    async def claim_reminder(self, reminder_id: int, worker: str, now: int, lease: int) -> bool:
+        return await self._call(self._claim_reminder, reminder_id, worker, now, lease)
+
+    async def finish_reminder(self, reminder_id: int, worker: str, state: str, now: int) -> bool:
+        return await self._call(self._finish_reminder, reminder_id, worker, state, now)
+
+    async def release_reminder(self, reminder_id: int, worker: str, max_attempts: int) -> str:
+        return await self._call(self._release_reminder, reminder_id, worker, max_attempts)
+
+    async def cancel_reminder(self, update_id: int, chat_id: int, reminder_id: int) -> bool | None:
+        return await self._call(self._cancel_reminder, update_id, chat_id, reminder_id)
+
+    async def record_outcome(
+        self, update_id: int, chat_id: int, reminder_id: int, outcome: str
+    ) -> str | None:
+        return await self._call(self._record_outcome, update_id, chat_id, reminder_id, outcome)
 
     async def ping(self) -> bool:
         try:
@@ -411,7 +571,6 @@ class SQLiteStore:
         ).result()
 
 
-
 def _json(value: dict[str, str]) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -425,3 +584,17 @@ def _result_dict(result: SavedResult | None) -> dict[str, Any] | None:
         return None
     return {"flow": result.flow, "flow_version": result.flow_version, "language": result.language,
             "answers": result.answers, "details": result.details, "saved_at": result.saved_at}
+
+
+_REMINDER_COLUMNS = (
+    "id, chat_id, user_id, run, delay, language, payload, due_at, state, attempts, claimed_by, "
+    "sent_at, outcome, outcome_at, created_at"
+)
+
+
+def _reminder(row: tuple[Any, ...]) -> Reminder:
+    return Reminder(
+        id=row[0], chat_id=row[1], user_id=row[2], run=row[3], delay=row[4], language=row[5],
+        payload=json.loads(row[6]), due_at=row[7], state=row[8], attempts=row[9], claimed_by=row[10],
+        sent_at=row[11], outcome=row[12], outcome_at=row[13], created_at=row[14],
+    )

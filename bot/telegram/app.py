@@ -35,6 +35,7 @@ from bot.telegram.logs import (
     redact_library_loggers,
 )
 from bot.telegram.render import commands, esc
+from bot.telegram.scheduler import ReminderScheduler
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,8 @@ class Runner:
         self.store = store
         self.application = build_application(settings, guide, store, network_retry_delay=network_retry_delay)
         self.webhook: Any = None
+        self.reminders = ReminderScheduler(self.application.bot, guide, store,
+                                           settings.reminder_check_seconds)
 
     async def start(self) -> None:
         application = self.application
@@ -212,9 +215,11 @@ class Runner:
                 drop_pending_updates=False,
             )
             log.info("polling mode: @%s is running", application.bot.username)
+        self.reminders.start()  # due reminders (also those missed while down) go out now
 
     async def stop(self) -> None:
         application = self.application
+        await self.reminders.stop()
         if self.webhook is not None:
             await self.webhook.stop()
         if application.updater is not None and application.updater.running:

@@ -45,7 +45,9 @@ from bot.engine import (
 from bot.engine.model import Catalog
 from bot.storage import ChatRecord, Store
 from bot.telegram import files
+from bot.telegram.reminders import Reminders
 from bot.telegram.render import (
+    REMINDER_ACTIONS,
     STEPLESS,
     Act,
     Document,
@@ -102,6 +104,7 @@ class Conversation:
     def __init__(self, guide: Guide, store: Store) -> None:
         self.guide = guide
         self.store = store
+        self.reminders = Reminders(self)
         self.commands = {
             "start": self._start,
             "restart": self._restart,
@@ -110,6 +113,7 @@ class Conversation:
             "cancel": self._cancel,
             "forget": self._forget,
             "mydata": self._mydata,
+            "reminders": self.reminders.command,
         }
         self.sharing = Sharing(self)
         self.commands.update(share=self.sharing.share, export=self.sharing.export)
@@ -250,6 +254,9 @@ class Conversation:
             return
         if payload is not None and payload.action in STEPLESS:
             await self._forget_answer(turn, payload.action == Act.FORGET)
+            return
+        if payload is not None and payload.action in REMINDER_ACTIONS:
+            await self.reminders.on_button(turn, payload)
             return
         session = turn.session
         if session is None:

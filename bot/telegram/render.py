@@ -28,6 +28,7 @@ from bot.engine import (
     SkipDetail,
     View,
 )
+from bot.engine.followup import default_delay
 from bot.engine.model import Catalog
 
 MAX_TEXT = 4096
@@ -51,10 +52,16 @@ class Act:
     KEEP_DATA = "n"  # cancel /forget
     EXPORT = "x"  # the latest result as files
     OWN_GUIDE = "o"  # start one's own guide (under a shared plan)
+    REMIND = "R"  # argument: a follow-up delay key (bot.engine.followup.DELAYS)
+    DELAYS = "D"  # show the choice of delays
+    OUTCOME = "O"  # argument: <reminder id>-<outcome letter>, whatever the step
+    CANCEL_REMINDER = "X"  # argument: the reminder id, whatever the step
 
 
 STEPLESS = frozenset({Act.FORGET, Act.KEEP_DATA, Act.EXPORT, Act.OWN_GUIDE})
 """Actions that do not move the guide, so they are valid whatever the session's step."""
+REMINDER_ACTIONS = frozenset({Act.REMIND, Act.DELAYS, Act.OUTCOME, Act.CANCEL_REMINDER})
+"""Handled by bot/telegram/reminders.py; outcome and cancel taps are valid whatever the step."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,18 @@ def export_button(session: Session, catalog: Catalog) -> InlineKeyboardButton:
     return _button(catalog.text("ui.tg_export"), session, Act.EXPORT)
 
 
+def remind_row(plan: Plan, session: Session, catalog: Catalog) -> list[InlineKeyboardButton]:
+    """"Remind me" with the plan's default delay, and the other delays; none without a draft."""
+    if not plan.drafts:
+        return []
+    delay = default_delay(plan)
+    if delay is None:
+        return [_button(catalog.text("ui.tg_remind_later"), session, Act.DELAYS)]
+    label = catalog.text("ui.tg_remind_in", delay=catalog.text(f"ui.tg_delay_{delay.key}"))
+    return [_button(label, session, Act.REMIND, delay.key),
+            _button(catalog.text("ui.tg_remind_other"), session, Act.DELAYS)]
+
+
 def forget_keyboard(session: Session | None, catalog: Catalog) -> InlineKeyboardMarkup:
     stamp = (session.flow_version, session.run, session.step) if session else (0, 0, 0)
     return _keyboard([[
@@ -131,7 +150,7 @@ def group_keyboard(catalog: Catalog, bot_username: str) -> InlineKeyboardMarkup:
 
 
 def commands(catalog: Catalog) -> list[BotCommand]:
-    names = ("start", "back", "restart", "help", "mydata", "forget", "cancel", "share", "export")
+    names = ("start", "back", "restart", "help", "mydata", "forget", "cancel", "share", "export", "reminders")
     return [BotCommand(name, catalog.text(f"ui.tg_cmd_{name}")) for name in names]
 
 
@@ -215,6 +234,7 @@ def render_result(
         [_button(catalog.text("ui.change_answer"), session, Act.CHANGE),
          _button(catalog.text("ui.restart"), session, Act.RESTART)],
         [share_button(catalog), export_button(session, catalog)],
+        remind_row(plan, session, catalog),
     ])
     out += _texts(esc(catalog.text("ui.tg_result_footer")), keyboard)
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.engine import Guide
-from bot.engine.followup import DELAYS, default_delay
+from bot.engine.followup import DELAYS, default_delay, nudge_draft
 
 FRIDAY = datetime(2026, 11, 27, 18, 0)
 
@@ -34,3 +34,14 @@ def test_future_roles_mean_a_check_in_in_about_a_month(guide: Guide) -> None:
 
 def test_nothing_to_follow_up_on_has_no_default(guide: Guide) -> None:
     assert default_delay(guide.plan_for({"stage": "automated"}, {}, "en")) is None
+
+
+def test_the_nudge_draft_is_the_plans_follow_up_nudge(guide: Guide) -> None:
+    answers = {"stage": "interview", "role_status": "unknown", "time_since": "recent", "feedback": "none",
+               "new_material": "none", "contact": "none", "goal": "learn"}
+    plan = guide.plan_for(answers, {"role": "Designer"}, "en")
+    draft = nudge_draft(plan)
+    assert draft is not None and draft.subject == "Following up – Designer"
+    assert draft == next(d for a, d in plan.drafts if a.approach == "follow_up_nudge")
+    future = dict(answers, time_since="month", goal="future")
+    assert nudge_draft(guide.plan_for(future, {}, "en")) is None

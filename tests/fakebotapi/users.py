@@ -35,6 +35,10 @@ class SimUser:
             chat["username"] = self.user["username"]
         return chat
 
+    def open_private_chat(self) -> None:
+        """The private chat exists (the user started the bot at some point) with no messages."""
+        self.fake._on_loop(self.fake._ensure_chat, self.private_chat)
+
     # messages -------------------------------------------------------------------------------
 
     def send(self, text: str, *, chat: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -96,11 +96,12 @@ def test_result_has_drafts_in_pre_no_files_and_the_result_buttons(guide: Guide) 
     last = out[-1]
     assert isinstance(last, Text) and last.keyboard is not None
     buttons = [b for row in last.keyboard.inline_keyboard for b in row]
-    assert [b.text for b in buttons] == ["Change an answer", "Start over", "Share", "Export"]
+    assert [b.text for b in buttons] == ["Change an answer", "Start over", "Share", "Export",
+                                         "⏰ Remind me in 6 business days", "Other delays…"]
     chats = buttons[2].switch_inline_query_chosen_chat
     assert chats is not None and chats.allow_user_chats and chats.allow_group_chats
     actions = [callbacks.decode(str(b.callback_data)).action for b in buttons[:2] + buttons[3:]]  # type: ignore[union-attr]
-    assert actions == [Act.CHANGE, Act.RESTART, Act.EXPORT]
+    assert actions == [Act.CHANGE, Act.RESTART, Act.EXPORT, Act.REMIND, Act.DELAYS]
     assert sum(1 for o in out if isinstance(o, Text) and o.keyboard) == 1  # one live keyboard
 
 

@@ -1,0 +1,219 @@
+"""Follow-up reminders in the chat: "Remind me" on the result, the delay choices, /reminders
+with Cancel, and the "Did they reply?" answers. Sending them when due is scheduler.py's job.
+
+Part of the Conversation (handlers.py), kept in its own module: it uses the conversation's
+turn machinery (answer the query once, send, edit, stale taps) and its store and guide.
+Every change is committed in one transaction with the update's id, so a redelivered tap
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from bot.callbacks import Payload
+from bot.engine import ResultView
+from bot.engine.followup import DELAYS
+from bot.engine.model import Catalog
+from bot.storage import Reminder
+from bot.telegram.reminder_render import (
+    CHECK_IN_LATER,
+    CHECK_IN_LATER_DELAY,
+    OUTCOMES,
+    cancel_keyboard,
+    check_in_content,
+    check_in_later_keyboard,
+    date_words,
+    delays_keyboard,
+    parse_id,
+    parse_outcome,
+    reminder_content,
+    reminder_line,
+    render_answered,
+)
+from bot.telegram.render import Act, Outgoing, Text, esc, plain
+
+if TYPE_CHECKING:
+    from bot.telegram.handlers import Conversation, Incoming
+
+log = logging.getLogger(__name__)
+
+MAX_LISTED = 20
+"""/reminders shows at most this many (soonest first); nobody needs more."""
+
+
+class Reminders:
+    """The reminder taps and /reminders for one Conversation."""
+
+    def __init__(self, conversation: Conversation, clock: Callable[[], float] = time.time) -> None:
+        self.conversation = conversation
+        self.clock = clock
+
+    async def command(self, turn: Incoming, argument: str) -> None:
+        """/reminders: each pending reminder with a Cancel button, or a word that there are none."""
+        conversation = self.conversation
+        catalog = conversation._catalog(turn)
+        pending = await conversation.store.pending_reminders(turn.chat_id)
+        if not pending:
+            await conversation._reply(turn, plain(catalog.text("ui.tg_reminders_none")))
+            return
+        now = self.clock()
+        messages: list[Outgoing] = [*plain(catalog.text("ui.tg_reminders_head"))]
+        messages += [Text(reminder_line(reminder, self._catalog_of(reminder), now),
+                          cancel_keyboard(reminder, self._catalog_of(reminder)))
+                     for reminder in pending[:MAX_LISTED]]
+        await conversation._reply(turn, messages)
+
+    async def on_button(self, turn: Incoming, payload: Payload) -> None:
+        if payload.action == Act.OUTCOME:
+            await self._outcome(turn, payload.argument)
+        elif payload.action == Act.CANCEL_REMINDER:
+            await self._cancel(turn, payload.argument)
+        else:
+            await self._on_result(turn, payload)
+
+    # ---- from the result: Remind me, Other delays… ----------------------------------------------
+
+    async def _on_result(self, turn: Incoming, payload: Payload) -> None:
+        conversation, session = self.conversation, turn.session
+        if session is None:
+            await conversation._stale(turn, "ui.tg_stale_no_guide")
+            return
+        current = (session.flow_version, session.run, session.step)
+        on_result = isinstance(conversation.guide.view(session), ResultView)
+        if (payload.flow_version, payload.run, payload.step) != current or not on_result:
+            await conversation._stale(turn, "ui.tg_stale")
+            return
+        catalog = conversation.guide.catalog(session.language)
+        if payload.action == Act.DELAYS:
+            await conversation._reply(turn, plain(catalog.text("ui.tg_delays_prompt"),
+                                                  delays_keyboard(session, catalog)))
+            return
+        delay = DELAYS.get(payload.argument)
+        if delay is None:
+            await conversation._stale(turn, "ui.tg_stale")
+            return
+        now = self.clock()
+        due = delay.due(datetime.fromtimestamp(now, UTC))
+        content = reminder_content(conversation.guide.plan(session), catalog, delay)
+        added = await conversation.store.add_reminder(
+            turn.update_id, turn.chat_id, turn.user_id, session.run, delay.key, session.language, content,
+            int(due.timestamp()),
+        )
+        if added is None:
+            await conversation._redelivered(turn)
+            return
+        assert turn.query is not None and turn.query.message is not None
+        from_result = turn.record is not None and turn.query.message.message_id == turn.record.message_id
+        await self._confirm(turn, catalog, *added, now, in_place=not from_result)
+
+    async def _confirm(self, turn: Incoming, catalog: Catalog, reminder: Reminder, created: bool,
+                       now: float, *, in_place: bool) -> None:
+        """Say when: in place of the delay choices, or in a new message (the result keeps its
+        buttons)."""
+        conversation = self.conversation
+        await conversation._answer(turn)
+        key = "ui.tg_reminder_set" if created else "ui.tg_reminder_exists"
+        text = esc(catalog.text(key, date=date_words(reminder.due_at, catalog, now)))
+        assert turn.query is not None and turn.query.message is not None
+        if in_place:
+            await conversation._edit(turn, turn.query.message.message_id, text)
+        else:
+            await conversation._send(turn, [Text(text)])
+
+    # ---- weeks later: the answer to "Did they reply?", Cancel -------------------------------------
+
+    async def _outcome(self, turn: Incoming, argument: str) -> None:
+        conversation = self.conversation
+        parsed = parse_outcome(argument)
+        if parsed is None:
+            await conversation._stale(turn, "ui.tg_stale")
+            return
+        reminder_id, letter = parsed
+        reminder = await conversation.store.get_reminder(reminder_id)
+        if reminder is None or reminder.chat_id != turn.chat_id:
+            await self._gone(turn)
+            return
+        catalog = self._catalog_of(reminder)
+        if letter == CHECK_IN_LATER:
+            await self._check_in_later(turn, reminder, catalog)
+            return
+        result = await conversation.store.record_outcome(turn.update_id, turn.chat_id, reminder_id,
+                                                         OUTCOMES[letter])
+        if result is None:
+            await conversation._redelivered(turn)
+            return
+        if result == "missing":
+            await self._gone(turn, recorded=True)
+            return
+        if result == "already":
+            await conversation._answer(turn, catalog.text("ui.tg_outcome_already"))
+            await self._drop_buttons(turn)
+            return
+        await conversation._answer(turn)
+        assert turn.query is not None and turn.query.message is not None
+        answered = render_answered(reminder, catalog, letter)
+        await conversation._edit(turn, turn.query.message.message_id, answered)
+        acknowledgement = {"y": "ui.tg_outcome_ack_yes", "n": "ui.tg_outcome_ack_no",
+                           "w": "ui.tg_outcome_ack_waiting"}[letter]
+        keyboard = check_in_later_keyboard(reminder, catalog) if letter == "w" else None
+        await conversation._send(turn, plain(catalog.text(acknowledgement), keyboard))
+
+    async def _check_in_later(self, turn: Incoming, reminder: Reminder, catalog: Catalog) -> None:
+        """After "no reply yet": one check-in, months later, made from the reminder itself."""
+        conversation = self.conversation
+        now = self.clock()
+        delay = DELAYS[CHECK_IN_LATER_DELAY]
+        due = delay.due(datetime.fromtimestamp(now, UTC))
+        content = check_in_content(catalog, str(reminder.payload.get("about", "")))
+        added = await conversation.store.add_reminder(
+            turn.update_id, turn.chat_id, turn.user_id, reminder.run, delay.key, reminder.language, content,
+            int(due.timestamp()),
+        )
+        if added is None:
+            await conversation._redelivered(turn)
+            return
+        await self._drop_buttons(turn)
+        await self._confirm(turn, catalog, *added, now, in_place=False)
+
+    async def _cancel(self, turn: Incoming, argument: str) -> None:
+        conversation = self.conversation
+        reminder_id = parse_id(argument)
+        reminder = await conversation.store.get_reminder(reminder_id) if reminder_id is not None else None
+        if reminder is None or reminder.chat_id != turn.chat_id:
+            await self._gone(turn)
+            return
+        catalog = self._catalog_of(reminder)
+        cancelled = await conversation.store.cancel_reminder(turn.update_id, turn.chat_id, reminder.id)
+        if cancelled is None:
+            await conversation._redelivered(turn)
+            return
+        if not cancelled:
+            await conversation._answer(turn, catalog.text("ui.tg_reminder_not_pending"))
+            await self._drop_buttons(turn)
+            return
+        await conversation._answer(turn)
+        date = date_words(reminder.due_at, catalog, self.clock())
+        assert turn.query is not None and turn.query.message is not None
+        await conversation._edit(turn, turn.query.message.message_id,
+                                 esc(catalog.text("ui.tg_reminder_cancelled", date=date)))
+
+    async def _gone(self, turn: Incoming, recorded: bool = False) -> None:
+        """A button of a reminder that no longer exists (forgotten) or is not this chat's."""
+        conversation = self.conversation
+        if not recorded and not await conversation.store.record_update(turn.update_id, turn.chat_id):
+            await conversation._redelivered(turn)
+            return
+        await conversation._answer(turn, conversation._catalog(turn).text("ui.tg_reminder_gone"))
+        await self._drop_buttons(turn)
+
+    async def _drop_buttons(self, turn: Incoming) -> None:
+        assert turn.query is not None and turn.query.message is not None
+        await self.conversation._edit(turn, turn.query.message.message_id, None)
+
+    def _catalog_of(self, reminder: Reminder) -> Catalog:
+        return self.conversation.guide.catalog(reminder.language)
