@@ -11,7 +11,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import BotCommand, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Payload
 from bot.engine import (
@@ -50,16 +50,19 @@ class Act:
     REVISE = "v"  # argument: the question id
     FORGET = "f"  # confirm /forget
     KEEP_DATA = "n"  # cancel /forget
+    TONE = "t"  # check the tone of the message the offer replies to
 
 
-STEPLESS = frozenset({Act.FORGET, Act.KEEP_DATA})
+STEPLESS = frozenset({Act.FORGET, Act.KEEP_DATA, Act.TONE})
 """Actions that do not move the guide, so they are valid whatever the session's step."""
 
 
 @dataclass(frozen=True)
 class Text:
     html: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: InlineKeyboardMarkup | ForceReply | None = None
+    reply_to: int | None = None
+    """The id of the message this one answers (shown as a quote above it), if any."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,7 @@ def group_keyboard(catalog: Catalog, bot_username: str) -> InlineKeyboardMarkup:
 
 
 def commands(catalog: Catalog) -> list[BotCommand]:
-    names = ("start", "back", "restart", "help", "mydata", "forget", "cancel")
+    names = ("start", "back", "restart", "help", "mydata", "forget", "cancel", "check")
     return [BotCommand(name, catalog.text(f"ui.tg_cmd_{name}")) for name in names]
 
 

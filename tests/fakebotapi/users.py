@@ -44,10 +44,8 @@ class SimUser:
         self, text: str, *, chat: dict[str, Any] | None = None, reply_to: int | None = None
     ) -> dict[str, Any]:
         """A text message ("/start payload" gets a bot_command entity) in the private chat,
-        optionally as a reply to message `reply_to` of that chat. Longer than one message
-        can be: ValueError (use `paste`, which splits as Telegram clients do)."""
-        if utf16_len(text) > MAX_TEXT:
-            raise ValueError(f"a message carries at most {MAX_TEXT} characters; use paste()")
+        optionally as a reply to message `reply_to` of that chat. Not limited in length, so
+        tests can push the bot's own limits; `paste` sends what a Telegram client would."""
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
@@ -96,6 +94,13 @@ class SimUser:
     ) -> dict[str, Any]:
         """A message with arbitrary Message fields (text, photo, ...)."""
         return self.fake._on_loop(self._message_update, content, chat, "message")
+
+    def delete(self, message_id: int) -> None:
+        """The user deletes one of their messages (bots are not told, in private chats)."""
+        message = self.fake.chat(self.id).get(message_id)
+        if message is None or message.from_bot:
+            raise LookupError(f"user {self.id} has no message {message_id}")
+        message.deleted = True
 
     def edit(self, message_id: int, text: str) -> dict[str, Any]:
         """The user edits one of their own messages (an edited_message update)."""
@@ -155,12 +160,16 @@ class SimUser:
         if message is None or message.deleted:
             raise LookupError(f"chat {log.id} has no message {message_id} to press a button on")
         query_id = self.fake._new_query_id("cbq")
+        shown = message.raw
+        target = log.get(message.reply_to) if message.reply_to is not None else None
+        if target is not None and target.deleted:  # Telegram no longer shows what it replied to
+            shown = {k: v for k, v in shown.items() if k != "reply_to_message"}
         update = self.fake.push_update(
             {
                 "callback_query": {
                     "id": query_id,
                     "from": self.user,
-                    "message": message.raw,
+                    "message": shown,
                     "chat_instance": f"ci{log.id}",
                     "data": data,
                 }

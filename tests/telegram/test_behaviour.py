@@ -24,7 +24,7 @@ FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "fe
 async def test_startup_sets_commands_and_descriptions(polling_bot: RunningBot) -> None:
     fake = polling_bot.fake
     commands = [c["command"] for c in fake.commands['{"type": "default"}|']]
-    assert commands == ["start", "back", "restart", "help", "mydata", "forget", "cancel"]
+    assert commands == ["start", "back", "restart", "help", "mydata", "forget", "cancel", "check"]
     assert fake.method_counts["setMyDescription"] >= 1 and fake.method_counts["setMyShortDescription"] >= 1
 
 
