@@ -3,10 +3,19 @@ the offer under a long text, and what either does (and does not do) to the guide
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
 from bot.engine import Guide
 from bot.engine.tone import Finding
+from bot.settings import Settings
 from bot.telegram import tonecheck
+from bot.telegram.app import main
 from bot.telegram.render import MAX_TEXT, Text, utf16_len
+from tests.conftest import FLOWS
 from tests.fakebotapi import ChatMessage
 from tests.telegram.conftest import Person, RunningBot
 from tests.telegram.walking import walk
@@ -179,6 +188,35 @@ async def test_a_huge_paste_gets_a_kind_bounded_answer(running_bot: RunningBot) 
     assert f"\n{tonecheck.MAX_SHOWN}. " in shown and f"\n{tonecheck.MAX_SHOWN + 1}. " not in shown
     assert "more like these" in shown and "checked this piece on its own" in shown
     assert fake.violations == []
+
+
+async def test_a_redelivered_draft_is_answered_once(polling_bot: RunningBot) -> None:
+    fake, ann = polling_bot.fake, polling_bot.person()
+    question = await prompt(ann)
+    first = await ann.reply(question.message_id, "Why did you reject me?", expect=FOUND)
+    mark = ann.mark()
+    assert ann.last_update is not None
+    fake.push_update(ann.last_update)  # the same update again, as after a lost confirmation
+    await fake.idle()
+    assert ann.since(mark) == [] and len(first) == 1
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (lambda path: path.unlink(), "no tone lexicon for the language 'en'"),
+    (lambda path: path.write_text(path.read_text().replace("version: 1", "version: 7")),
+     ":19: version must be 1"),
+])
+def test_the_bot_refuses_to_start_without_a_usable_lexicon(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: Callable[[Path], object], message: str
+) -> None:
+    flows = tmp_path / "flows"
+    shutil.copytree(FLOWS, flows)
+    damage(flows / "tone" / "en.yaml")
+    token = "123456789:" + "A" * 35  # split: no token-shaped literal
+    code = main(Settings(token=token, flows_dir=flows, database_url=f"sqlite:///{tmp_path}/bot.sqlite3"))
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert f"{flows / 'tone' / 'en.yaml'}" in err and message in err
 
 
 # ---- the rendering, as values ------------------------------------------------------------
