@@ -340,16 +340,14 @@ class Conversation:
     async def _check_offered(self, turn: Incoming) -> None:
         """The offer's button: check the message the offer replies to."""
         assert turn.query is not None
-        offer = turn.query.message
-        draft = offer.reply_to_message if isinstance(offer, Message) else None
-        if draft is None or not draft.text:
-            if await self.store.record_update(turn.update_id, turn.chat_id):
-                await self._answer(turn, self._catalog(turn).text("ui.tg_tone_gone"))
-            return
         if not await self.store.record_update(turn.update_id, turn.chat_id):
             return
+        offer = turn.query.message
+        draft = offer.reply_to_message if isinstance(offer, Message) else None
+        if not isinstance(offer, Message) or draft is None or not draft.text:  # deleted, or too old
+            await self._answer(turn, self._catalog(turn).text("ui.tg_tone_gone"))
+            return
         await self._answer(turn)
-        assert isinstance(offer, Message)
         await self._edit(turn, offer.message_id, None)  # checked: the button has done its job
         await self._send(turn, self._tone_result(turn, draft.text, draft.message_id))
 
@@ -542,8 +540,8 @@ _COMMAND = re.compile(r"/(\S*)\s*(.*)", re.S)
 
 
 def _command_parts(text: str) -> tuple[str, str]:
-    """"/check@bot Dear Sam,\n..." -> ("check", "Dear Sam,\n..."): the name ends at any space or
-    line break, so a text pasted on the line below a command is its argument."""
+    r"""'/check@bot Dear Sam,\n...' -> ('check', 'Dear Sam,\n...'): the name ends at any space
+    or line break, so a text pasted on the line below a command is its argument."""
     match = _COMMAND.match(text)
     assert match is not None  # any text starting with "/" matches
     return match.group(1).partition("@")[0].lower(), match.group(2)

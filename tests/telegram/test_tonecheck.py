@@ -12,12 +12,13 @@ import pytest
 from bot.engine import Guide
 from bot.engine.tone import Finding
 from bot.settings import Settings
+from bot.storage import SQLiteStore
 from bot.telegram import tonecheck
 from bot.telegram.app import main
 from bot.telegram.render import MAX_TEXT, Text, utf16_len
 from tests.conftest import FLOWS
-from tests.fakebotapi import ChatMessage
-from tests.telegram.conftest import Person, RunningBot
+from tests.fakebotapi import ChatMessage, FakeBotAPI
+from tests.telegram.conftest import Person, RunningBot, settings_for
 from tests.telegram.walking import walk
 
 PROMPT = "as a reply to this one"
@@ -162,16 +163,38 @@ async def test_a_reply_to_the_prompt_during_a_detail_is_checked_not_taken(
     assert bot.fake.violations == []
 
 
-async def test_markup_in_a_draft_stays_text(polling_bot: RunningBot) -> None:
-    ann = polling_bot.person()
-    question = await prompt(ann)
-    draft = "<b>Hello</b> & thanks. WHY DID YOU REJECT ME <i>after all that</i>?!!"
-    result = await ann.reply(question.message_id, draft, expect=FOUND)
+MARKUP_ENTRY = """
+  - id: test_markup
+    category: sarcastic
+    patterns:
+      - '<b>& (\\w+ )?<i>'
+    alternative: Use <i>this</i> & that.
+"""
+
+
+async def test_markup_in_a_draft_and_the_lexicon_stays_text(
+    fake: FakeBotAPI, guide: Guide, store: SQLiteStore, tmp_path: Path
+) -> None:
+    """A passage full of markup, from a lexicon whose alternative has markup too: the strict
+    fake would reject any of it reaching Telegram's HTML parser unescaped."""
+    flows = tmp_path / "flows"
+    shutil.copytree(FLOWS, flows)
+    lexicon = flows / "tone" / "en.yaml"
+    lexicon.write_text(lexicon.read_text() + MARKUP_ENTRY)
+    bot = RunningBot(fake, guide, store, settings_for(fake, tmp_path, flows_dir=flows))
+    await bot.start()
+    try:
+        ann = bot.person()
+        question = await prompt(ann)
+        draft = "Hello <b>& thanks <i> WHY DID YOU REJECT ME?!!"
+        result = await ann.reply(question.message_id, draft, expect=FOUND)
+    finally:
+        await bot.stop()
     shown = text_of(result)
+    assert "Sarcastic: “<b>& thanks <i>”" in shown and "Use <i>this</i> & that." in shown
     assert "“WHY DID YOU REJECT ME”" in shown
-    html = "".join(message.html or "" for message in result)
-    assert "<b>Hello" not in html and "<i>after" not in html
-    assert polling_bot.fake.violations == []
+    assert "&lt;b&gt;&amp; thanks &lt;i&gt;" in "".join(message.html or "" for message in result)
+    assert fake.violations == []
 
 
 async def test_a_huge_paste_gets_a_kind_bounded_answer(running_bot: RunningBot) -> None:
