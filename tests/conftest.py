@@ -16,3 +16,21 @@ FLOWS = REPO / "flows"
 @pytest.fixture(scope="session")
 def guide() -> Guide:
     return load_guide(FLOWS)
+
+
+# ---- what the tests measured (record_property), repeated at the end of the run ------------
+
+_measured: list[tuple[str, str, object]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        _measured.extend((report.nodeid, name, value) for name, value in report.user_properties)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """E.g. the tone check's precision and recall, visible without -s and after any -x stop."""
+    if _measured:
+        terminalreporter.section("measured")
+        for nodeid, name, value in _measured:
+            terminalreporter.write_line(f"{name} = {value}  ({nodeid})")

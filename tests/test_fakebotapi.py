@@ -15,12 +15,14 @@ import pytest
 from aiohttp import web
 from telegram import (
     Bot,
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputTextMessageContent,
     Message,
+    ReplyParameters,
     SwitchInlineQueryChosenChat,
     Update,
 )
@@ -258,6 +260,44 @@ async def test_edits(fake: FakeBotAPI, bot: Bot) -> None:
     with pytest.raises(BadRequest, match="(?i)message to edit not found"):
         await bot.edit_message_text("v3", ANN, 12345)
     assert len(fake.violations) == 1
+
+
+async def test_force_reply_and_replies(fake: FakeBotAPI, bot: Bot) -> None:
+    ann = fake.user(ANN, "Ann")
+    prompt = await bot.send_message(ANN, "Paste it here",
+                                    reply_markup=ForceReply(input_field_placeholder="Draft"))
+    logged = fake.chat(ANN).get(prompt.message_id)
+    assert logged is not None
+    assert logged.force_reply == {"force_reply": True, "input_field_placeholder": "Draft"}
+    assert logged.reply_markup is None and logged.buttons == []  # Telegram does not echo it
+    with pytest.raises(BadRequest, match="(?i)placeholder"):
+        await bot.send_message(ANN, "x", reply_markup=ForceReply(input_field_placeholder="p" * 65))
+    reply = ann.reply(prompt.message_id, "my draft")["message"]
+    assert reply["reply_to_message"]["message_id"] == prompt.message_id
+    answer = await bot.send_message(ANN, "checked", reply_markup=keyboard("again"),
+                                    reply_parameters=ReplyParameters(reply["message_id"]))
+    assert answer.reply_to_message is not None and answer.reply_to_message.text == "my draft"
+    assert answer.reply_to_message.reply_to_message is None  # never nested
+    query = ann.press_button("again")["callback_query"]
+    assert query["message"]["reply_to_message"]["text"] == "my draft"
+    assert fake.chat(ANN).get(answer.message_id).reply_to == reply["message_id"]  # type: ignore[union-attr]
+    with pytest.raises(LookupError):
+        ann.reply(9999, "to nothing")
+    await bot.delete_message(ANN, reply["message_id"])
+    with pytest.raises(BadRequest, match="(?i)message to be replied not found"):
+        await bot.send_message(ANN, "x", reply_parameters=ReplyParameters(reply["message_id"]))
+    assert len(fake.violations) == 2
+
+
+def test_long_texts_are_pasted_in_pieces_as_clients_do(fake: FakeBotAPI) -> None:
+    ann = fake.user(ANN, "Ann")
+    words = " ".join(f"word{i}" for i in range(2000))  # 17,889 characters
+    updates = ann.paste(words, reply_to=1)
+    texts = [u["message"]["text"] for u in updates]
+    assert len(texts) == 5 and all(len(t) <= 4096 for t in texts)
+    assert " ".join(texts) == words  # cut at spaces, nothing lost
+    assert [("reply_to_message" in u["message"]) for u in updates] == [True] + [False] * 4
+    assert ann.paste("é" * 5000)[0]["message"]["text"] == "é" * 4096  # no space: a hard cut
 
 
 # files -------------------------------------------------------------------------------------------------

@@ -53,6 +53,25 @@ def load_tone_lexicon(path: Path | str) -> ToneLexicon:
     return lexicon
 
 
+def load_tone_lexicons(flows_dir: Path | str, languages: Iterable[str]) -> dict[str, ToneLexicon]:
+    """The lexicon of each language, from `<flows_dir>/tone/<language>.yaml`; raises
+    ContentError listing every problem (a missing file is one)."""
+    lexicons: dict[str, ToneLexicon] = {}
+    problems: list[Problem] = []
+    for language in languages:
+        path = Path(flows_dir) / "tone" / f"{language}.yaml"
+        if not path.is_file():
+            problems.append(Problem(str(path), 0, f"no tone lexicon for the language {language!r}"))
+            continue
+        lexicon, found = _read(path)
+        problems += found
+        if lexicon is not None and not found:
+            lexicons[language] = lexicon
+    if problems:
+        raise ContentError(problems)
+    return lexicons
+
+
 def _read(path: Path) -> tuple[ToneLexicon | None, list[Problem]]:
     try:
         root = read_yaml(path)

@@ -138,5 +138,18 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "tg_reminder_cancel": frozenset(),
     "tg_reminder_cancelled": frozenset({"date"}),
     "tg_reminder_not_pending": frozenset(),
+    "tg_cmd_check": frozenset(),
+    "tg_tone_prompt": frozenset(),
+    "tg_tone_placeholder": frozenset(),
+    "tg_tone_offer": frozenset(),
+    "tg_tone_offer_button": frozenset(),
+    "tg_tone_gone": frozenset(),
+    "tg_tone_clean": frozenset(),
+    "tg_tone_found": frozenset({"count"}),
+    "tg_tone_try": frozenset(),
+    "tg_tone_form": frozenset(),
+    "tg_tone_more": frozenset({"count"}),
+    "tg_tone_piece": frozenset(),
+    "tg_tone_footer": frozenset(),
     # ---- end of telegram ----
 }

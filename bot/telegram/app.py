@@ -23,7 +23,9 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
 
 from bot.content.errors import ContentError
+from bot.content.tone_lexicon import load_tone_lexicons
 from bot.engine import Guide
+from bot.engine.tone import ToneLexicon
 from bot.settings import BOTFATHER_HELP, Settings, SettingsError
 from bot.storage import Store, StoreError, open_store
 from bot.telegram.handlers import ALLOWED_UPDATES, Conversation
@@ -124,8 +126,10 @@ class RetryingRateLimiter(AIORateLimiter):
 
 
 def build_application(
-    settings: Settings, guide: Guide, store: Store, *, network_retry_delay: float = NETWORK_RETRY_DELAY
+    settings: Settings, guide: Guide, store: Store, *, network_retry_delay: float = NETWORK_RETRY_DELAY,
+    tone: dict[str, ToneLexicon] | None = None,
 ) -> BotApplication:
+    """The application; `tone` (the tone lexicons by language) is loaded from the flows if None."""
     quiet_noisy_loggers()  # httpx logs every request URL, and the token is part of each
     redact_library_loggers([settings.token, settings.webhook_secret])  # PTB logs its API URL
     builder = (
@@ -139,7 +143,9 @@ def build_application(
     if settings.webhook_mode:
         builder = builder.updater(None)
     application: BotApplication = builder.build()
-    conversation = Conversation(guide, store)
+    if tone is None:
+        tone = load_tone_lexicons(settings.flows_dir, guide.flow.languages)
+    conversation = Conversation(guide, store, tone)
     conversation.register(application)
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -183,12 +189,14 @@ class Runner:
     def __init__(
         self, settings: Settings, guide: Guide, store: Store, *,
         poll_timeout: dtm.timedelta = POLL_TIMEOUT, network_retry_delay: float = NETWORK_RETRY_DELAY,
+        tone: dict[str, ToneLexicon] | None = None,
     ) -> None:
         self.settings = settings
         self.poll_timeout = poll_timeout
         self.guide = guide
         self.store = store
-        self.application = build_application(settings, guide, store, network_retry_delay=network_retry_delay)
+        self.application = build_application(settings, guide, store, network_retry_delay=network_retry_delay,
+                                             tone=tone)
         self.webhook: Any = None
         self.reminders = ReminderScheduler(self.application.bot, guide, store,
                                            settings.reminder_check_seconds)
@@ -234,6 +242,7 @@ async def serve(
     guide: Guide | None = None,
     store: Store | None = None,
     stop: asyncio.Event | None = None,
+    tone: dict[str, ToneLexicon] | None = None,
 ) -> None:
     """Run until `stop` is set (or, without one, until SIGINT/SIGTERM)."""
     if guide is None:
@@ -247,7 +256,7 @@ async def serve(
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-    runner = Runner(settings, guide, store)
+    runner = Runner(settings, guide, store, tone=tone)
     try:
         await runner.start()
         await stop.wait()
@@ -274,6 +283,7 @@ def main(settings: Settings) -> int:
 
     try:
         guide = load_guide(settings.flows_dir)
+        tone = load_tone_lexicons(settings.flows_dir, guide.flow.languages)
     except ContentError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -283,7 +293,7 @@ def main(settings: Settings) -> int:
     except StoreError as error:
         return fail(str(error))
     try:
-        asyncio.run(serve(settings, guide, store))
+        asyncio.run(serve(settings, guide, store, tone=tone))
     except InvalidToken:
         return fail("Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped?). " + BOTFATHER_HELP)
     except NetworkError as error:

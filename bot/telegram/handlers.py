@@ -9,10 +9,12 @@ next update from that chat finds the step undelivered and shows it again.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, InputFile, ReplyParameters, Update
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, InputFile, Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
@@ -43,8 +45,9 @@ from bot.engine import (
     View,
 )
 from bot.engine.model import Catalog
+from bot.engine.tone import ToneLexicon, check_tone
 from bot.storage import ChatRecord, Store
-from bot.telegram import files
+from bot.telegram import files, tonecheck
 from bot.telegram.reminders import Reminders
 from bot.telegram.render import (
     REMINDER_ACTIONS,
@@ -89,6 +92,8 @@ class Incoming:
     bot: Bot
     query: CallbackQuery | None = None
     answered: bool = field(default=False)
+    message: Message | None = None
+    """The incoming message, None for a button tap."""
 
     @property
     def delivery_pending(self) -> bool:
@@ -101,10 +106,12 @@ class Incoming:
 class Conversation:
     """The guide in Telegram private chats, on top of a Guide and a Store."""
 
-    def __init__(self, guide: Guide, store: Store) -> None:
+    def __init__(self, guide: Guide, store: Store, tone: Mapping[str, ToneLexicon]) -> None:
         self.guide = guide
         self.store = store
         self.reminders = Reminders(self)
+        self.tone = dict(tone)
+        self.tone_prompts = tonecheck.prompt_texts(guide.catalogs.values())
         self.commands = {
             "start": self._start,
             "restart": self._restart,
@@ -114,6 +121,7 @@ class Conversation:
             "forget": self._forget,
             "mydata": self._mydata,
             "reminders": self.reminders.command,
+            "check": self._check,
         }
         self.sharing = Sharing(self)
         self.commands.update(share=self.sharing.share, export=self.sharing.export)
@@ -185,6 +193,7 @@ class Conversation:
             session=self._session_of(record),
             bot=bot,
             query=query,
+            message=update.message,
         )
 
     def _session_of(self, record: ChatRecord | None) -> Session | None:
@@ -223,13 +232,21 @@ class Conversation:
 
     async def _text(self, turn: Incoming, text: str) -> None:
         if text.startswith("/"):
-            name, _, argument = text[1:].partition(" ")
-            name = name.partition("@")[0].lower()
+            name, argument = _command_parts(text)
             command = self.commands.get(name)
             if command is None:
                 await self._unknown_command(turn)
             else:
                 await command(turn, argument.strip())
+            return
+        if turn.message is not None and tonecheck.replies_to_prompt(turn.message, turn.bot.id,
+                                                                    self.tone_prompts):
+            await self._check_tone(turn, text, turn.message.message_id)
+            return
+        detail_step = turn.session is not None and isinstance(self.guide.view(turn.session), DetailView)
+        if not detail_step and turn.message is not None and tonecheck.looks_like_draft(text):
+            offer = tonecheck.offer(self._catalog(turn), turn.session, turn.message.message_id)
+            await self._reply(turn, offer)
             return
         if turn.session is None:
             await self._reply(turn, plain(self._catalog(turn).text("ui.tg_no_guide")))
@@ -249,6 +266,9 @@ class Conversation:
 
     async def _button(self, turn: Incoming, data: str) -> None:
         payload = callbacks.decode(data)
+        if payload is not None and payload.action == Act.TONE:
+            await self._check_offered(turn)
+            return
         if payload is not None and payload.action in (Act.EXPORT, Act.OWN_GUIDE):
             await self.sharing.on_button(turn, payload.action)
             return
@@ -332,6 +352,36 @@ class Conversation:
         text = catalog.text("ui.tg_forgotten" if erase else "ui.tg_forget_kept")
         assert turn.query is not None and turn.query.message is not None
         await self._edit(turn, turn.query.message.message_id, esc(text))
+
+    async def _check(self, turn: Incoming, argument: str) -> None:
+        """/check: the text after it, or a prompt whose reply will be checked."""
+        if argument:
+            assert turn.message is not None
+            await self._check_tone(turn, argument, turn.message.message_id)
+        else:
+            await self._reply(turn, tonecheck.prompt(self._catalog(turn)))
+
+    async def _check_offered(self, turn: Incoming) -> None:
+        """The offer's button: check the message the offer replies to."""
+        assert turn.query is not None
+        if not await self.store.record_update(turn.update_id, turn.chat_id):
+            return
+        offer = turn.query.message
+        draft = offer.reply_to_message if isinstance(offer, Message) else None
+        if not isinstance(offer, Message) or draft is None or not draft.text:  # deleted, or too old
+            await self._answer(turn, self._catalog(turn).text("ui.tg_tone_gone"))
+            return
+        await self._answer(turn)
+        await self._edit(turn, offer.message_id, None)  # checked: the button has done its job
+        await self._send(turn, self._tone_result(turn, draft.text, draft.message_id))
+
+    async def _check_tone(self, turn: Incoming, text: str, reply_to: int) -> None:
+        await self._reply(turn, self._tone_result(turn, text, reply_to))
+
+    def _tone_result(self, turn: Incoming, text: str, reply_to: int) -> list[Outgoing]:
+        catalog = self._catalog(turn)
+        lexicon = self.tone.get(catalog.language) or self.tone[self.guide.flow.languages[0]]
+        return tonecheck.render_findings(text, check_tone(text, lexicon), catalog, reply_to)
 
     # ---- moving the guide ---------------------------------------------------------------
 
@@ -435,11 +485,13 @@ class Conversation:
         for message in messages:
             try:
                 if isinstance(message, Text):
+                    reply = (ReplyParameters(message.reply_to, allow_sending_without_reply=True)
+                             if message.reply_to is not None else None)
                     sent = await turn.bot.send_message(
                         turn.chat_id, message.html, parse_mode=ParseMode.HTML,
-                        reply_markup=message.keyboard,
+                        reply_markup=message.keyboard, reply_parameters=reply,
                     )
-                    if message.keyboard is not None:
+                    if isinstance(message.keyboard, InlineKeyboardMarkup):
                         with_keyboard = sent.message_id
                 else:
                     await turn.bot.send_document(
@@ -508,6 +560,17 @@ def _event_for(action: str, argument: str, view: View) -> Event | None:
     if action == Act.REVISE:
         return Revise(argument)
     return None
+
+
+_COMMAND = re.compile(r"/(\S*)\s*(.*)", re.S)
+
+
+def _command_parts(text: str) -> tuple[str, str]:
+    r"""'/check@bot Dear Sam,\n...' -> ('check', 'Dear Sam,\n...'): the name ends at any space
+    or line break, so a text pasted on the line below a command is its argument."""
+    match = _COMMAND.match(text)
+    assert match is not None  # any text starting with "/" matches
+    return match.group(1).partition("@")[0].lower(), match.group(2)
 
 
 def _language(update: Update) -> str:

@@ -11,7 +11,13 @@ import html
 import re
 from dataclasses import dataclass
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, SwitchInlineQueryChosenChat
+from telegram import (
+    BotCommand,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    SwitchInlineQueryChosenChat,
+)
 
 from bot.callbacks import Payload
 from bot.engine import (
@@ -56,9 +62,10 @@ class Act:
     DELAYS = "D"  # show the choice of delays
     OUTCOME = "O"  # argument: <reminder id>-<outcome letter>, whatever the step
     CANCEL_REMINDER = "X"  # argument: the reminder id, whatever the step
+    TONE = "t"  # check the tone of the message the offer replies to
 
 
-STEPLESS = frozenset({Act.FORGET, Act.KEEP_DATA, Act.EXPORT, Act.OWN_GUIDE})
+STEPLESS = frozenset({Act.FORGET, Act.KEEP_DATA, Act.EXPORT, Act.OWN_GUIDE, Act.TONE})
 """Actions that do not move the guide, so they are valid whatever the session's step."""
 REMINDER_ACTIONS = frozenset({Act.REMIND, Act.DELAYS, Act.OUTCOME, Act.CANCEL_REMINDER})
 """Handled by bot/telegram/reminders.py; outcome and cancel taps are valid whatever the step."""
@@ -67,7 +74,9 @@ REMINDER_ACTIONS = frozenset({Act.REMIND, Act.DELAYS, Act.OUTCOME, Act.CANCEL_RE
 @dataclass(frozen=True)
 class Text:
     html: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: InlineKeyboardMarkup | ForceReply | None = None
+    reply_to: int | None = None
+    """The id of the message this one answers (shown as a quote above it), if any."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +159,8 @@ def group_keyboard(catalog: Catalog, bot_username: str) -> InlineKeyboardMarkup:
 
 
 def commands(catalog: Catalog) -> list[BotCommand]:
-    names = ("start", "back", "restart", "help", "mydata", "forget", "cancel", "share", "export", "reminders")
+    names = ("start", "back", "restart", "help", "mydata", "forget", "cancel", "share", "export", "reminders",
+             "check")
     return [BotCommand(name, catalog.text(f"ui.tg_cmd_{name}")) for name in names]
 
 

@@ -14,14 +14,17 @@ A real aiohttp server on 127.0.0.1 that a real PTB ``Application`` talks to over
 
 Strict: unknown methods (404) and parameters, missing required parameters and wrong types
 (from ``api.json`` when found, see ``spec.py``; else from ``telegram.Bot`` signatures), HTML
-``parse_mode`` (``formatting.py``), text/caption length, keyboards (callback_data 1-64 bytes),
+``parse_mode`` (``formatting.py``), text/caption length, keyboards (callback_data 1-64 bytes,
+ForceReply placeholders 1-64 characters),
 callback/inline queries answered once, edits of missing messages. Each such error is answered
 like Telegram (400/404) and recorded in ``fake.violations``. Realistic errors that are not the
 bot's fault ("message is not modified", injected 403/429/5xx) are not violations.
 
 Updates reach the bot by ``getUpdates`` (offset/limit/timeout long poll) or, after
 ``setWebhook``, by POSTs with the secret header, retried on non-2xx (``webhook_deliveries``).
-Observe with ``calls``, ``method_counts``, ``chat(id).messages`` / ``latest()``, ``uploads``,
+Users send, reply to a message (``reply_to_message``, also inside a callback query's
+message) and paste long texts split as clients do (``SimUser.paste``). Observe with
+``calls``, ``method_counts``, ``chat(id).messages`` / ``latest()``, ``uploads``,
 ``update_timings`` / ``latencies()``, ``unanswered_callback_queries()``. Inject faults with
 ``block_user``, ``rate_limit``, ``fail_next`` and ``fail_with``.
 """

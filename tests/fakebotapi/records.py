@@ -50,6 +50,17 @@ class ChatMessage:
     upload: Upload | None = None
     edits: int = 0
     deleted: bool = False
+    force_reply: dict[str, Any] | None = None  # the ForceReply markup sent with it, if any
+
+    def as_reply_target(self) -> dict[str, Any]:
+        """The message as `reply_to_message` of another: Telegram drops its own reply_to_message."""
+        return {k: v for k, v in self.raw.items() if k != "reply_to_message"}
+
+    @property
+    def reply_to(self) -> int | None:
+        """The id of the message this one replies to."""
+        target = self.raw.get("reply_to_message")
+        return int(target["message_id"]) if target else None
 
     @property
     def text(self) -> str:

@@ -582,15 +582,19 @@ class FakeBotAPI:
         }
         if reply:
             target = log.get(reply.get("message_id"))
+            if target is not None and target.deleted:
+                target = None
             if target is None and not reply.get("allow_sending_without_reply"):
                 raise bad_request("message to be replied not found")
             if target is not None:
-                message["reply_to_message"] = target.raw
+                message["reply_to_message"] = target.as_reply_target()
         markup = params.get("reply_markup")
         if markup is not None:
             _check_reply_markup(markup)
             if "inline_keyboard" in markup:
                 message["reply_markup"] = markup
+            elif markup.get("force_reply"):
+                extra["force_reply"] = markup  # not echoed in the Message, like Telegram
         self._store_message(log, message, from_bot=True, **extra)
         return message
 
@@ -1051,6 +1055,12 @@ def _check_reply_markup(markup: Any) -> None:
                     raise bad_request(f"inline keyboard button URL '{url}' is invalid")
         if count > 100:
             raise bad_request("too many inline keyboard buttons")
+    elif "force_reply" in markup:
+        if markup["force_reply"] is not True:
+            raise bad_request("force_reply must be True")
+        placeholder = markup.get("input_field_placeholder")
+        if placeholder is not None and not 1 <= len(str(placeholder)) <= 64:
+            raise bad_request("input field placeholder must be 1-64 characters")
     elif "keyboard" in markup:
         for row in markup["keyboard"]:
             for button in row:

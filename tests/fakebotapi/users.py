@@ -6,9 +6,12 @@ import itertools
 import time
 from typing import TYPE_CHECKING, Any
 
+from .formatting import utf16_len
+
 if TYPE_CHECKING:
     from .server import FakeBotAPI
 
+MAX_TEXT = 4096  # what one message can carry; clients split longer texts
 _file_ids = itertools.count(1)
 
 
@@ -41,13 +44,32 @@ class SimUser:
 
     # messages -------------------------------------------------------------------------------
 
-    def send(self, text: str, *, chat: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A text message ("/start payload" gets a bot_command entity) in the private chat."""
+    def send(
+        self, text: str, *, chat: dict[str, Any] | None = None, reply_to: int | None = None
+    ) -> dict[str, Any]:
+        """A text message ("/start payload" gets a bot_command entity) in the private chat,
+        optionally as a reply to message `reply_to` of that chat. Not limited in length, so
+        tests can push the bot's own limits; `paste` sends what a Telegram client would."""
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return self.send_content(content, chat=chat)
+        if reply_to is None:
+            return self.send_content(content, chat=chat)
+        return self.fake._on_loop(self._reply_update, content, chat, reply_to)
+
+    def reply(self, message_id: int, text: str) -> dict[str, Any]:
+        """A text message replying to message `message_id` of the private chat."""
+        return self.send(text, reply_to=message_id)
+
+    def paste(self, text: str, *, reply_to: int | None = None) -> list[dict[str, Any]]:
+        """Send a long text as a Telegram client does: in messages of at most 4096
+        characters, cut at a line break or space where possible; only the first one is the
+        reply (if any)."""
+        updates = []
+        for index, part in enumerate(split_text(text)):
+            updates.append(self.send(part, reply_to=reply_to if index == 0 else None))
+        return updates
 
     def send_in_group(
         self, text: str, *, group_id: int = -1001, title: str = "Test group"
@@ -77,6 +99,13 @@ class SimUser:
         """A message with arbitrary Message fields (text, photo, ...)."""
         return self.fake._on_loop(self._message_update, content, chat, "message")
 
+    def delete(self, message_id: int) -> None:
+        """The user deletes one of their messages (bots are not told, in private chats)."""
+        message = self.fake.chat(self.id).get(message_id)
+        if message is None or message.from_bot:
+            raise LookupError(f"user {self.id} has no message {message_id}")
+        message.deleted = True
+
     def edit(self, message_id: int, text: str) -> dict[str, Any]:
         """The user edits one of their own messages (an edited_message update)."""
         log = self.fake.chat(self.id)
@@ -99,6 +128,16 @@ class SimUser:
         }
         self.fake._store_message(log, message, from_bot=False)
         return self.fake.push_update({kind: message})
+
+    def _reply_update(
+        self, content: dict[str, Any], chat: dict[str, Any] | None, reply_to: int
+    ) -> dict[str, Any]:
+        log = self.fake._ensure_chat(chat or self.private_chat)
+        target = log.get(reply_to)
+        if target is None or target.deleted:
+            raise LookupError(f"chat {log.id} has no message {reply_to} to reply to")
+        return self._message_update({**content, "reply_to_message": target.as_reply_target()},
+                                    chat, "message")
 
     # buttons and inline mode ----------------------------------------------------------------
 
@@ -125,12 +164,16 @@ class SimUser:
         if message is None or message.deleted:
             raise LookupError(f"chat {log.id} has no message {message_id} to press a button on")
         query_id = self.fake._new_query_id("cbq")
+        shown = message.raw
+        target = log.get(message.reply_to) if message.reply_to is not None else None
+        if target is not None and target.deleted:  # Telegram no longer shows what it replied to
+            shown = {k: v for k, v in shown.items() if k != "reply_to_message"}
         update = self.fake.push_update(
             {
                 "callback_query": {
                     "id": query_id,
                     "from": self.user,
-                    "message": message.raw,
+                    "message": shown,
                     "chat_instance": f"ci{log.id}",
                     "data": data,
                 }
@@ -158,3 +201,24 @@ class SimUser:
         )
         self.fake._inline_queries[query_id] = update["update_id"]
         return update
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut `text` into parts of at most `limit` UTF-16 units, preferring a line break, then a
+    space, in the second half of each part; the cut whitespace is dropped."""
+    parts: list[str] = []
+    rest = text
+    while utf16_len(rest) > limit:
+        end = limit
+        while utf16_len(rest[:end]) > limit:
+            end -= 1
+        cut = rest.rfind("\n", end // 2, end)
+        if cut < 0:
+            cut = rest.rfind(" ", end // 2, end)
+        if cut < 0:
+            cut = end
+        parts.append(rest[:cut])
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts

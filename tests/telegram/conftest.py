@@ -177,6 +177,18 @@ class Person:
         self.last_update = self.user.send(text)
         return await self.settle(mark, expect)
 
+    async def reply(self, message_id: int, text: str, expect: str | None = None) -> list[ChatMessage]:
+        mark = self.mark()
+        self.last_update = self.user.reply(message_id, text)
+        return await self.settle(mark, expect)
+
+    async def paste(self, text: str, reply_to: int | None = None, expect: str | None = None
+                    ) -> list[ChatMessage]:
+        """A long text, in as many messages as a Telegram client would send."""
+        mark = self.mark()
+        self.last_update = self.user.paste(text, reply_to=reply_to)[-1]
+        return await self.settle(mark, expect)
+
     async def tap(self, label: str, expect: str | None = None) -> list[ChatMessage]:
         mark = self.mark()
         self.last_update = self.user.press_button(label)

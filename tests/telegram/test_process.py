@@ -195,6 +195,7 @@ def test_webhook_mode_from_the_environment(fake_in_thread: FakeBotAPI, guide: Gu
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=5)
         assert refused.value.code == 403
+        refused.value.close()  # an HTTPError holds the response's socket open until collected
         ann = Person(fake, fake.user(1003, "Cy"))
         messages = fake.run(walk(guide, ann, FINAL), timeout=60)
         assert guide.catalog("en").text("ui.tg_result_footer") in messages[-1].text
