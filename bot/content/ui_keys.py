@@ -139,6 +139,11 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "tg_reminder_cancelled": frozenset({"date"}),
     "tg_reminder_not_pending": frozenset(),
     "tg_cmd_check": frozenset(),
+    # operators (bot/telegram/admin.py)
+    "tg_stats": frozenset({
+        "chats", "guides_in_progress", "blocked_chats", "results", "share_links", "reminders_pending",
+        "reminders_sent", "outcomes_yes", "outcomes_no", "outcomes_waiting",
+    }),
     "tg_tone_prompt": frozenset(),
     "tg_tone_placeholder": frozenset(),
     "tg_tone_offer": frozenset(),

@@ -150,6 +150,10 @@ class Store(Protocol):
         """The shared path behind a link's code, or None (unknown, or revoked by /forget)."""
         ...
 
+    async def stats(self) -> dict[str, int]:
+        """Counts for operators (/stats): no ids, no content."""
+        ...
+
     async def ping(self) -> bool:
         """True when the database answers (for health checks)."""
         ...

@@ -459,6 +459,22 @@ class SQLiteStore:
         self._prune_now_and_then()
         return done
 
+    def _stats(self) -> dict[str, int]:
+        counts = {
+            "chats": "SELECT COUNT(*) FROM chats",
+            "guides_in_progress": "SELECT COUNT(*) FROM chats WHERE session IS NOT NULL "
+                                  "AND json_extract(session, '$.state') <> 'result'",
+            "blocked_chats": "SELECT COUNT(*) FROM chats WHERE blocked = 1",
+            "results": "SELECT COUNT(*) FROM results",
+            "share_links": "SELECT COUNT(*) FROM shares",
+            "reminders_pending": "SELECT COUNT(*) FROM reminders WHERE state IN ('pending', 'sending')",
+            "reminders_sent": "SELECT COUNT(*) FROM reminders WHERE state = 'sent'",
+            "outcomes_yes": "SELECT COUNT(*) FROM reminders WHERE outcome = 'yes'",
+            "outcomes_no": "SELECT COUNT(*) FROM reminders WHERE outcome = 'no'",
+            "outcomes_waiting": "SELECT COUNT(*) FROM reminders WHERE outcome = 'waiting'",
+        }
+        return {name: int(self._db.execute(sql).fetchone()[0]) for name, sql in counts.items()}
+
     def _ping(self) -> bool:
         return self._db.execute("SELECT 1").fetchone() == (1,)
 
@@ -541,6 +557,9 @@ class SQLiteStore:
         self, update_id: int, chat_id: int, reminder_id: int, outcome: str
     ) -> str | None:
         return await self._call(self._record_outcome, update_id, chat_id, reminder_id, outcome)
+
+    async def stats(self) -> dict[str, int]:
+        return await self._call(self._stats)
 
     async def ping(self) -> bool:
         try:

@@ -145,7 +145,7 @@ def build_application(
     application: BotApplication = builder.build()
     if tone is None:
         tone = load_tone_lexicons(settings.flows_dir, guide.flow.languages)
-    conversation = Conversation(guide, store, tone)
+    conversation = Conversation(guide, store, tone, settings.admin_ids)
     conversation.register(application)
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +48,7 @@ from bot.engine.model import Catalog
 from bot.engine.tone import ToneLexicon, check_tone
 from bot.storage import ChatRecord, Store
 from bot.telegram import files, tonecheck
+from bot.telegram.admin import Admin
 from bot.telegram.reminders import Reminders
 from bot.telegram.render import (
     REMINDER_ACTIONS,
@@ -106,7 +107,9 @@ class Incoming:
 class Conversation:
     """The guide in Telegram private chats, on top of a Guide and a Store."""
 
-    def __init__(self, guide: Guide, store: Store, tone: Mapping[str, ToneLexicon]) -> None:
+    def __init__(
+        self, guide: Guide, store: Store, tone: Mapping[str, ToneLexicon], admin_ids: Iterable[int] = (),
+    ) -> None:
         self.guide = guide
         self.store = store
         self.reminders = Reminders(self)
@@ -125,6 +128,8 @@ class Conversation:
         }
         self.sharing = Sharing(self)
         self.commands.update(share=self.sharing.share, export=self.sharing.export)
+        self.admin = Admin(self, admin_ids)
+        self.commands.update(stats=self.admin.stats)
 
     def register(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         new = filters.UpdateType.MESSAGE  # edits of earlier messages change nothing
