@@ -30,7 +30,8 @@ class BenchBotAPI(FakeBotAPI):
         self.first_poll = asyncio.Event()
 
     def expect_step(self, chat_id: int) -> asyncio.Future[ChatMessage]:
-        """A future for the next bot message with callback buttons in `chat_id`.
+        """A future for the next bot message with callback buttons in `chat_id` (sent, or
+        edited into a step).
 
         Register it before the action that should lead to that message.
         """
@@ -53,11 +54,24 @@ class BenchBotAPI(FakeBotAPI):
         self, log: ChatLog, message: dict[str, Any], *, from_bot: bool, **extra: Any
     ) -> ChatMessage:
         stored = super()._store_message(log, message, from_bot=from_bot, **extra)
-        if from_bot and _has_callback_buttons(message):
-            waiter = self._step_waiters.pop(log.id, None)
-            if waiter is not None and not waiter.done():
-                waiter.set_result(stored)
+        if from_bot:
+            self._step_shown(log.id, stored)
         return stored
+
+    async def _m_editMessageText(self, params: dict[str, Any]) -> Any:
+        edited = await super()._m_editMessageText(params)
+        if isinstance(edited, dict):  # a message edited into the next step
+            log = self._target_chat(params, sending=False)
+            message = log.get(edited["message_id"])
+            if message is not None:
+                self._step_shown(log.id, message)
+        return edited
+
+    def _step_shown(self, chat_id: int, message: ChatMessage) -> None:
+        if _has_callback_buttons(message.raw):
+            waiter = self._step_waiters.pop(chat_id, None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(message)
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
         if self.first_poll_at is None:
