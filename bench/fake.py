@@ -11,12 +11,16 @@ a finished user's transcript so a long run keeps the generator's memory flat.
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import time
 from typing import Any
 
 from tests.fakebotapi import ChatMessage, FakeBotAPI
 from tests.fakebotapi.records import ChatLog
+
+FORGET_AFTER = 1_000
+"""Finished chats kept before the oldest is dropped."""
 
 
 class BenchBotAPI(FakeBotAPI):
@@ -28,6 +32,7 @@ class BenchBotAPI(FakeBotAPI):
         self._step_waiters: dict[int, asyncio.Future[ChatMessage]] = {}
         self.first_poll_at: float | None = None
         self.first_poll = asyncio.Event()
+        self._finished: collections.deque[int] = collections.deque()
 
     def expect_step(self, chat_id: int) -> asyncio.Future[ChatMessage]:
         """A future for the next bot message with callback buttons in `chat_id` (sent, or
@@ -40,9 +45,14 @@ class BenchBotAPI(FakeBotAPI):
         return future
 
     def forget_chat(self, chat_id: int) -> None:
-        self._chats.pop(chat_id, None)
-        self._awaiting_reply.pop(chat_id, None)
+        """Drop a finished person's chat, a while later: the bot may still be finishing
+        their last turn (closing the old step while the new one is already on screen)."""
         self._step_waiters.pop(chat_id, None)
+        self._finished.append(chat_id)
+        while len(self._finished) > FORGET_AFTER:
+            old = self._finished.popleft()
+            self._chats.pop(old, None)
+            self._awaiting_reply.pop(old, None)
 
     def reset_observations(self) -> None:
         """Drop the request log and timings gathered so far (between phases of a run)."""

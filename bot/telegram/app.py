@@ -82,6 +82,16 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         pass
 
 
+class StatelessApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """PTB's Application, minus the per-chat and per-user bookkeeping that only a PTB
+    persistence uses. Without one (sessions live in our Store), PTB 22 would still keep the
+    id of every chat and user it ever saw, and never let go of them."""
+
+    def _mark_for_persistence_update(self, *, update: object | None = None, job: Any = None) -> None:
+        if self.persistence is not None:
+            super()._mark_for_persistence_update(update=update, job=job)
+
+
 def _chat_key(update: object) -> int | None:
     if not isinstance(update, Update):
         return None
@@ -129,6 +139,7 @@ def build_application(
     redact_library_loggers([settings.token, settings.webhook_secret])  # PTB logs its API URL
     builder = (
         ApplicationBuilder()
+        .application_class(StatelessApplication)
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
