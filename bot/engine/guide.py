@@ -49,7 +49,7 @@ CHANGE = "change"
 RESULT = "result"
 DETAIL_PREFIX = "detail:"
 HISTORY_LIMIT = 64
-DECISION_CACHE_LIMIT = 4_096
+DECISION_CACHE_LIMIT = 1_024
 """Decisions remembered per cache. A flow can have tens of thousands of answer paths; a turn
 only needs its own path's decision a few times, so recent paths are enough, and the
 process's memory stays flat however many people come (the oldest entry goes first)."""
