@@ -27,6 +27,7 @@ from bot.engine import Guide
 from bot.settings import BOTFATHER_HELP, Settings, SettingsError
 from bot.storage import Store, StoreError, open_store
 from bot.telegram.handlers import ALLOWED_UPDATES, Conversation
+from bot.telegram.http import AiohttpRequest
 from bot.telegram.logs import (
     REDACTED,
     TOKEN_LIKE,
@@ -143,6 +144,8 @@ def build_application(
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connection_limit=1))
         .rate_limiter(RetryingRateLimiter(delay=network_retry_delay))
         .concurrent_updates(PerChatUpdateProcessor())
     )
