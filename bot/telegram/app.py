@@ -35,6 +35,7 @@ from bot.telegram.logs import (
     quiet_noisy_loggers,
     redact_library_loggers,
 )
+from bot.telegram.memory import TRIM_EVERY, release_free_memory
 from bot.telegram.render import commands, esc
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
+        self.processed = 0
+        self.trim_every = TRIM_EVERY
+        self.trims = 0
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
@@ -75,6 +79,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             self._users[key] -= 1
             if not self._users[key]:  # nobody waits: forget the lock, keep the dict small
                 del self._users[key], self._locks[key]
+            self.processed += 1
+            if self.processed % self.trim_every == 0 and release_free_memory():
+                self.trims += 1  # a burst of chats at once must not leave RSS at its peak
 
     async def initialize(self) -> None:
         pass

@@ -5,11 +5,14 @@ have a size limit."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
+from pathlib import Path
 
 from bot.content.flow_loader import load_guide
 from bot.engine import Answer, DetailView, Guide, QuestionView, SkipDetail
 from bot.telegram.app import PerChatUpdateProcessor
+from bot.telegram.memory import release_free_memory
 from tests.conftest import FLOWS
 from tests.telegram.conftest import RunningBot
 
@@ -51,3 +54,37 @@ def test_the_engine_caches_have_a_limit_and_forgetting_changes_no_answer() -> No
         assert _random_walk(bounded, random.Random(seed)) == _random_walk(unbounded, random.Random(seed))
         assert len(bounded._decisions) <= 8 and len(bounded._needed) <= 8
     assert len(unbounded._decisions) > 8
+
+
+def _rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS in /proc/self/status")
+
+
+def test_freed_memory_goes_back_to_the_system() -> None:
+    """After a burst, glibc keeps freed heap pages (a few live blocks pin the heap's top);
+    the trim gives them back, so RSS follows what is in use."""
+    blocks = [bytes(2000) + bytes([n % 256]) for n in range(40_000)]  # ~80 MiB on the heap
+    kept = blocks[::50]
+    del blocks
+    gc.collect()
+    before = _rss_mib()
+    assert release_free_memory()
+    assert before - _rss_mib() > 40
+    assert len(kept) == 800
+
+
+async def test_the_trim_runs_every_so_many_updates(polling_bot: RunningBot) -> None:
+    runner = polling_bot.runner
+    assert runner is not None
+    processor = runner.application.update_processor
+    assert isinstance(processor, PerChatUpdateProcessor)
+    processor.trim_every = 2
+    ann = polling_bot.person()
+    await ann.send("/start", expect="1/7")
+    await ann.tap("After the final round", expect="2/7")
+    await ann.send("/help", expect="/forget")
+    await ann.tap("I'm not sure", expect="3/7")
+    assert (processor.processed, processor.trims) == (4, 2)
