@@ -9,6 +9,7 @@ into PTB's `NetworkError` / `TimedOut` so its retries and our `RetryingRateLimit
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -19,6 +20,7 @@ CONNECTION_LIMIT = 256
 """Open connections to the Bot API at most (PTB's own default for its httpx client)."""
 DEFAULT_TIMEOUT = 5.0
 """Seconds for connecting, and for reading or writing when PTB gives no timeout."""
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
 MEDIA_WRITE_TIMEOUT = 20.0
 """Seconds to send a request that uploads files."""
 
@@ -67,7 +69,11 @@ class AiohttpRequest(BaseRequest):
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data.multipart_data if request_data else None
         fields = request_data.json_parameters if request_data else None
-        data: Any = fields
+        data: Any = None
+        headers = None
+        if fields and not files:  # encoded here: given a dict, aiohttp builds a multipart writer first
+            data = urlencode(fields).encode()
+            headers = FORM_HEADERS
         if files:
             form = aiohttp.FormData(fields or {})
             for name, (filename, content, mime_type) in files.items():
@@ -77,11 +83,14 @@ class AiohttpRequest(BaseRequest):
         write = _seconds(write_timeout, MEDIA_WRITE_TIMEOUT if files else DEFAULT_TIMEOUT)
         connect = _seconds(connect_timeout, DEFAULT_TIMEOUT)
         pool = _seconds(pool_timeout, 1.0)
-        # aiohttp has no separate write timeout: the whole request may take connect + write + read.
+        # aiohttp has no separate write timeout: the whole request may take connect + write + read;
+        # its `connect` is waiting for a pooled connection plus connecting.
         total = None if read is None or write is None else (connect or 0) + write + read
-        timeout = aiohttp.ClientTimeout(total=total, connect=pool, sock_connect=connect, sock_read=read)
+        acquire = None if pool is None or connect is None else pool + connect
+        timeout = aiohttp.ClientTimeout(total=total, connect=acquire, sock_connect=connect, sock_read=read)
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+            async with self._session.request(method, url, data=data, headers=headers,
+                                             timeout=timeout) as response:
                 return response.status, await response.read()
         except (TimeoutError, aiohttp.ServerTimeoutError) as error:
             raise TimedOut from error
