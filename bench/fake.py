@@ -11,12 +11,16 @@ a finished user's transcript so a long run keeps the generator's memory flat.
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import time
 from typing import Any
 
 from tests.fakebotapi import ChatMessage, FakeBotAPI
 from tests.fakebotapi.records import ChatLog
+
+FORGET_AFTER = 1_000
+"""Finished chats kept before the oldest is dropped."""
 
 
 class BenchBotAPI(FakeBotAPI):
@@ -28,9 +32,11 @@ class BenchBotAPI(FakeBotAPI):
         self._step_waiters: dict[int, asyncio.Future[ChatMessage]] = {}
         self.first_poll_at: float | None = None
         self.first_poll = asyncio.Event()
+        self._finished: collections.deque[int] = collections.deque()
 
     def expect_step(self, chat_id: int) -> asyncio.Future[ChatMessage]:
-        """A future for the next bot message with callback buttons in `chat_id`.
+        """A future for the next bot message with callback buttons in `chat_id` (sent, or
+        edited into a step).
 
         Register it before the action that should lead to that message.
         """
@@ -39,9 +45,14 @@ class BenchBotAPI(FakeBotAPI):
         return future
 
     def forget_chat(self, chat_id: int) -> None:
-        self._chats.pop(chat_id, None)
-        self._awaiting_reply.pop(chat_id, None)
+        """Drop a finished person's chat, a while later: the bot may still be finishing
+        their last turn (closing the old step while the new one is already on screen)."""
         self._step_waiters.pop(chat_id, None)
+        self._finished.append(chat_id)
+        while len(self._finished) > FORGET_AFTER:
+            old = self._finished.popleft()
+            self._chats.pop(old, None)
+            self._awaiting_reply.pop(old, None)
 
     def reset_observations(self) -> None:
         """Drop the request log and timings gathered so far (between phases of a run)."""
@@ -53,11 +64,24 @@ class BenchBotAPI(FakeBotAPI):
         self, log: ChatLog, message: dict[str, Any], *, from_bot: bool, **extra: Any
     ) -> ChatMessage:
         stored = super()._store_message(log, message, from_bot=from_bot, **extra)
-        if from_bot and _has_callback_buttons(message):
-            waiter = self._step_waiters.pop(log.id, None)
-            if waiter is not None and not waiter.done():
-                waiter.set_result(stored)
+        if from_bot:
+            self._step_shown(log.id, stored)
         return stored
+
+    async def _m_editMessageText(self, params: dict[str, Any]) -> Any:
+        edited = await super()._m_editMessageText(params)
+        if isinstance(edited, dict):  # a message edited into the next step
+            log = self._target_chat(params, sending=False)
+            message = log.get(edited["message_id"])
+            if message is not None:
+                self._step_shown(log.id, message)
+        return edited
+
+    def _step_shown(self, chat_id: int, message: ChatMessage) -> None:
+        if _has_callback_buttons(message.raw):
+            waiter = self._step_waiters.pop(chat_id, None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(message)
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
         if self.first_poll_at is None:

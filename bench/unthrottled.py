@@ -2,8 +2,8 @@
 
 The shipped rate limiter (PTB's AIORateLimiter) lets through at most 30 requests per second
 that carry a `chat_id`, bot-wide: against real Telegram that is the point, but on the local
-fake it caps our bot near 15 turns/s (each turn edits one message and sends another) and
-hides what our code costs. This entry point keeps everything else (per-chat ordering,
+fake it caps our bot near 15 turns/s (a turn makes about two such requests) and hides
+what our code costs. This entry point keeps everything else (per-chat ordering,
 retries, group limits, SQLite write-through) and only lifts that one limit, so the
 benchmark can compare code with code. Run as `python -m bench.unthrottled` (same
 environment as `python -m bot run`).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from transitions import Machine, MachineError
 
@@ -49,7 +49,14 @@ CHANGE = "change"
 RESULT = "result"
 DETAIL_PREFIX = "detail:"
 HISTORY_LIMIT = 64
-DECISION_CACHE_LIMIT = 100_000  # above the number of distinct answer paths of any real flow
+DECISION_CACHE_LIMIT = 1_024
+"""Decisions remembered per cache. A flow can have tens of thousands of answer paths; a turn
+only needs its own path's decision a few times, so recent paths are enough, and the
+process's memory stays flat however many people come (the oldest entry goes first)."""
+
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 def detail_state(detail_id: str) -> str:
@@ -99,6 +106,7 @@ class Guide:
         self.machine = self._build_machine()
         self._decisions: dict[tuple[tuple[str, str], ...], Decision] = {}
         self._needed: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, ...]] = {}
+        self.cache_limit = DECISION_CACHE_LIMIT
 
     # ---- the machine ------------------------------------------------------------------
 
@@ -290,8 +298,7 @@ class Guide:
         found = self._decisions.get(key)
         if found is None:
             found = decide(self.flow, dict(key))
-            if len(self._decisions) < DECISION_CACHE_LIMIT:
-                self._decisions[key] = found
+            _remember(self._decisions, key, found, self.cache_limit)
         return found
 
     def needed_details(self, session: Session) -> list[str]:
@@ -307,8 +314,7 @@ class Guide:
                 if template is not None and self.flow.approaches[approach].channel:
                     used |= details_used(template, decision.facts)
             found = tuple(detail.id for detail in self.flow.details if detail.id in used)
-            if len(self._needed) < DECISION_CACHE_LIMIT:
-                self._needed[key] = found
+            _remember(self._needed, key, found, self.cache_limit)
         return list(found)
 
     def plan(self, session: Session) -> Plan:
@@ -421,6 +427,14 @@ class Guide:
             can_go_back=bool(session.history),
             error=error,
         )
+
+
+def _remember(cache: dict[K, V], key: K, value: V, limit: int) -> None:
+    """Keep `value` under `key`, dropping the oldest entries beyond `limit`."""
+    while cache and len(cache) >= limit:
+        del cache[next(iter(cache))]
+    if limit > 0:
+        cache[key] = value
 
 
 def _answers_key(flow: Flow, answers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

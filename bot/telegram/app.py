@@ -29,6 +29,7 @@ from bot.engine.tone import ToneLexicon
 from bot.settings import BOTFATHER_HELP, Settings, SettingsError
 from bot.storage import Store, StoreError, open_store
 from bot.telegram.handlers import ALLOWED_UPDATES, Conversation
+from bot.telegram.http import AiohttpRequest
 from bot.telegram.logs import (
     REDACTED,
     TOKEN_LIKE,
@@ -36,6 +37,7 @@ from bot.telegram.logs import (
     quiet_noisy_loggers,
     redact_library_loggers,
 )
+from bot.telegram.memory import TRIM_EVERY, release_free_memory
 from bot.telegram.render import commands, esc
 from bot.telegram.scheduler import ReminderScheduler
 
@@ -62,6 +64,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
+        self.processed = 0
+        self.trim_every = TRIM_EVERY
+        self.trims = 0
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
@@ -77,12 +82,25 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             self._users[key] -= 1
             if not self._users[key]:  # nobody waits: forget the lock, keep the dict small
                 del self._users[key], self._locks[key]
+            self.processed += 1
+            if self.processed % self.trim_every == 0 and release_free_memory():
+                self.trims += 1  # a burst of chats at once must not leave RSS at its peak
 
     async def initialize(self) -> None:
         pass
 
     async def shutdown(self) -> None:
         pass
+
+
+class StatelessApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """PTB's Application, minus the per-chat and per-user bookkeeping that only a PTB
+    persistence uses. Without one (sessions live in our Store), PTB 22 would still keep the
+    id of every chat and user it ever saw, and never let go of them."""
+
+    def _mark_for_persistence_update(self, *, update: object | None = None, job: Any = None) -> None:
+        if self.persistence is not None:
+            super()._mark_for_persistence_update(update=update, job=job)
 
 
 def _chat_key(update: object) -> int | None:
@@ -134,9 +152,12 @@ def build_application(
     redact_library_loggers([settings.token, settings.webhook_secret])  # PTB logs its API URL
     builder = (
         ApplicationBuilder()
+        .application_class(StatelessApplication)
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connection_limit=1))
         .rate_limiter(RetryingRateLimiter(delay=network_retry_delay))
         .concurrent_updates(PerChatUpdateProcessor())
     )

@@ -8,13 +8,23 @@ next update from that chat finds the step undelivered and shows it again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, InputFile, Message, ReplyParameters, Update
+from telegram import (
+    Bot,
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    ReplyParameters,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
@@ -61,6 +71,7 @@ from bot.telegram.render import (
     forget_keyboard,
     group_keyboard,
     plain,
+    render_answered,
     render_closed,
     render_view,
 )
@@ -401,10 +412,9 @@ class Conversation:
             await self._redelivered(turn)
             return
         catalog = self.guide.catalog(new.language)
-        await self._close_current(turn, None)
         before = plain(catalog.text("ui.tg_welcome")) if welcome else []
         notice = None if welcome else catalog.text("ui.tg_restarted")
-        await self._show(turn, new, self.guide.view(new), before=before, notice=notice)
+        await self._show(turn, new, self.guide.view(new), before=before, notice=notice, close=True)
 
     async def _move(
         self, turn: Incoming, event: Event, *, stale_if_invalid: bool = False,
@@ -429,11 +439,15 @@ class Conversation:
         ):
             await self._redelivered(turn)
             return
-        await self._answer(turn)
         accepted = moved.session.step != session.step
         catalog = self.guide.catalog(session.language)
-        await self._close_current(turn, render_closed(before, event, catalog) if accepted else None)
-        await self._show(turn, moved.session, moved.view)
+        if self._tapped_on_screen(turn):
+            answered = render_answered(before, event, catalog) if accepted else None
+            await self._show_in_place(turn, moved.session, moved.view, answered)
+            return
+        await self._answer(turn)
+        closed = render_closed(before, event, catalog) if accepted else None
+        await self._show(turn, moved.session, moved.view, close=True, closed_html=closed)
 
     async def _show_again(self, turn: Incoming, notice: str) -> None:
         """The current step once more, below a short notice (after a stray message)."""
@@ -442,8 +456,7 @@ class Conversation:
             return
         assert turn.session is not None
         await self._answer(turn)
-        await self._close_current(turn, None)
-        await self._show(turn, turn.session, self.guide.view(turn.session), notice=notice)
+        await self._show(turn, turn.session, self.guide.view(turn.session), notice=notice, close=True)
 
     async def _stale(self, turn: Incoming, notice_key: str) -> None:
         """An old button: say so; if the current step never arrived, show it now."""
@@ -461,8 +474,7 @@ class Conversation:
 
     async def _show_if_undelivered(self, turn: Incoming) -> None:
         if turn.session is not None and turn.delivery_pending:
-            await self._close_current(turn, None)
-            await self._show(turn, turn.session, self.guide.view(turn.session))
+            await self._show(turn, turn.session, self.guide.view(turn.session), close=True)
 
     async def _reply(self, turn: Incoming, messages: list[Outgoing]) -> None:
         """A reply that changes no session (help, notices)."""
@@ -475,12 +487,53 @@ class Conversation:
 
     async def _show(
         self, turn: Incoming, session: Session, view: View, *, before: list[Outgoing] | None = None,
-        notice: str | None = None,
+        notice: str | None = None, close: bool = False, closed_html: str | None = None,
     ) -> None:
+        """Send the step as new messages. With `close`, the message of the step we leave is
+        edited at the same time (to `closed_html`, or only its buttons dropped when None)."""
         catalog = self.guide.catalog(session.language)
-        if isinstance(view, ResultView):  # kept before it is seen, for /share, inline mode, /export
+        await self._remember_result(turn, session, view)
+        messages = [*(before or []), *render_view(view, session, catalog, notice)]
+        if not close:
+            message_id = await self._send(turn, messages)
+        else:
+            _, message_id = await asyncio.gather(self._close_current(turn, closed_html),
+                                                 self._send(turn, messages))
+        if message_id is not None:
+            await self.store.record_delivery(turn.chat_id, message_id, session.step)
+
+    async def _remember_result(self, turn: Incoming, session: Session, view: View) -> None:
+        """A result is kept before it is seen, for /share, inline mode and /export."""
+        if isinstance(view, ResultView):
             await self.sharing.remember(turn.user_id if turn.user_id is not None else turn.chat_id, session)
-        message_id = await self._send(turn, [*(before or []), *render_view(view, session, catalog, notice)])
+
+    @staticmethod
+    def _tapped_on_screen(turn: Incoming) -> bool:
+        """A tap on the message that shows the current step (delivered): it can become the next."""
+        query, record = turn.query, turn.record
+        return (query is not None and query.message is not None and record is not None
+                and record.message_id == query.message.message_id and not turn.delivery_pending)
+
+    async def _show_in_place(
+        self, turn: Incoming, session: Session, view: View, answered: str | None
+    ) -> None:
+        """Edit the tapped message into the next step (answering the tap meanwhile); a step of
+        several messages continues below it. If the edit is refused, the step is sent anew."""
+        assert turn.record is not None and turn.record.message_id is not None
+        on_screen = turn.record.message_id
+        catalog = self.guide.catalog(session.language)
+        await self._remember_result(turn, session, view)
+        messages = render_view(view, session, catalog, answered=answered)
+        first = messages[0]
+        # Steps carry inline keyboards only (ForceReply belongs to the tone check's prompt).
+        assert isinstance(first, Text) and not isinstance(first.keyboard, ForceReply)
+        _, edited = await asyncio.gather(self._answer(turn),
+                                         self._edit(turn, on_screen, first.html, first.keyboard))
+        if edited:
+            sent = await self._send(turn, messages[1:])
+            message_id = sent if sent is not None else (on_screen if first.keyboard else None)
+        else:
+            message_id = await self._send(turn, messages)
         if message_id is not None:
             await self.store.record_delivery(turn.chat_id, message_id, session.step)
 
@@ -518,8 +571,9 @@ class Conversation:
             await self._edit(turn, record.message_id, None)
 
     async def _edit(self, turn: Incoming, message_id: int, html: str | None,
-                    keyboard: InlineKeyboardMarkup | None = None) -> None:
-        """Edit text (or only drop the keyboard when html is None); old or unchanged is fine."""
+                    keyboard: InlineKeyboardMarkup | None = None) -> bool:
+        """Edit text (or only drop the keyboard when html is None); True when the message now
+        reads so (unchanged counts), False when it cannot be edited (gone, too old)."""
         try:
             if html is None:
                 await turn.bot.edit_message_reply_markup(turn.chat_id, message_id, reply_markup=keyboard)
@@ -530,8 +584,10 @@ class Conversation:
         except BadRequest as error:
             # "message is not modified", "message to edit not found", "message can't be edited"
             log.debug("edit of message %s in chat %s skipped: %s", message_id, turn.chat_id, error)
+            return "not modified" in error.message
         except Forbidden as error:
             raise ChatBlocked(str(error)) from error
+        return True
 
     async def _answer(self, turn: Incoming, text: str | None = None) -> None:
         """Answer the turn's callback query, once."""

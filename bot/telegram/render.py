@@ -188,9 +188,21 @@ def _lines(*blocks: str | None) -> str:
 
 
 def render_view(
-    view: View, session: Session, catalog: Catalog, notice: str | None = None
+    view: View, session: Session, catalog: Catalog, notice: str | None = None,
+    answered: str | None = None,
 ) -> list[Outgoing]:
-    """The messages that show `view`; the last one carries the step's buttons."""
+    """The messages that show `view`; the last one carries the step's buttons. `answered`
+    (HTML, from `render_answered`) heads the first message: the choice that led here."""
+    messages = _render_view(view, session, catalog, notice)
+    first = messages[0] if messages else None
+    if answered and isinstance(first, Text):
+        headed = f"{answered}\n\n{first.html}"
+        if utf16_len(headed) <= MAX_TEXT:
+            messages[0] = Text(headed, first.keyboard)
+    return messages
+
+
+def _render_view(view: View, session: Session, catalog: Catalog, notice: str | None) -> list[Outgoing]:
     if isinstance(view, QuestionView):
         body = _lines(_question_head(view), f"<i>{esc(view.hint)}</i>" if view.hint else None)
         rows = [[_button(("✓ " if c.selected else "") + c.label, session, Act.ANSWER, c.value)]
@@ -284,6 +296,19 @@ def render_closed(view: View, event: Event, catalog: Catalog) -> str | None:
     if isinstance(view, DetailView) and isinstance(event, GiveDetail | SkipDetail):
         given = event.text.strip() if isinstance(event, GiveDetail) else catalog.text("ui.tg_skipped")
         return f"{_detail_head(view)}\n{CHOSEN} <b>{esc(given)}</b>"[:MAX_TEXT]
+    return None
+
+
+def render_answered(view: View, event: Event, catalog: Catalog) -> str | None:
+    """The choice a tap made, shown above the step it led to (the same message, edited);
+    None when there is nothing to confirm (Back, Proceed...)."""
+    if isinstance(view, QuestionView) and isinstance(event, Answer):
+        labels = {choice.value: choice.label for choice in view.choices}
+        if event.value in labels:
+            return f"{CHOSEN} <b>{esc(labels[event.value])}</b>"
+    if isinstance(view, DetailView) and isinstance(event, SkipDetail | GiveDetail):
+        given = event.text.strip() if isinstance(event, GiveDetail) else catalog.text("ui.tg_skipped")
+        return f"{CHOSEN} <b>{esc(given[:200])}</b>"
     return None
 
 

@@ -61,6 +61,8 @@ class ChatMessage:
         """The id of the message this one replies to."""
         target = self.raw.get("reply_to_message")
         return int(target["message_id"]) if target else None
+    revision: int = 0
+    """The chat's revision when this message was sent or last edited (see ChatLog.revision)."""
 
     @property
     def text(self) -> str:
@@ -110,6 +112,8 @@ class ChatLog:
     chat: dict[str, Any]
     messages: list[ChatMessage] = field(default_factory=list)
     last_message_id: int = 0
+    revision: int = 0
+    """Counts every new or edited message: what changed after a moment has a larger one."""
 
     @property
     def id(self) -> int:
@@ -124,6 +128,10 @@ class ChatLog:
             if message.message_id == message_id:
                 return message
         return None
+
+    def changed_since(self, revision: int) -> list[ChatMessage]:
+        """Bot messages sent or edited after `revision`, in chat order."""
+        return [m for m in self.bot_messages if m.revision > revision]
 
     def latest(self, *, from_bot: bool = True) -> ChatMessage | None:
         """The newest undeleted message from the bot (or from the user)."""

@@ -367,12 +367,16 @@ class FakeBotAPI:
         contains: str | None = None,
         *,
         after: int = 0,
+        changed_after: int | None = None,
         timeout: float = 5,
     ) -> ChatMessage:
-        """The first bot message in the chat with id > `after` whose text contains `contains`."""
+        """The first bot message in the chat with id > `after` whose text contains `contains`;
+        with `changed_after` (a chat revision), also a message edited since then."""
 
         def find() -> ChatMessage | None:
-            for message in self.chat(chat_id).bot_messages:
+            log = self.chat(chat_id)
+            messages = log.bot_messages if changed_after is None else log.changed_since(changed_after)
+            for message in messages:
                 if message.message_id > after and (contains is None or contains in message.text):
                     return message
             return None
@@ -543,7 +547,8 @@ class FakeBotAPI:
         self, log: ChatLog, message: dict[str, Any], *, from_bot: bool, **extra: Any
     ) -> ChatMessage:
         log.last_message_id = max(log.last_message_id, message["message_id"])
-        stored = ChatMessage(message["message_id"], from_bot, message, **extra)
+        log.revision += 1
+        stored = ChatMessage(message["message_id"], from_bot, message, **extra, revision=log.revision)
         log.messages.append(stored)
         return stored
 
@@ -706,6 +711,8 @@ class FakeBotAPI:
         new["edit_date"] = int(time.time())
         message.raw = new
         message.edits += 1
+        log.revision += 1
+        message.revision = log.revision
         if source:
             message.html = source.get("html")
             message.parse_mode = source.get("parse_mode")

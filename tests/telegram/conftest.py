@@ -144,11 +144,12 @@ class Person:
         return self.fake.chat(self.id).bot_messages
 
     def mark(self) -> int:
-        """The id of the newest message in the chat: replies have larger ids."""
-        return self.fake.chat(self.id).last_message_id
+        """The chat's revision now: what the bot sends or edits later is "since" it."""
+        return self.fake.chat(self.id).revision
 
     def since(self, mark: int) -> list[ChatMessage]:
-        return [m for m in self.messages if m.message_id > mark]
+        """The bot messages sent or edited after `mark`, in chat order."""
+        return self.fake.chat(self.id).changed_since(mark)
 
     def current(self) -> ChatMessage:
         """The newest bot message that still has buttons: the step on screen."""
@@ -160,12 +161,12 @@ class Person:
     async def settle(self, mark: int, expect: str | None) -> list[ChatMessage]:
         """Wait for a reply containing `expect` (if given), then until the bot is quiet."""
         if expect is not None:
-            await self.fake.wait_for_message(self.id, contains=expect, after=mark)
+            await self.fake.wait_for_message(self.id, contains=expect, changed_after=mark)
         await self.fake.idle()
         return self.since(mark)
 
     async def next_step(self, mark: int) -> ChatMessage:
-        """Wait for the next step: a new bot message with buttons."""
+        """Wait for the next step: a bot message with buttons, new or edited since `mark`."""
 
         def found() -> ChatMessage | None:
             return next((m for m in self.since(mark) if m.buttons), None)

@@ -74,14 +74,15 @@ async def test_network_errors_are_retried(polling_bot: RunningBot) -> None:
     fake.fail_next("editMessageText", drop=True)
     await ann.send("/start", expect="1/7")
     await ann.tap("After the final round", expect="2/7")
-    assert fake.chat(ann.id).bot_messages[1].text.endswith("✓ After the final round")
+    step = fake.chat(ann.id).bot_messages[1]  # the question, edited into the next one
+    assert step.text.startswith("✓ After the final round\n\n2/7") and step.edits == 1
     assert fake.violations == []
 
 
 async def test_an_unexpected_failure_is_told_kindly_and_the_place_is_kept(polling_bot: RunningBot) -> None:
     fake, ann = polling_bot.fake, polling_bot.person()
     await ann.send("/start", expect="1/7")
-    fake.fail_with("sendMessage", 500, "Internal Server Error", times=4)  # beyond the retries
+    fake.fail_with("editMessageText", 500, "Internal Server Error", times=4)  # beyond the retries
     await ann.tap("After the final round", expect="something went wrong")
     record = await polling_bot.store.load_chat(ann.id)
     assert record is not None and record.session is not None

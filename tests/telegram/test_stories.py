@@ -77,22 +77,27 @@ def chat_of(person: Person, step: dict[str, Any]) -> int:
     return GROUP_ID if "group" in step else person.id
 
 
-async def check(person: Person, step: dict[str, Any], mark: int, on_screen: ChatMessage | None) -> None:
+async def check(person: Person, step: dict[str, Any], mark: int, last_id: int,
+                on_screen: ChatMessage | None) -> None:
+    """`mark` is the chat's revision before the action (what the bot sent or edited since
+    then is what the person saw happen), `last_id` its newest message id then."""
     fake = person.fake
     chat_id = chat_of(person, step)
     for text in _texts(step.get("expect")):
-        await fake.wait_for_message(chat_id, contains=text, after=mark)
+        await fake.wait_for_message(chat_id, contains=text, changed_after=mark)
     await fake.idle()
-    new = [m for m in fake.chat(chat_id).bot_messages if m.message_id > mark]
+    log = fake.chat(chat_id)
+    shown = log.changed_since(mark)
+    new = [m for m in shown if m.message_id > last_id]
     if chat_id != person.id:  # nothing of the guide in the private chat either
         assert person.since(person.mark()) == []
-    said = "\n---\n".join(m.text for m in new)
+    said = "\n---\n".join(m.text for m in shown)
     for text in _texts(step.get("expect")):
         assert text in said
     for text in _texts(step.get("expect_not")):
         assert text not in said
     if step.get("silence"):
-        assert new == [], f"expected no reply, got: {said}"
+        assert shown == [], f"expected nothing sent or edited, got: {said}"
     if "messages" in step:
         assert len(new) == step["messages"], said
     if "notice" in step:
@@ -101,6 +106,11 @@ async def check(person: Person, step: dict[str, Any], mark: int, on_screen: Chat
         assert on_screen is not None
         edited = fake.chat(person.id).get(on_screen.message_id)
         assert edited is not None and step["edited"] in edited.text and not edited.buttons, edited
+    if "in_place" in step:
+        assert on_screen is not None
+        now = fake.chat(person.id).get(on_screen.message_id)
+        assert now is not None and now in shown and now.buttons, now
+        assert step["in_place"] in now.text and now is person.current(), now
     if "buttons" in step or "no_buttons" in step:
         labels = person.current().button_texts
         for label in _texts(step.get("buttons")):
@@ -114,10 +124,11 @@ async def test_story(running_bot: RunningBot, guide: Guide, story: dict[str, Any
     person = running_bot.person()
     kept: dict[str, ChatMessage] = {}
     for step in story["steps"]:
-        mark = running_bot.fake.chat(chat_of(person, step)).last_message_id
+        log = running_bot.fake.chat(chat_of(person, step))
+        mark, last_id = log.revision, log.last_message_id
         on_screen = next((m for m in reversed(person.messages) if m.buttons), None)
         await act(running_bot, person, step, kept, guide)
-        await check(person, step, mark, on_screen)
+        await check(person, step, mark, last_id, on_screen)
     await running_bot.fake.idle()
     assert running_bot.fake.violations == []
     assert running_bot.fake.unanswered_callback_queries() == []

@@ -20,7 +20,7 @@ async def walk(
 ) -> list[ChatMessage]:
     """Tap the given answer of each question shown, type the given details (skip the rest)
     and proceed, until the result (or the prompt for `stop_at_detail`); returns the bot's
-    messages since the walk began."""
+    messages sent or edited since the walk began, as they read now."""
     details = details or {}
     catalog = guide.catalog("en")
     questions = {catalog.text(f"questions.{q.id}.text"): q.id for q in guide.flow.questions}
@@ -33,7 +33,7 @@ async def walk(
     else:
         step = person.current()
     while True:
-        mark = step.message_id
+        mark = person.mark()
         question = next((q for text, q in questions.items() if text in step.text), None)
         detail = next((d for text, d in prompts.items() if text in step.text), None)
         if detail is not None and detail == stop_at_detail:

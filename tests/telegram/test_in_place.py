@@ -1,0 +1,75 @@
+"""One message per step: a tap edits the tapped message into the next step (and answers the
+tap), typed text gets the next step as a new message; durability stays as before."""
+
+from __future__ import annotations
+
+from bot.engine import Guide
+from tests.telegram.conftest import RunningBot
+from tests.telegram.walking import walk
+
+
+def _methods_since(bot: RunningBot, count: int) -> list[str]:
+    return sorted(c.method for c in bot.fake.calls[count:] if c.method != "getUpdates")
+
+
+async def test_a_tap_costs_one_edit_and_one_answer(polling_bot: RunningBot) -> None:
+    fake, ann = polling_bot.fake, polling_bot.person()
+    await ann.send("/start", expect="1/7")
+    question = ann.current()
+    before = len(fake.calls)
+    await ann.tap("After the final round", expect="2/7")
+    assert _methods_since(polling_bot, before) == ["answerCallbackQuery", "editMessageText"]
+    step = ann.current()
+    assert step.message_id == question.message_id and step.text.startswith("✓ After the final round")
+    record = await polling_bot.store.load_chat(ann.id)
+    assert record is not None and record.session is not None
+    assert (record.message_id, record.message_step) == (step.message_id, record.session["step"])
+    assert fake.violations == [] and fake.unanswered_callback_queries() == []
+
+
+async def test_typed_detail_closes_the_prompt_and_sends_the_next_step(
+    polling_bot: RunningBot, guide: Guide
+) -> None:
+    fake, ann = polling_bot.fake, polling_bot.person()
+    answers = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
+               "new_material": "none", "contact": "none", "goal": "this_role"}
+    await walk(guide, ann, answers, stop_at_detail="company")
+    prompt = ann.current()
+    assert "What's the company called?" in prompt.text
+    before = len(fake.calls)
+    shown = await ann.send("Acme")
+    assert _methods_since(polling_bot, before) == ["editMessageText", "sendMessage"]
+    closed = fake.chat(ann.id).get(prompt.message_id)
+    assert closed is not None and closed.text.endswith("✓ Acme") and not closed.buttons
+    assert [m.message_id for m in shown if m.buttons] == [ann.current().message_id]
+    assert ann.current().message_id > prompt.message_id
+    assert fake.violations == []
+
+
+async def test_a_message_that_cannot_be_edited_gets_the_step_anew(polling_bot: RunningBot) -> None:
+    fake, ann = polling_bot.fake, polling_bot.person()
+    await ann.send("/start", expect="1/7")
+    question = ann.current()
+    fake.fail_with("editMessageText", 400, "Bad Request: message can't be edited", times=1)
+    shown = await ann.tap("After the final round", expect="2/7")
+    step = ann.current()
+    assert step.message_id > question.message_id and [m.message_id for m in shown] == [step.message_id]
+    record = await polling_bot.store.load_chat(ann.id)
+    assert record is not None and record.message_id == step.message_id
+    await ann.tap("I'm not sure", expect="3/7")
+    assert ann.current().message_id == step.message_id
+    assert fake.unanswered_callback_queries() == []
+
+
+async def test_a_result_of_several_messages_continues_below_the_tapped_one(polling_bot: RunningBot) -> None:
+    fake, ann = polling_bot.fake, polling_bot.person()
+    await ann.send("/start", expect="1/7")
+    question = ann.current()
+    shown = await ann.tap("Before I spoke to anyone", expect="That's everything")
+    assert shown[0].message_id == question.message_id and not shown[0].buttons
+    assert "No reply needed" in shown[0].text
+    footer = ann.current()
+    assert footer.message_id > question.message_id and "Change an answer" in footer.button_texts
+    record = await polling_bot.store.load_chat(ann.id)
+    assert record is not None and record.message_id == footer.message_id
+    assert fake.violations == [] and fake.unanswered_callback_queries() == []
