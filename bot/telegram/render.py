@@ -240,25 +240,30 @@ def _render_view(view: View, session: Session, catalog: Catalog, notice: str | N
 def render_result(
     view: ResultView, session: Session, catalog: Catalog, notice: str | None = None
 ) -> list[Outgoing]:
-    """The advice, each draft ready to copy, and what to do next. Files come only on request
-    (Export), so showing a result costs no uploads."""
+    """The advice, each draft ready to copy, and what to do next, in as few messages as read
+    well: the advice (with the copy hint), then one message per draft, the last of which
+    carries the closing words and the buttons. Files come only on request (Export), so
+    showing a result costs no uploads, and a person waits for one message per draft."""
     plan = view.plan
-    out: list[Outgoing] = list(_texts(_with_notice(recommendation_html(plan, catalog), notice)))
     drafts = plan.drafts
-    if drafts:
-        out += _texts(f"<i>{esc(catalog.text('ui.tg_copy_hint'))}</i>")
+    hint = f"<i>{esc(catalog.text('ui.tg_copy_hint'))}</i>" if drafts else None
+    advice = _with_notice(recommendation_html(plan, catalog), notice)
+    bodies = [f"{advice}\n\n{hint}" if hint else advice]
     for action, draft in drafts:
         head = _lines(f"<b>{esc(action.title)}</b>", f"<i>{esc(action.when)}</i>")
         if draft.subject:
             head += f"\n{esc(catalog.text('ui.subject'))}: <code>{esc(draft.subject)}</code>"
-        out += _texts(f"{head}\n\n<pre>{esc(draft.body)}</pre>")
+        bodies.append(f"{head}\n\n<pre>{esc(draft.body)}</pre>")
+    bodies[-1] += f"\n\n{esc(catalog.text('ui.tg_result_footer'))}"
     keyboard = _keyboard([
         [_button(catalog.text("ui.change_answer"), session, Act.CHANGE),
          _button(catalog.text("ui.restart"), session, Act.RESTART)],
         [share_button(catalog), export_button(session, catalog)],
         remind_row(plan, session, catalog),
     ])
-    out += _texts(esc(catalog.text("ui.tg_result_footer")), keyboard)
+    out: list[Outgoing] = []
+    for index, body in enumerate(bodies):
+        out += _texts(body, keyboard if index == len(bodies) - 1 else None)
     return out
 
 

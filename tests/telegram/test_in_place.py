@@ -61,15 +61,35 @@ async def test_a_message_that_cannot_be_edited_gets_the_step_anew(polling_bot: R
     assert fake.unanswered_callback_queries() == []
 
 
-async def test_a_result_of_several_messages_continues_below_the_tapped_one(polling_bot: RunningBot) -> None:
+async def test_a_result_without_drafts_replaces_the_tapped_message(polling_bot: RunningBot) -> None:
     fake, ann = polling_bot.fake, polling_bot.person()
     await ann.send("/start", expect="1/7")
     question = ann.current()
     shown = await ann.tap("Before I spoke to anyone", expect="That's everything")
-    assert shown[0].message_id == question.message_id and not shown[0].buttons
-    assert "No reply needed" in shown[0].text
+    assert [m.message_id for m in shown] == [question.message_id]
+    assert "No reply needed" in shown[0].text and "Change an answer" in shown[0].button_texts
+    record = await polling_bot.store.load_chat(ann.id)
+    assert record is not None and record.message_id == question.message_id
+    assert fake.violations == [] and fake.unanswered_callback_queries() == []
+
+
+async def test_a_result_with_drafts_continues_below_the_tapped_one(
+    polling_bot: RunningBot, guide: Guide
+) -> None:
+    fake, ann = polling_bot.fake, polling_bot.person()
+    final = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
+             "new_material": "none", "contact": "none", "goal": "this_role"}
+    await walk(guide, ann, final)  # every detail skipped: the result comes from a tap
+    catalog = guide.catalog("en")
     footer = ann.current()
-    assert footer.message_id > question.message_id and "Change an answer" in footer.button_texts
+    assert "<pre>" in footer.html and catalog.text("ui.tg_result_footer") in footer.text
+    assert "Change an answer" in footer.button_texts
+    advice = next(m for m in reversed(ann.messages) if catalog.text("ui.why_this") in m.text)
+    assert advice.edits >= 1 and not advice.buttons  # the tapped step, edited into the advice
+    assert catalog.text("ui.tg_copy_hint") in advice.text
+    drafts = [m for m in ann.messages if m.message_id > advice.message_id]
+    assert drafts and drafts[-1].message_id == footer.message_id
+    assert all("<pre>" in m.html for m in drafts) and sum(1 for m in drafts if m.buttons) == 1
     record = await polling_bot.store.load_chat(ann.id)
     assert record is not None and record.message_id == footer.message_id
     assert fake.violations == [] and fake.unanswered_callback_queries() == []
