@@ -196,6 +196,17 @@ class SQLiteStore:
         db.execute("COMMIT")
         return result
 
+    def _once_per_update(self, update_id: int, work: Callable[[sqlite3.Connection], T]) -> T | None:
+        """`work` in one transaction with the update's dedupe record; None, writing nothing,
+        when the update was processed before (redelivered)."""
+
+        def guarded(db: sqlite3.Connection) -> T | None:
+            return work(db) if self._claim(update_id) else None
+
+        done = self._transaction(guarded)
+        self._prune_now_and_then()
+        return done
+
     def _commit_turn(
         self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None
     ) -> bool:
@@ -204,8 +215,6 @@ class SQLiteStore:
         now = self._now()
 
         def work(db: sqlite3.Connection) -> bool:
-            if not self._claim(update_id):
-                return False
             db.execute(
                 "INSERT INTO chats (chat_id, user_id, session, runs, blocked, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, 0, ?, ?) "
@@ -216,21 +225,15 @@ class SQLiteStore:
             )
             return True
 
-        done = self._transaction(work)
-        self._prune_now_and_then()
-        return done
+        return self._once_per_update(update_id, work) is not None
 
     def _record_update(self, update_id: int, chat_id: int | None) -> bool:
         def work(db: sqlite3.Connection) -> bool:
-            if not self._claim(update_id):
-                return False
             if chat_id is not None:
                 db.execute("UPDATE chats SET blocked = 0 WHERE chat_id = ? AND blocked = 1", (chat_id,))
             return True
 
-        done = self._transaction(work)
-        self._prune_now_and_then()
-        return done
+        return self._once_per_update(update_id, work) is not None
 
     def _load_chat(self, chat_id: int) -> ChatRecord | None:
         row = self._db.execute(
@@ -374,9 +377,7 @@ class SQLiteStore:
         self, update_id: int, chat_id: int, user_id: int | None, run: int, delay: str, language: str,
         payload: dict[str, Any], due_at: int,
     ) -> tuple[Reminder, bool] | None:
-        def work(db: sqlite3.Connection) -> tuple[Reminder, bool] | None:
-            if not self._claim(update_id):
-                return None
+        def work(db: sqlite3.Connection) -> tuple[Reminder, bool]:
             existing = self._reminders_where("chat_id = ? AND run = ? AND state IN ('pending', 'sending')",
                                              (chat_id, run), 1)
             if existing:
@@ -389,9 +390,7 @@ class SQLiteStore:
             )
             return self._reminders_where("id = ?", (cursor.lastrowid,))[0], True
 
-        done = self._transaction(work)
-        self._prune_now_and_then()
-        return done
+        return self._once_per_update(update_id, work)
 
     def _due_reminders(self, now: int, lease: int, limit: int) -> list[Reminder]:
         return self._reminders_where(
@@ -429,22 +428,16 @@ class SQLiteStore:
         return self._transaction(work)
 
     def _cancel_reminder(self, update_id: int, chat_id: int, reminder_id: int) -> bool | None:
-        def work(db: sqlite3.Connection) -> bool | None:
-            if not self._claim(update_id):
-                return None
+        def work(db: sqlite3.Connection) -> bool:
             return db.execute(
                 "UPDATE reminders SET state = 'cancelled' WHERE id = ? AND chat_id = ? AND state = 'pending'",
                 (reminder_id, chat_id),
             ).rowcount == 1
 
-        done = self._transaction(work)
-        self._prune_now_and_then()
-        return done
+        return self._once_per_update(update_id, work)
 
     def _record_outcome(self, update_id: int, chat_id: int, reminder_id: int, outcome: str) -> str | None:
-        def work(db: sqlite3.Connection) -> str | None:
-            if not self._claim(update_id):
-                return None
+        def work(db: sqlite3.Connection) -> str:
             row = db.execute("SELECT outcome FROM reminders WHERE id = ? AND chat_id = ?",
                              (reminder_id, chat_id)).fetchone()
             if row is None:
@@ -455,9 +448,7 @@ class SQLiteStore:
                        (outcome, self._now(), reminder_id))
             return "recorded"
 
-        done = self._transaction(work)
-        self._prune_now_and_then()
-        return done
+        return self._once_per_update(update_id, work)
 
     def _stats(self) -> dict[str, int]:
         counts = {

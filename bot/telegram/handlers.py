@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,7 @@ from telegram.ext import (
 )
 
 from bot import callbacks
+from bot.callbacks import Payload
 from bot.engine import (
     Answer,
     Back,
@@ -61,8 +62,6 @@ from bot.telegram import files, tonecheck
 from bot.telegram.admin import Admin
 from bot.telegram.reminders import Reminders
 from bot.telegram.render import (
-    REMINDER_ACTIONS,
-    STEPLESS,
     Act,
     Document,
     Outgoing,
@@ -141,6 +140,19 @@ class Conversation:
         self.commands.update(share=self.sharing.share, export=self.sharing.export)
         self.admin = Admin(self, admin_ids)
         self.commands.update(stats=self.admin.stats)
+        # Buttons that do not move the guide: each feature checks its own argument, so they
+        # are valid whatever the session's step (a reminder's answer arrives weeks later).
+        self.feature_buttons: dict[str, Callable[[Incoming, Payload], Awaitable[None]]] = {
+            Act.FORGET: lambda turn, payload: self._forget_answer(turn, erase=True),
+            Act.KEEP_DATA: lambda turn, payload: self._forget_answer(turn, erase=False),
+            Act.TONE: lambda turn, payload: self._check_offered(turn),
+            Act.EXPORT: lambda turn, payload: self.sharing.on_button(turn, payload.action),
+            Act.OWN_GUIDE: lambda turn, payload: self.sharing.on_button(turn, payload.action),
+            Act.REMIND: self.reminders.on_button,
+            Act.DELAYS: self.reminders.on_button,
+            Act.OUTCOME: self.reminders.on_button,
+            Act.CANCEL_REMINDER: self.reminders.on_button,
+        }
 
     def register(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         new = filters.UpdateType.MESSAGE  # edits of earlier messages change nothing
@@ -282,17 +294,9 @@ class Conversation:
 
     async def _button(self, turn: Incoming, data: str) -> None:
         payload = callbacks.decode(data)
-        if payload is not None and payload.action == Act.TONE:
-            await self._check_offered(turn)
-            return
-        if payload is not None and payload.action in (Act.EXPORT, Act.OWN_GUIDE):
-            await self.sharing.on_button(turn, payload.action)
-            return
-        if payload is not None and payload.action in STEPLESS:
-            await self._forget_answer(turn, payload.action == Act.FORGET)
-            return
-        if payload is not None and payload.action in REMINDER_ACTIONS:
-            await self.reminders.on_button(turn, payload)
+        feature = self.feature_buttons.get(payload.action) if payload is not None else None
+        if payload is not None and feature is not None:
+            await feature(turn, payload)
             return
         session = turn.session
         if session is None:

@@ -13,11 +13,11 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.callbacks import Payload
 from bot.engine import ResultView
-from bot.engine.followup import DELAYS
+from bot.engine.followup import DELAYS, Delay
 from bot.engine.model import Catalog
 from bot.storage import Reminder
 from bot.telegram.reminder_render import (
@@ -98,18 +98,24 @@ class Reminders:
             await conversation._stale(turn, "ui.tg_stale")
             return
         now = self.clock()
-        due = delay.due(datetime.fromtimestamp(now, UTC))
         content = reminder_content(conversation.guide.plan(session), catalog, delay)
-        added = await conversation.store.add_reminder(
-            turn.update_id, turn.chat_id, turn.user_id, session.run, delay.key, session.language, content,
-            int(due.timestamp()),
-        )
+        added = await self._add(turn, session.run, delay, session.language, content, now)
         if added is None:
             await conversation._redelivered(turn)
             return
         assert turn.query is not None and turn.query.message is not None
         from_result = turn.record is not None and turn.query.message.message_id == turn.record.message_id
         await self._confirm(turn, catalog, *added, now, in_place=not from_result)
+
+    async def _add(
+        self, turn: Incoming, run: int, delay: Delay, language: str, content: dict[str, Any], now: float
+    ) -> tuple[Reminder, bool] | None:
+        """Store a reminder due `delay` after `now`, with this tap's update (None: redelivered)."""
+        due = delay.due(datetime.fromtimestamp(now, UTC))
+        return await self.conversation.store.add_reminder(
+            turn.update_id, turn.chat_id, turn.user_id, run, delay.key, language, content,
+            int(due.timestamp()),
+        )
 
     async def _confirm(self, turn: Incoming, catalog: Catalog, reminder: Reminder, created: bool,
                        now: float, *, in_place: bool) -> None:
@@ -168,12 +174,8 @@ class Reminders:
         conversation = self.conversation
         now = self.clock()
         delay = DELAYS[CHECK_IN_LATER_DELAY]
-        due = delay.due(datetime.fromtimestamp(now, UTC))
         content = check_in_content(catalog, str(reminder.payload.get("about", "")))
-        added = await conversation.store.add_reminder(
-            turn.update_id, turn.chat_id, turn.user_id, reminder.run, delay.key, reminder.language, content,
-            int(due.timestamp()),
-        )
+        added = await self._add(turn, reminder.run, delay, reminder.language, content, now)
         if added is None:
             await conversation._redelivered(turn)
             return

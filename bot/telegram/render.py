@@ -65,11 +65,6 @@ class Act:
     TONE = "t"  # check the tone of the message the offer replies to
 
 
-STEPLESS = frozenset({Act.FORGET, Act.KEEP_DATA, Act.EXPORT, Act.OWN_GUIDE, Act.TONE})
-"""Actions that do not move the guide, so they are valid whatever the session's step."""
-REMINDER_ACTIONS = frozenset({Act.REMIND, Act.DELAYS, Act.OUTCOME, Act.CANCEL_REMINDER})
-"""Handled by bot/telegram/reminders.py; outcome and cancel taps are valid whatever the step."""
-
 
 @dataclass(frozen=True)
 class Text:
@@ -292,29 +287,34 @@ def recommendation_html(plan: Plan, catalog: Catalog, full: bool = True) -> str:
     return "\n\n".join(paragraphs)
 
 
-def render_closed(view: View, event: Event, catalog: Catalog) -> str | None:
-    """The answered message, edited to show the choice without buttons; None: just drop them."""
+def _choice(view: View, event: Event, catalog: Catalog) -> tuple[str, str] | None:
+    """The step's head and, as plain text, the choice the event made on it (None: no choice)."""
     if isinstance(view, QuestionView) and isinstance(event, Answer):
         labels = {choice.value: choice.label for choice in view.choices}
         if event.value in labels:
-            return f"{_question_head(view)}\n{CHOSEN} <b>{esc(labels[event.value])}</b>"
+            return _question_head(view), labels[event.value]
     if isinstance(view, DetailView) and isinstance(event, GiveDetail | SkipDetail):
         given = event.text.strip() if isinstance(event, GiveDetail) else catalog.text("ui.tg_skipped")
-        return f"{_detail_head(view)}\n{CHOSEN} <b>{esc(given)}</b>"[:MAX_TEXT]
+        return _detail_head(view), given
     return None
+
+
+def render_closed(view: View, event: Event, catalog: Catalog) -> str | None:
+    """The answered message, edited to show the choice without buttons; None: just drop them."""
+    made = _choice(view, event, catalog)
+    if made is None:
+        return None
+    head, choice = made
+    return f"{head}\n{CHOSEN} <b>{esc(choice)}</b>"[:MAX_TEXT]
 
 
 def render_answered(view: View, event: Event, catalog: Catalog) -> str | None:
     """The choice a tap made, shown above the step it led to (the same message, edited);
     None when there is nothing to confirm (Back, Proceed...)."""
-    if isinstance(view, QuestionView) and isinstance(event, Answer):
-        labels = {choice.value: choice.label for choice in view.choices}
-        if event.value in labels:
-            return f"{CHOSEN} <b>{esc(labels[event.value])}</b>"
-    if isinstance(view, DetailView) and isinstance(event, SkipDetail | GiveDetail):
-        given = event.text.strip() if isinstance(event, GiveDetail) else catalog.text("ui.tg_skipped")
-        return f"{CHOSEN} <b>{esc(given[:200])}</b>"
-    return None
+    made = _choice(view, event, catalog)
+    if made is None:
+        return None
+    return f"{CHOSEN} <b>{esc(made[1][:200])}</b>"
 
 
 def plain(text: str, keyboard: InlineKeyboardMarkup | None = None) -> list[Outgoing]:
