@@ -82,6 +82,7 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "tg_share_link_text": frozenset(),
     "tg_shared_intro": frozenset(),
     "tg_share_unknown": frozenset(),
+    "tg_share_throttled": frozenset(),
     "tg_own_guide": frozenset(),
     "tg_plan_heading": frozenset(),
     "tg_answers": frozenset(),

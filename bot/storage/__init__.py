@@ -10,11 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bot.storage.base import ChatRecord, Reminder, SavedResult, SharedPath, Store, StoreError
+from bot.storage.base import ChatRecord, Reminder, SavedResult, SharedPath, Store, StoreError, StoreLost
 from bot.storage.sqlite import SQLiteStore
 
 __all__ = [
-    "ChatRecord", "Reminder", "SQLiteStore", "SavedResult", "SharedPath", "Store", "StoreError", "open_store",
+    "ChatRecord", "Reminder", "SQLiteStore", "SavedResult", "SharedPath", "Store", "StoreError", "StoreLost",
+    "open_store",
     "sqlite_path",
 ]
 

@@ -14,6 +14,11 @@ class StoreError(Exception):
     """The store cannot be opened or used; the message says what to fix."""
 
 
+class StoreLost(StoreError):
+    """The database the store had open is gone (its file deleted or replaced): nothing
+    written from now on would survive a restart, so the bot must stop."""
+
+
 @dataclass(frozen=True)
 class ChatRecord:
     """One private chat: the guide session (None when no guide is in progress) and where it is shown."""
@@ -156,6 +161,14 @@ class Store(Protocol):
 
     async def ping(self) -> bool:
         """True when the database answers (for health checks)."""
+        ...
+
+    async def readiness(self) -> str | None:
+        """None when the database is the one opened and a write succeeds; else what is wrong."""
+        ...
+
+    def lost(self) -> str | None:
+        """Cheap and synchronous: why the opened database is gone (deleted, replaced), or None."""
         ...
 
     # ---- follow-up reminders (see bot/telegram/reminders.py) ----

@@ -6,12 +6,20 @@ survive the latter). It costs one fsync per update, far below Telegram's own sen
 
 sqlite3 blocks, so every call runs on one dedicated worker thread that owns the connection:
 the event loop never waits on disk, and the connection is never shared between threads.
+
+Privacy on disk: `secure_delete` zeroes what is deleted, `/forget` ends with a WAL checkpoint
+(so erased text is not left in the `-wal` file), and a file or folder the store creates is
+private to its owner (0600 / 0700; SQLite gives `-wal` and `-shm` the database file's mode).
+Every commit first checks that the file at the path is still the one open: a database file
+deleted or replaced under a running bot raises `StoreLost` instead of carrying on in a file
+nobody will ever open again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -19,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.storage.base import ChatRecord, Reminder, SavedResult, SharedPath, StoreError
+from bot.storage.base import ChatRecord, Reminder, SavedResult, SharedPath, StoreError, StoreLost
 
 T = TypeVar("T")
 
@@ -111,6 +119,7 @@ class SQLiteStore:
         self._connection: sqlite3.Connection | None = None
         self._recorded = 0
         self._closed = False
+        self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the file opened
         try:
             self._executor.submit(self._open).result()
         except BaseException:
@@ -121,14 +130,20 @@ class SQLiteStore:
 
     def _open(self) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.parent.exists():
+                self.path.parent.mkdir(mode=0o700, parents=True)
+            if not self.path.exists():  # an empty file is an empty database; made private here
+                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             connection = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+            stat = os.stat(self.path)
+            self._identity = (stat.st_dev, stat.st_ino)
         except (OSError, sqlite3.Error) as error:
             raise StoreError(f"cannot open the database {self.path}: {error}") from error
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("PRAGMA busy_timeout=10000")
+            connection.execute("PRAGMA secure_delete=ON")
             self._migrate(connection)
         except sqlite3.DatabaseError as error:
             connection.close()
@@ -190,11 +205,35 @@ class SQLiteStore:
         db.execute("BEGIN IMMEDIATE")
         try:
             result = work(db)
+            lost = self._lost()
+            if lost is not None:
+                raise StoreLost(lost)
         except BaseException:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
         return result
+
+    def _lost(self) -> str | None:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return f"the database file {self.path} was deleted while the bot was running"
+        except OSError as error:
+            return f"the database file {self.path} cannot be checked: {error}"
+        if self._identity is not None and (stat.st_dev, stat.st_ino) != self._identity:
+            return f"the database file {self.path} was replaced by another file while the bot was running"
+        return None
+
+    def _readiness(self) -> str | None:
+        lost = self._lost()
+        if lost is not None:
+            return lost
+        try:  # a real write, so a full disk or a read-only file shows here
+            self._transaction(lambda db: db.execute("UPDATE schema_version SET version = version"))
+        except sqlite3.Error as error:
+            return f"the database {self.path} cannot be written: {error}"
+        return None
 
     def _once_per_update(self, update_id: int, work: Callable[[sqlite3.Connection], T]) -> T | None:
         """`work` in one transaction with the update's dedupe record; None, writing nothing,
@@ -274,7 +313,10 @@ class SQLiteStore:
             erased = db.execute("DELETE FROM chats WHERE user_id = ? OR chat_id = ?", (user_id, user_id))
             return erased.rowcount
 
-        return self._transaction(work)
+        erased = self._transaction(work)
+        # The erased rows' older versions live on in the -wal file until a checkpoint.
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return erased
 
     def _export_user(self, user_id: int) -> dict[str, Any]:
         rows = self._db.execute(
@@ -558,6 +600,15 @@ class SQLiteStore:
         except Exception:  # a health check answers, it never raises
             return False
 
+    async def readiness(self) -> str | None:
+        try:
+            return await self._call(self._readiness)
+        except Exception as error:  # a health check answers, it never raises
+            return f"the database {self.path} does not answer: {error}"
+
+    def lost(self) -> str | None:
+        return None if self._closed else self._lost()
+
     async def prune(self) -> None:
         await self._call(self._transaction, lambda db: self._prune())
 
@@ -608,3 +659,4 @@ def _reminder(row: tuple[Any, ...]) -> Reminder:
         payload=json.loads(row[6]), due_at=row[7], state=row[8], attempts=row[9], claimed_by=row[10],
         sent_at=row[11], outcome=row[12], outcome_at=row[13], created_at=row[14],
     )
+

@@ -27,7 +27,7 @@ from bot.content.tone_lexicon import load_tone_lexicons
 from bot.engine import Guide
 from bot.engine.tone import ToneLexicon
 from bot.settings import BOTFATHER_HELP, Settings, SettingsError
-from bot.storage import Store, StoreError, open_store
+from bot.storage import Store, StoreError, StoreLost, open_store
 from bot.telegram.handlers import ALLOWED_UPDATES, Conversation
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.logs import (
@@ -49,6 +49,8 @@ RATE_LIMIT_RETRIES = 3
 NETWORK_RETRIES = 3
 NETWORK_RETRY_DELAY = 0.5  # seconds, doubled on each retry
 POLL_TIMEOUT = dtm.timedelta(seconds=10)
+STORE_CHECK_SECONDS = 1.0
+"""How often the running bot checks that its database file is still the one it opened."""
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -221,6 +223,10 @@ class Runner:
         self.webhook: Any = None
         self.reminders = ReminderScheduler(self.application.bot, guide, store,
                                            settings.reminder_check_seconds)
+        self.failure: str | None = None
+        """Why the bot must stop (the database file is gone), once that happened."""
+        self.failed = asyncio.Event()
+        self._watch: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         application = self.application
@@ -245,9 +251,20 @@ class Runner:
             )
             log.info("polling mode: @%s is running", application.bot.username)
         self.reminders.start()  # due reminders (also those missed while down) go out now
+        self._watch = asyncio.create_task(self._watch_store())
+
+    async def _watch_store(self, every: float = STORE_CHECK_SECONDS) -> None:
+        """Stop the bot when its database file is deleted or replaced under it."""
+        while (problem := self.store.lost()) is None:
+            await asyncio.sleep(every)
+        log.error("%s; stopping so that nothing more is accepted and lost", problem)
+        self.failure = problem
+        self.failed.set()
 
     async def stop(self) -> None:
         application = self.application
+        if self._watch is not None:
+            self._watch.cancel()
         await self.reminders.stop()
         if self.webhook is not None:
             await self.webhook.stop()
@@ -280,12 +297,17 @@ async def serve(
     runner = Runner(settings, guide, store, tone=tone)
     try:
         await runner.start()
-        await stop.wait()
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(runner.failed.wait())]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for wait in waits:
+            wait.cancel()
         log.info("stopping")
     finally:
         await runner.stop()
         if own_store:
             await store.close()
+    if runner.failure is not None:
+        raise StoreLost(runner.failure)
 
 
 def main(settings: Settings) -> int:
@@ -320,6 +342,8 @@ def main(settings: Settings) -> int:
     except NetworkError as error:
         reason = TOKEN_LIKE.sub(REDACTED, str(error))
         return fail(f"could not reach the Bot API at {settings.api_base_url}: {reason}", 1)
+    except StoreLost as error:
+        return fail(f"{error}. Stopped: restore the file (or start again for a new, empty one).", 1)
     except KeyboardInterrupt:
         pass
     finally:

@@ -72,7 +72,8 @@ class AiohttpRequest(BaseRequest):
         data: Any = None
         headers = None
         if fields and not files:  # encoded here: given a dict, aiohttp builds a multipart writer first
-            data = urlencode(fields).encode()
+            # errors="replace": a lone surrogate in some text must cost one character, not the turn
+            data = urlencode(fields, errors="replace").encode()
             headers = FORM_HEADERS
         if files:
             form = aiohttp.FormData(fields or {})

@@ -20,6 +20,7 @@ from bot.storage import SavedResult, SharedPath
 from bot.telegram import sharing
 from bot.telegram.export import export_documents
 from bot.telegram.render import Act, plain
+from bot.telegram.throttle import MissBudget, Verdict
 
 if TYPE_CHECKING:
     from bot.telegram.handlers import Context, Conversation, Incoming
@@ -34,6 +35,8 @@ class Sharing:
         self.conversation = conversation
         self.guide = conversation.guide
         self.store = conversation.store
+        self.misses = MissBudget()
+        """Share-code guesses per chat: a few misses, then a refusal (no write, no log line)."""
 
     # ---- the latest result ---------------------------------------------------------------
 
@@ -108,12 +111,19 @@ class Sharing:
         code = sharing.code_from_start(argument)
         if code is None:
             return False
+        catalog = self.guide.catalog(turn.language)
+        if not self.misses.allows(turn.chat_id):  # guessing: neither a lookup nor a write
+            if self.misses.miss(turn.chat_id) is Verdict.REFUSED:
+                await self.conversation._send(turn, plain(catalog.text("ui.tg_share_throttled")))
+            return True
+        shared = await self.store.load_share(code)
+        known = shared is not None and self._current(shared.flow, shared.flow_version)
+        if not known:
+            self.misses.miss(turn.chat_id)
         if not await self.store.record_update(turn.update_id, turn.chat_id):
             return True
-        catalog = self.guide.catalog(turn.language)
-        shared = await self.store.load_share(code)
-        if shared is None or not self._current(shared.flow, shared.flow_version):
-            log.info("chat %s opened an unknown or revoked share link", turn.chat_id)
+        if shared is None or not known:
+            log.debug("an unknown or revoked share link was opened")
             await self.conversation._send(turn, sharing.unknown_share_messages(catalog))
             return True
         language = catalog.language
