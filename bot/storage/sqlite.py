@@ -229,8 +229,15 @@ class SQLiteStore:
         lost = self._lost()
         if lost is not None:
             return lost
-        try:  # a real write, so a full disk or a read-only file shows here
-            self._transaction(lambda db: db.execute("UPDATE schema_version SET version = version"))
+        def write(db: sqlite3.Connection) -> None:
+            # A row written and removed: real pages go to disk (a no-op UPDATE writes none), so
+            # a full disk or a read-only file shows here; no update id is ever negative.
+            db.execute("INSERT INTO processed_updates (update_id, seen_at) VALUES (-1, ?) "
+                       "ON CONFLICT (update_id) DO NOTHING", (self._now(),))
+            db.execute("DELETE FROM processed_updates WHERE update_id = -1")
+
+        try:
+            self._transaction(write)
         except sqlite3.Error as error:
             return f"the database {self.path} cannot be written: {error}"
         return None

@@ -66,8 +66,10 @@ class WebhookServer:
         return app
 
     async def start(self) -> None:
+        # lingering_time=0: after refusing a request, do not wait for the rest of its body.
         self._runner = web.AppRunner(self.make_app(), access_log=None, handle_signals=False,
-                                     keepalive_timeout=self.idle_seconds, shutdown_timeout=1.0)
+                                     keepalive_timeout=self.idle_seconds, lingering_time=0,
+                                     shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.webhook_listen, self.settings.webhook_port)
         await site.start()
@@ -100,7 +102,9 @@ class WebhookServer:
         try:
             body = await asyncio.wait_for(request.read(), self.body_seconds)
         except TimeoutError:
-            return web.Response(status=408, text="too slow")
+            slow = web.Response(status=408, text="too slow")
+            slow.force_close()
+            return slow
         except web.HTTPRequestEntityTooLarge:
             return web.Response(status=413, text="too large")
         data = parse_update(body)
