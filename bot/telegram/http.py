@@ -30,6 +30,30 @@ def _seconds(value: Any, default: float | None) -> float | None:
     return default if isinstance(value, DefaultValue) else value
 
 
+def without_lone_surrogates(value: Any) -> Any:
+    """`value` (parsed JSON) with each lone surrogate in its strings as U+FFFD.
+
+    JSON may escape half of a UTF-16 pair ("\\ud800"); Python then holds a string that
+    cannot be encoded, and the first encode (the database, the next request, a length in
+    UTF-16) fails the whole turn. Cleaned where updates enter, it costs one character.
+    """
+    if isinstance(value, str):
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in value)
+        return value
+    if isinstance(value, dict):
+        return {key: without_lone_surrogates(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    return value
+
+
+def may_hold_surrogates(payload: bytes) -> bool:
+    """Cheap test on the raw JSON: only an escaped \\uD800-\\uDFFF can produce one."""
+    lowered = payload.lower()
+    return any(f"\\ud{digit}".encode() in lowered for digit in "89abcdef")
+
+
 class AiohttpRequest(BaseRequest):
     """One aiohttp session per PTB request object (PTB keeps one for getUpdates, one for
     everything else)."""
@@ -43,6 +67,11 @@ class AiohttpRequest(BaseRequest):
     @property
     def read_timeout(self) -> float | None:
         return self._read_timeout
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> Any:
+        parsed = BaseRequest.parse_json_payload(payload)
+        return without_lone_surrogates(parsed) if may_hold_surrogates(payload) else parsed
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:

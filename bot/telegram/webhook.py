@@ -24,6 +24,7 @@ from telegram.ext import Application
 from bot.settings import Settings
 from bot.storage import Store
 from bot.telegram.handlers import ALLOWED_UPDATES
+from bot.telegram.http import may_hold_surrogates, without_lone_surrogates
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ def parse_update(body: bytes) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict) or _too_deep(data) or shape_problem(data) is not None:
         return None
-    return data
+    return without_lone_surrogates(data) if may_hold_surrogates(body) else data
 
 
 def _too_deep(value: Any) -> bool:
