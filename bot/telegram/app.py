@@ -29,7 +29,7 @@ from bot.engine.tone import ToneLexicon
 from bot.settings import BOTFATHER_HELP, Settings, SettingsError
 from bot.storage import Store, StoreError, StoreLost, open_store
 from bot.telegram.handlers import ALLOWED_UPDATES, Conversation
-from bot.telegram.http import AiohttpRequest
+from bot.telegram.http import AiohttpRequest, OutcomeUnknown
 from bot.telegram.logs import (
     REDACTED,
     TOKEN_LIKE,
@@ -38,6 +38,7 @@ from bot.telegram.logs import (
     redact_library_loggers,
 )
 from bot.telegram.memory import TRIM_EVERY, release_free_memory
+from bot.telegram.polling import Poller
 from bot.telegram.render import commands, esc
 from bot.telegram.scheduler import ReminderScheduler
 
@@ -49,6 +50,8 @@ RATE_LIMIT_RETRIES = 3
 NETWORK_RETRIES = 3
 NETWORK_RETRY_DELAY = 0.5  # seconds, doubled on each retry
 POLL_TIMEOUT = dtm.timedelta(seconds=10)
+STOP_SECONDS = 8.0
+"""The longest a stop may take (SIGTERM; a supervisor's own limit is usually 10 s)."""
 STORE_CHECK_SECONDS = 1.0
 """How often the running bot checks that its database file is still the one it opened."""
 
@@ -113,9 +116,18 @@ def _chat_key(update: object) -> int | None:
     return update.effective_user.id if update.effective_user is not None else None
 
 
+NOT_IDEMPOTENT = frozenset({
+    "sendMessage", "sendDocument", "sendPhoto", "sendMediaGroup", "copyMessage", "forwardMessage",
+    "sendSticker", "sendAnimation", "sendVoice", "sendAudio", "sendVideo", "sendLocation", "sendPoll",
+})
+"""Methods that would do it twice if repeated after Telegram did it once (edits and answers
+only say the same thing again)."""
+
+
 class RetryingRateLimiter(AIORateLimiter):
     """PTB's AIORateLimiter (flood limits, retry after 429), plus a few retries of requests
-    that failed on the network (connection errors, timeouts, 5xx)."""
+    that failed on the network (connection errors, timeouts, 5xx), except a send whose
+    outcome is unknown: that one is left to the turn (see `OutcomeUnknown`)."""
 
     def __init__(self, network_retries: int = NETWORK_RETRIES, delay: float = NETWORK_RETRY_DELAY) -> None:
         super().__init__(max_retries=RATE_LIMIT_RETRIES)
@@ -136,6 +148,10 @@ class RetryingRateLimiter(AIORateLimiter):
                 return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
             except BadRequest:
                 raise  # a subclass of NetworkError, but our mistake: retrying cannot help
+            except OutcomeUnknown:
+                if endpoint in NOT_IDEMPOTENT or attempt == self.network_retries:
+                    raise
+                await asyncio.sleep(self.delay * 2**attempt)
             except NetworkError as error:
                 if attempt == self.network_retries:
                     raise
@@ -163,8 +179,7 @@ def build_application(
         .rate_limiter(RetryingRateLimiter(delay=network_retry_delay))
         .concurrent_updates(PerChatUpdateProcessor())
     )
-    if settings.webhook_mode:
-        builder = builder.updater(None)
+    builder = builder.updater(None)  # webhook: our server; polling: our Poller (see polling.py)
     application: BotApplication = builder.build()
     if tone is None:
         tone = load_tone_lexicons(settings.flows_dir, guide.flow.languages)
@@ -221,6 +236,7 @@ class Runner:
         self.application = build_application(settings, guide, store, network_retry_delay=network_retry_delay,
                                              tone=tone)
         self.webhook: Any = None
+        self.poller: Poller | None = None
         self.reminders = ReminderScheduler(self.application.bot, guide, store,
                                            settings.reminder_check_seconds)
         self.failure: str | None = None
@@ -241,14 +257,8 @@ class Runner:
             await self.webhook.register()
             log.info("webhook mode: listening on %s:%s", self.settings.webhook_listen, self.webhook.port)
         else:
-            assert application.updater is not None
-            await application.updater.start_polling(
-                poll_interval=0,
-                timeout=self.poll_timeout,
-                bootstrap_retries=5,
-                allowed_updates=list(ALLOWED_UPDATES),
-                drop_pending_updates=False,
-            )
+            self.poller = Poller(application, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES)
+            await self.poller.start()
             log.info("polling mode: @%s is running", application.bot.username)
         self.reminders.start()  # due reminders (also those missed while down) go out now
         self._watch = asyncio.create_task(self._watch_store())
@@ -261,15 +271,28 @@ class Runner:
         self.failure = problem
         self.failed.set()
 
-    async def stop(self) -> None:
+    async def stop(self, within: float = STOP_SECONDS) -> None:
+        """Stop in at most `within` seconds, whatever the network does. Every turn's state was
+        committed before its sends, so a send cut short here is shown again after a restart."""
+        try:
+            await asyncio.wait_for(self._stop(), within)
+        except TimeoutError:
+            log.warning("stopping took more than %.0f s (the Bot API is not answering); "
+                        "unfinished sends are left for the next start", within)
+
+    async def _stop(self) -> None:
         application = self.application
         if self._watch is not None:
             self._watch.cancel()
-        await self.reminders.stop()
+        # Intake and reminders stop side by side, each within its own bound (turns running
+        # now get a few seconds; what they could not send is shown again after a restart).
+        stopping = [self.reminders.stop()]
         if self.webhook is not None:
-            await self.webhook.stop()
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
+            stopping.append(self.webhook.stop())
+        if self.poller is not None:
+            stopping.append(self.poller.stop())
+            self.poller = None
+        await asyncio.gather(*stopping)
         if application.running:
             await application.stop()
         await application.shutdown()

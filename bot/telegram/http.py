@@ -4,6 +4,8 @@ The bot's CPU goes mostly into Bot API requests, and per request aiohttp's clien
 parser, one keep-alive pool) costs less than httpx/httpcore. PTB hands us the URL, the
 form fields and any files; we return the status and the body, and turn network failures
 into PTB's `NetworkError` / `TimedOut` so its retries and our `RetryingRateLimiter` apply.
+A failure after the request left (no answer in time, the connection dropped) is
+`OutcomeUnknown`: Telegram may have done it, so a send is not blindly retried.
 """
 
 from __future__ import annotations
@@ -28,6 +30,18 @@ MEDIA_WRITE_TIMEOUT = 20.0
 def _seconds(value: Any, default: float | None) -> float | None:
     """PTB passes a DefaultValue when the caller set no timeout."""
     return default if isinstance(value, DefaultValue) else value
+
+
+class OutcomeUnknown(TimedOut):
+    """The request went out, but no answer came (a read timeout, a connection dropped after
+    sending): Telegram may or may not have performed it. Retrying a send could repeat it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"no answer, the request may have been performed ({reason})")
+
+
+NOT_SENT = (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError)
+"""Failures before the request left: safe to retry whatever the method."""
 
 
 def without_lone_surrogates(value: Any) -> Any:
@@ -122,7 +136,11 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(method, url, data=data, headers=headers,
                                              timeout=timeout) as response:
                 return response.status, await response.read()
-        except (TimeoutError, aiohttp.ServerTimeoutError) as error:
+        except aiohttp.ConnectionTimeoutError as error:
             raise TimedOut from error
-        except aiohttp.ClientError as error:
+        except NOT_SENT as error:
             raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
+        except (TimeoutError, aiohttp.ServerTimeoutError) as error:
+            raise OutcomeUnknown("timed out") from error
+        except aiohttp.ClientError as error:
+            raise OutcomeUnknown(f"aiohttp.{error.__class__.__name__}") from error

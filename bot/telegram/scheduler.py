@@ -25,6 +25,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.engine import Guide
 from bot.storage import Reminder, Store
+from bot.telegram.http import OutcomeUnknown
 from bot.telegram.reminder_render import render_due
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ Far longer than a send takes, even with the rate limiter waiting out flood limit
 MAX_ATTEMPTS = 5
 """Passing failures (network, Telegram 5xx) are retried on later checks, this many times in all."""
 BATCH = 100
-STOP_TIMEOUT = 10.0
+STOP_TIMEOUT = 4.0  # within the bot's own limit on stopping (app.STOP_SECONDS)
 
 
 def worker_name() -> str:
@@ -105,9 +106,12 @@ class ReminderScheduler:
                 await self.bot.send_message(reminder.chat_id, message.html, parse_mode=ParseMode.HTML,
                                             reply_markup=message.keyboard)
         except Forbidden:
-            log.info("chat %s blocked the bot; reminder %s dropped", reminder.chat_id, reminder.id)
+            log.info("a chat blocked the bot; reminder %s dropped", reminder.id)
             await self.store.mark_blocked(reminder.chat_id)
             await self.store.finish_reminder(reminder.id, self.worker, "blocked", int(self.clock()))
+        except OutcomeUnknown:  # Telegram may have delivered it: at most once, never twice
+            log.info("reminder %s: no answer from Telegram; counted as sent, not repeated", reminder.id)
+            await self.store.finish_reminder(reminder.id, self.worker, "sent", int(self.clock()))
         except BadRequest as error:  # e.g. "chat not found": retrying cannot help
             log.warning("reminder %s cannot be sent: %s", reminder.id, error)
             await self.store.finish_reminder(reminder.id, self.worker, "failed", int(self.clock()))
@@ -116,4 +120,4 @@ class ReminderScheduler:
             log.warning("reminder %s not sent (%s); now %s", reminder.id, error, state)
         else:
             await self.store.finish_reminder(reminder.id, self.worker, "sent", int(self.clock()))
-            log.info("reminder %s sent to chat %s", reminder.id, reminder.chat_id)
+            log.info("reminder %s sent", reminder.id)

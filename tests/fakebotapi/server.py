@@ -166,6 +166,7 @@ class FakeBotAPI:
         self._webhook_queue: asyncio.Queue[int] | None = None
         self._webhook_workers: list[asyncio.Task[None]] = []
         self._webhook_inflight = 0
+        self.delivering: set[int] = set()  # update ids being POSTed to the webhook right now
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._poller: asyncio.Future[None] | None = None  # the running long poll's cancel handle
         self._inflight = 0
@@ -890,12 +891,15 @@ class FakeBotAPI:
         timeout = max(params.get("timeout") or 0, 0)
         if "allowed_updates" in params:
             self._allowed_updates = params["allowed_updates"] or None
+        confirmed = len(self._pending)
         if offset > 0:
             for seq in [s for s, u in self._pending.items() if u["update_id"] < offset]:
                 del self._pending[seq]
         elif offset < 0:
             for seq in list(self._pending)[:offset]:
                 del self._pending[seq]
+        if len(self._pending) < confirmed:
+            self._touch()  # a confirmation is news for idle() and wait_for()
         self._drop_unwanted()
         if not self._pending and timeout:
             self._poller = asyncio.get_running_loop().create_future()
@@ -1016,12 +1020,15 @@ class FakeBotAPI:
         for attempt in range(1, self.webhook_retries + 2):
             status: int | None = None
             error: str | None = None
+            self.delivering.add(update["update_id"])
             try:
                 async with session.post(webhook.url, data=body, headers=headers) as response:
                     await response.read()
                     status = response.status
             except (aiohttp.ClientError, TimeoutError) as exc:
                 error = f"Connection failed: {exc.__class__.__name__}"
+            finally:
+                self.delivering.discard(update["update_id"])
             self.webhook_deliveries.append(
                 WebhookDelivery(update["update_id"], attempt, status, error, time.monotonic())
             )
