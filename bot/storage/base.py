@@ -29,7 +29,10 @@ class ChatRecord:
     message_id: int | None
     """The message that shows the session's current step (and holds its buttons)."""
     message_step: int | None
-    """The session step that message shows; behind `session["step"]` when a send was lost."""
+    """The session step that message shows; behind `session["step"]` when a send was lost.
+    Negative (`-step`): that step's send began but its outcome is not known (the process
+    stopped, or Telegram did not answer), so it may be on screen: reconciled on the
+    person's next update, never sent again unasked."""
     runs: int
     """The highest guide run this chat has had, kept when a guide is cancelled, so a new
     guide's buttons never look like an old one's."""
@@ -121,8 +124,13 @@ class Store(Protocol):
         With `chat_id`, the chat (if known) is marked active again, as in commit_turn."""
         ...
 
-    async def record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
-        """The message now showing the chat's current step (the one to edit when it is answered)."""
+    async def record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
+        """The message now showing the chat's current step (the one to edit when it is answered);
+        `-step` before a send whose outcome may stay unknown. Needs no fsync."""
+        ...
+
+    async def undelivered_chats(self, limit: int = 1000) -> list[ChatRecord]:
+        """Active chats whose current step was never sent (not those merely uncertain)."""
         ...
 
     async def mark_blocked(self, chat_id: int) -> None:

@@ -300,11 +300,27 @@ class SQLiteStore:
             updated_at=row[7],
         )
 
-    def _record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
-        self._transaction(lambda db: db.execute(
-            "UPDATE chats SET message_id = ?, message_step = ? WHERE chat_id = ?",
-            (message_id, step, chat_id),
-        ))
+    def _record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
+        # Not fsynced: it survives a killed process (the OS has it), and if a power cut loses
+        # it the step only counts as undelivered and is shown again.
+        db = self._db
+        db.execute("PRAGMA synchronous=OFF")
+        try:
+            self._transaction(lambda db: db.execute(
+                "UPDATE chats SET message_id = ?, message_step = ? WHERE chat_id = ?",
+                (message_id, step, chat_id),
+            ))
+        finally:
+            db.execute("PRAGMA synchronous=FULL")
+
+    def _undelivered_chats(self, limit: int) -> list[ChatRecord]:
+        rows = self._db.execute(
+            "SELECT chat_id FROM chats WHERE session IS NOT NULL AND blocked = 0 "
+            "AND (message_step IS NULL OR ABS(message_step) <> json_extract(session, '$.step')) "
+            "ORDER BY updated_at LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [record for (chat_id,) in rows if (record := self._load_chat(chat_id)) is not None]
 
     def _mark_blocked(self, chat_id: int) -> None:
         self._transaction(lambda db: db.execute(
@@ -541,8 +557,11 @@ class SQLiteStore:
     async def record_update(self, update_id: int, chat_id: int | None = None) -> bool:
         return await self._call(self._record_update, update_id, chat_id)
 
-    async def record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
+    async def record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
         await self._call(self._record_delivery, chat_id, message_id, step)
+
+    async def undelivered_chats(self, limit: int = 1000) -> list[ChatRecord]:
+        return await self._call(self._undelivered_chats, limit)
 
     async def mark_blocked(self, chat_id: int) -> None:
         await self._call(self._mark_blocked, chat_id)
