@@ -17,6 +17,7 @@ TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/reconsider.sqlite3"
+DEFAULT_BOT_RATE = 30.0
 DEFAULT_REMINDER_CHECK_SECONDS = 30.0
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -51,6 +52,8 @@ class Settings:
     log_level: str = "INFO"
     flows_dir: Path = field(default_factory=default_flows_dir)
     reminder_check_seconds: float = DEFAULT_REMINDER_CHECK_SECONDS
+    bot_rate: float = DEFAULT_BOT_RATE
+    """Messages per second the bot sends at most, bot-wide (BOT_RATE_LIMIT)."""
 
     @property
     def webhook_mode(self) -> bool:
@@ -140,6 +143,7 @@ def load_settings(
     if webhook_url and not secret:
         secret = secrets.token_urlsafe(32)  # still checked on every request, just not fixed
     reminder_check = _reminder_check_seconds(get("REMINDER_CHECK_SECONDS"))
+    bot_rate = _bot_rate(get("BOT_RATE_LIMIT"))
     return Settings(
         token=get("TELEGRAM_BOT_TOKEN"),
         api_base_url=get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
@@ -152,7 +156,23 @@ def load_settings(
         log_level=log_level,
         flows_dir=configured_flows_dir(source, dotenv=None),
         reminder_check_seconds=reminder_check,
+        bot_rate=bot_rate,
     )
+
+
+def _bot_rate(text: str) -> float:
+    if not text:
+        return DEFAULT_BOT_RATE
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = -1.0
+    if not 0 < rate <= 1000:
+        raise SettingsError(
+            f"BOT_RATE_LIMIT must be messages per second above 0 and at most 1000 (Telegram's "
+            f"default for a bot is 30), not {text!r}."
+        )
+    return rate
 
 
 def _reminder_check_seconds(text: str) -> float:

@@ -13,14 +13,14 @@ import datetime as dtm
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
 
 from bot.content.errors import ContentError
 from bot.content.tone_lexicon import load_tone_lexicons
@@ -29,7 +29,7 @@ from bot.engine.tone import ToneLexicon
 from bot.settings import BOTFATHER_HELP, Settings, SettingsError
 from bot.storage import Store, StoreError, StoreLost, open_store
 from bot.telegram.handlers import ALLOWED_UPDATES, Conversation
-from bot.telegram.http import AiohttpRequest, OutcomeUnknown
+from bot.telegram.http import AiohttpRequest
 from bot.telegram.logs import (
     REDACTED,
     TOKEN_LIKE,
@@ -38,6 +38,7 @@ from bot.telegram.logs import (
     redact_library_loggers,
 )
 from bot.telegram.memory import TRIM_EVERY, release_free_memory
+from bot.telegram.pacing import NETWORK_RETRY_DELAY, PacedRateLimiter
 from bot.telegram.polling import Poller
 from bot.telegram.render import commands, esc
 from bot.telegram.scheduler import ReminderScheduler
@@ -46,9 +47,6 @@ log = logging.getLogger(__name__)
 
 USAGE_ERROR = 2
 MAX_CONCURRENT_UPDATES = 256
-RATE_LIMIT_RETRIES = 3
-NETWORK_RETRIES = 3
-NETWORK_RETRY_DELAY = 0.5  # seconds, doubled on each retry
 POLL_TIMEOUT = dtm.timedelta(seconds=10)
 STOP_SECONDS = 8.0
 """The longest a stop may take (SIGTERM; a supervisor's own limit is usually 10 s)."""
@@ -116,49 +114,8 @@ def _chat_key(update: object) -> int | None:
     return update.effective_user.id if update.effective_user is not None else None
 
 
-NOT_IDEMPOTENT = frozenset({
-    "sendMessage", "sendDocument", "sendPhoto", "sendMediaGroup", "copyMessage", "forwardMessage",
-    "sendSticker", "sendAnimation", "sendVoice", "sendAudio", "sendVideo", "sendLocation", "sendPoll",
-})
-"""Methods that would do it twice if repeated after Telegram did it once (edits and answers
-only say the same thing again)."""
-
-
-class RetryingRateLimiter(AIORateLimiter):
-    """PTB's AIORateLimiter (flood limits, retry after 429), plus a few retries of requests
-    that failed on the network (connection errors, timeouts, 5xx), except a send whose
-    outcome is unknown: that one is left to the turn (see `OutcomeUnknown`)."""
-
-    def __init__(self, network_retries: int = NETWORK_RETRIES, delay: float = NETWORK_RETRY_DELAY) -> None:
-        super().__init__(max_retries=RATE_LIMIT_RETRIES)
-        self.network_retries = network_retries
-        self.delay = delay
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        for attempt in range(self.network_retries + 1):
-            try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
-            except BadRequest:
-                raise  # a subclass of NetworkError, but our mistake: retrying cannot help
-            except OutcomeUnknown:
-                if endpoint in NOT_IDEMPOTENT or attempt == self.network_retries:
-                    raise
-                await asyncio.sleep(self.delay * 2**attempt)
-            except NetworkError as error:
-                if attempt == self.network_retries:
-                    raise
-                log.warning("%s failed (%s); retry %d of %d", endpoint, error, attempt + 1,
-                            self.network_retries)
-                await asyncio.sleep(self.delay * 2**attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+RetryingRateLimiter = PacedRateLimiter
+"""The name build_application looks up (bench/unthrottled.py replaces it)."""
 
 
 def build_application(
@@ -176,7 +133,7 @@ def build_application(
         .base_file_url(settings.api_file_url)
         .request(AiohttpRequest())
         .get_updates_request(AiohttpRequest(connection_limit=1))
-        .rate_limiter(RetryingRateLimiter(delay=network_retry_delay))
+        .rate_limiter(RetryingRateLimiter(settings.bot_rate, delay=network_retry_delay))
         .concurrent_updates(PerChatUpdateProcessor())
     )
     builder = builder.updater(None)  # webhook: our server; polling: our Poller (see polling.py)

@@ -18,14 +18,16 @@ import secrets
 import socket
 import time
 from collections.abc import Callable
+from typing import Any
 
-from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ExtBot
 
 from bot.engine import Guide
 from bot.storage import Reminder, Store
 from bot.telegram.http import OutcomeUnknown
+from bot.telegram.pacing import BACKGROUND
 from bot.telegram.reminder_render import render_due
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,7 @@ class ReminderScheduler:
     """An asyncio task that sends due reminders through `bot` until stopped."""
 
     def __init__(
-        self, bot: Bot, guide: Guide, store: Store, interval: float, *,
+        self, bot: ExtBot[Any], guide: Guide, store: Store, interval: float, *,
         clock: Callable[[], float] = time.time, lease: int = LEASE_SECONDS,
     ) -> None:
         self.bot = bot
@@ -104,7 +106,7 @@ class ReminderScheduler:
         try:
             for message in render_due(reminder, catalog):
                 await self.bot.send_message(reminder.chat_id, message.html, parse_mode=ParseMode.HTML,
-                                            reply_markup=message.keyboard)
+                                            reply_markup=message.keyboard, rate_limit_args=BACKGROUND)
         except Forbidden:
             log.info("a chat blocked the bot; reminder %s dropped", reminder.id)
             await self.store.mark_blocked(reminder.chat_id)
