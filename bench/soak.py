@@ -152,7 +152,7 @@ class Person:
 
 
 class Soak:
-    def __init__(self, fake: FakeBotAPI, people: int, seed: int) -> None:
+    def __init__(self, fake: FakeBotAPI, people: int, seed: int, database: Path) -> None:
         self.fake = fake
         self.rng = random.Random(seed)
         guide = load_guide(FLOWS)
@@ -160,6 +160,8 @@ class Soak:
         self.questions = {catalog.text(f"questions.{q.id}.text"): q.id for q in guide.flow.questions}
         self.prompts = {catalog.text(f"details.{d.id}.prompt"): d.id for d in guide.flow.details}
         self.people = [Person(7_000_000 + i) for i in range(people)]
+        self.database = database
+        self.lost = 0
         self.stopping = asyncio.Event()
         self.paused = asyncio.Event()
         self.paused.set()
@@ -239,9 +241,12 @@ class Soak:
                 user.send(words)
             elif "p" in by_action:
                 user.press(step.message_id, by_action["p"][0][0])
-            else:  # the result: done; start over
+            else:  # the result: done; check what was stored for this run, then start over
                 person.acked.finished.append(run)
                 person.guides += 1
+                session = read_session(self.database, person.user_id)
+                if session is not None and session.get("run") == run:
+                    self.lost += compare(person, run, session.get("answers", {}), session.get("details", {}))
                 user.send("/restart")
 
 
@@ -262,23 +267,36 @@ def read_database(path: Path) -> tuple[dict[int, dict[str, Any]], dict[int, dict
     return sessions, results, processed
 
 
-def lost_answers(soak: Soak, sessions: dict[int, dict[str, Any]], results: dict[int, dict[str, Any]]) -> int:
+def read_session(database: Path, chat_id: int) -> dict[str, Any] | None:
+    db = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
+    try:
+        row = db.execute("SELECT session FROM chats WHERE chat_id = ?", (chat_id,)).fetchone()
+    finally:
+        db.close()
+    return json.loads(row[0]) if row and row[0] else None
+
+
+def compare(person: Person, run: int, answers: dict[str, str], details: dict[str, str]) -> int:
+    """How many of the answers and details the person saw taken in `run` are not stored so."""
+    seen = [*person.acked.answers.get(run, {}).items(), *person.acked.details.get(run, {}).items()]
+    stored = {**answers, **details}
+    lost = 0
+    for key, value in seen:
+        if stored.get(key) != value:
+            lost += 1
+            print(f"lost: person {person.user_id} run {run}: {key}={value!r}, stored {stored.get(key)!r}",
+                  file=sys.stderr)
+    return lost
+
+
+def lost_in_current_runs(soak: Soak, sessions: dict[int, dict[str, Any]]) -> int:
+    """At the end: each person's current run against their stored session (finished runs were
+    checked as each result was shown)."""
     lost = 0
     for person in soak.people:
         session = sessions.get(person.user_id)
-        result = results.get(person.user_id)
-        last_finished = max(person.acked.finished, default=None)
-        for run in set(person.acked.answers) | set(person.acked.details):
-            if session is not None and session.get("run") == run:
-                stored_answers, stored_details = session.get("answers", {}), session.get("details", {})
-            elif run == last_finished and result is not None:
-                stored_answers, stored_details = result["answers"], result["details"]
-            else:
-                continue  # an older finished run: its result was replaced by a newer one
-            for question, answer in person.acked.answers.get(run, {}).items():
-                lost += stored_answers.get(question) != answer
-            for detail, words in person.acked.details.get(run, {}).items():
-                lost += stored_details.get(detail) != words
+        if session is not None and session.get("run") not in person.acked.finished:
+            lost += compare(person, session["run"], session.get("answers", {}), session.get("details", {}))
     return lost
 
 
@@ -346,7 +364,7 @@ async def run(mode: str, people: int, kills: int, gap: tuple[float, float], seed
     figures = Figures(mode, people, kills)
     began = time.monotonic()
     bot = BotProcess(fake, workdir, mode)
-    soak = Soak(fake, people, seed)
+    soak = Soak(fake, people, seed, bot.database)
     stranded_total: set[tuple[int, int]] = set()
     try:
         await bot.start()
@@ -371,7 +389,7 @@ async def run(mode: str, people: int, kills: int, gap: tuple[float, float], seed
         sent = {u for u, timing in fake.update_timings.items() if timing.chat_id is not None}
         figures.updates = len(sent)
         figures.never_processed = len(sent - processed)
-        figures.lost_answers = lost_answers(soak, sessions, results)
+        figures.lost_answers = soak.lost + lost_in_current_runs(soak, sessions)
         figures.duplicate_messages = duplicates(soak)
         figures.without_live_step = len(stranded_total)
         figures.guides = sum(p.guides for p in soak.people)
