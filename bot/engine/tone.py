@@ -2,12 +2,16 @@
 
 Pure and synchronous. The lexicon arrives as plain values (loaded and validated by
 `bot.content.tone_lexicon`); this module never blocks or rewrites a draft, it only reports.
+Matching is on meaning rather than exact strings: contractions are expanded before
+matching ("I'm" reads as "I am"), lexicon patterns name word forms (`~consult` is consult,
+consults, consulted, consulting) and shared word sets (`{be}`), and a phrase governed by a
+negation from the lexicon ("I'm not asking you to reconsider") is not flagged.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 # Form checks are implemented here; the lexicon supplies their wording and limits.
@@ -19,16 +23,93 @@ FORM_CHECK_IDS = (TOO_LONG, SEVERAL_QUESTIONS, ALL_CAPS, EXCLAMATIONS)
 
 COUNT_PLACEHOLDER = "{count}"
 
+# `{name}` in a pattern: one of the lexicon's word sets. `~word`: any form of the word.
+SET_REFERENCE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+WORD_FORMS = re.compile(r"~([a-z]+)")
+
+
+class PatternError(ValueError):
+    """A lexicon pattern names a word set that does not exist."""
+
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile a lexicon pattern: case-insensitive, matching whole words only.
+    """Compile a lexicon pattern to run on lower-cased text, ending at a word's end.
 
-    The pattern is compiled on its own first, so that something like "a)|(b" is reported
-    as the broken regex it is instead of being balanced by the word-boundary wrapper.
+    The check lower-cases the draft and keeps only matches that start a word, instead of
+    asking the regex engine for case-folding and a look-behind: either one stops it from
+    skipping ahead to a pattern's first letters, which makes a long draft several times
+    slower. The pattern is compiled on its own first, so that something like "a)|(b" is
+    reported as the broken regex it is instead of being balanced by the wrapper.
     Raises `re.error`.
     """
     re.compile(pattern, re.IGNORECASE)
-    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+    return re.compile(rf"(?:{_lower_case(pattern)})(?!\w)")
+
+
+def matches_at_word_starts(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """The matches of a compiled pattern that start a word (or at a non-word character)."""
+    position = 0
+    search = pattern.search
+    while (match := search(text, position)) is not None:
+        start = match.start()
+        if start and _is_word_char(text[start - 1]) and _is_word_char(text[start]):
+            position = start + 1  # inside a word: look again from the next character
+            continue
+        if match.end() > start:
+            yield match
+        position = max(match.end(), start + 1)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _lower_case(pattern: str) -> str:
+    """The pattern's letters in lower case, escapes such as \\W and \\S left alone."""
+    return _ESCAPE_OR_CAPITAL.sub(lambda m: m.group() if len(m.group()) > 1 else m.group().lower(), pattern)
+
+
+_ESCAPE_OR_CAPITAL = re.compile(r"\\.|[A-Z]")
+
+
+def expand_pattern(
+    pattern: str, sets: Mapping[str, Sequence[str]], forms: Mapping[str, Sequence[str]]
+) -> str:
+    """A lexicon pattern as plain regex: `{name}` becomes the alternation of that word set,
+    then `~word` becomes every form of the word (see `word_forms`). Raises PatternError
+    for an unknown set."""
+
+    def one_set(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in sets:
+            raise PatternError(f"unknown word set {{{name}}}")
+        return "(?:" + "|".join(sets[name]) + ")"
+
+    expanded = SET_REFERENCE.sub(one_set, pattern)
+    return WORD_FORMS.sub(lambda m: "(?:" + "|".join(word_forms(m.group(1), forms)) + ")", expanded)
+
+
+def word_forms(word: str, irregular: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    """The word and its regular inflections (-s, -ed, -ing; plural for nouns), plus any
+    irregular forms the lexicon lists: "consult" gives consult, consults, consulted,
+    consulting. A spelling rule that does not apply only adds a form nobody writes."""
+    forms = [word]
+    if word.endswith("ee"):
+        forms += [word + "s", word + "d", word + "ing"]
+    elif word.endswith("e"):
+        forms += [word + "s", word + "d", word[:-1] + "ing"]
+    elif len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
+        forms += [word[:-1] + "ies", word[:-1] + "ied", word + "ing"]
+    elif word.endswith(("s", "x", "z", "ch", "sh")):
+        forms += [word + "es", word + "ed", word + "ing"]
+    else:
+        forms += [word + "s", word + "ed", word + "ing"]
+        if len(word) > 2 and word[-1] not in "aeiouwxy" and word[-2] in "aeiou" and word[-3] not in "aeiou":
+            forms += [word + word[-1] + "ed", word + word[-1] + "ing"]  # stop, stopped, stopping
+    for form in (irregular or {}).get(word, ()):
+        forms += [form]
+    # Longest first, so the alternation never stops at a shorter prefix of the word.
+    return sorted(dict.fromkeys(forms), key=len, reverse=True)
 
 
 @dataclass(frozen=True)
@@ -47,12 +128,17 @@ class ToneEntry:
 
 @dataclass(frozen=True)
 class ToneCategory:
-    """A kind of passage that can backfire, e.g. "confrontational", with why it can."""
+    """A kind of passage that can backfire, e.g. "confrontational", with why it can.
+
+    A category with `advice` (suspected discrimination) offers that pointer instead of a
+    gentler line: such a passage is not a matter of tone.
+    """
 
     id: str
     label: str
     why: str
     entries: tuple[ToneEntry, ...]
+    advice: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,10 +161,28 @@ class FormCheck:
 
 @dataclass(frozen=True)
 class ToneLexicon:
+    """Everything the check needs for one language.
+
+    `negations` are regexes for what cancels a phrase that follows it in the same clause
+    ("not asking you to", "no intention of"); up to `_NEGATION_REACH` words may stand
+    between the two.
+    """
+
     language: str
     version: int
     categories: tuple[ToneCategory, ...]
     form_checks: tuple[FormCheck, ...] = ()
+    negations: tuple[str, ...] = ()
+    negated: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        negated = None
+        if self.negations:
+            frames = "|".join(f"(?:{frame})" for frame in self.negations)
+            negated = re.compile(
+                rf"(?<!\w)(?:{_lower_case(frames)})(?:\s+[\w']+){{0,{_NEGATION_REACH}}}\s*$"
+            )
+        object.__setattr__(self, "negated", negated)
 
 
 @dataclass(frozen=True)
@@ -97,13 +201,21 @@ class Finding:
     alternative: str
     start: int
     end: int
+    advice: str = ""  # instead of `alternative`, where a gentler line is not the answer
+
+
+_NEGATION_REACH = 3  # words allowed between a negation and the phrase it cancels
+_NEGATION_WINDOW = 80  # characters before a phrase searched for a negation
+# A negation reaches no further back than the clause the phrase is in.
+_CLAUSE_BREAK = re.compile(r".*(?:[.;:!?,()\"]|\s(?:but|and|so|yet|though|although|however)\s)",
+                           re.IGNORECASE | re.DOTALL)
 
 
 def check_tone(text: str, lexicon: ToneLexicon) -> list[Finding]:
     """Return the findings for `text`, ordered by position; an empty list means clean."""
     normalised, offsets = _normalise(text)
     findings = [
-        *_phrase_findings(text, normalised, offsets, lexicon.categories),
+        *_phrase_findings(text, normalised, offsets, lexicon),
         *_form_findings(text, lexicon.form_checks),
     ]
     return sorted(findings, key=lambda f: (f.start, f.end))
@@ -121,8 +233,39 @@ class _Match:
     entry: ToneEntry
 
 
+# Contractions, with or without the apostrophe, and what they stand for.
+_WHOLE_CONTRACTIONS = {
+    "won't": "will not", "wont": "will not", "can't": "cannot", "cant": "cannot",
+    "shan't": "shall not", "ain't": "is not", "let's": "let us", "im": "I am",
+    "ive": "I have", "youre": "you are", "youll": "you will", "youve": "you have",
+    "theyre": "they are",
+}
+_SUFFIXES = {"n't": " not", "'m": " am", "'re": " are", "'ve": " have", "'ll": " will",
+             "'d": " would"}
+_CONTRACTION = re.compile(
+    r"\b(?:won'?t|can'?t|shan'?t|ain'?t|let's|im|ive|youre|youll|youve|theyre)\b"
+    r"|\b(?:do|does|did|is|are|was|were|has|have|had|could|would|should|must|need)nt\b"
+    r"|\b(?:it|that|he|she|there|what|who|here|where|how|this|everything|nothing)'s\b"
+    r"|(?<=[a-z])(?:n't|'m|'re|'ve|'ll|'d)\b",
+    re.IGNORECASE,
+)
+
+
+def _meaning(written: str) -> str:
+    """What a contraction matched by `_CONTRACTION` stands for."""
+    lower = written.lower()
+    if lower in _WHOLE_CONTRACTIONS:
+        return _WHOLE_CONTRACTIONS[lower]
+    if lower in _SUFFIXES:
+        return _SUFFIXES[lower]
+    if lower.endswith("'s"):
+        return lower[:-2] + " is"
+    return lower[:-2] + " not"  # "didnt"
+
+
 def _normalise(text: str) -> tuple[str, list[int]]:
-    """Collapse whitespace and straighten quotes so patterns need not care.
+    """Collapse whitespace, straighten quotes and expand contractions, so patterns need
+    not care: "I'm", "Im" and "I am" all read "I am", "didn't" and "didnt" "did not".
 
     Returns the normalised text and, for each of its characters (plus one past the end),
     the index of the original character, so findings point into the user's own text.
@@ -141,22 +284,63 @@ def _normalise(text: str) -> tuple[str, list[int]]:
         chars.append(char)
         offsets.append(index)
     offsets.append(len(text))
-    return "".join(chars), offsets
+    plain = "".join(chars)
+    if "'" not in plain and not _CONTRACTION.search(plain):
+        return plain, offsets
+    expanded: list[str] = []
+    mapped: list[int] = []
+    last = 0
+    for match in _CONTRACTION.finditer(plain):
+        start, end = match.span()
+        meaning = _meaning(match.group())
+        expanded.append(plain[last:start])
+        mapped += offsets[last:start]
+        expanded.append(meaning)
+        # Each character of the meaning points into the contraction, the last at its end,
+        # so a passage ending in "won't" quotes all of it.
+        width = end - start
+        mapped += [offsets[start + min(width - 1, k * width // len(meaning))] for k in range(len(meaning) - 1)]
+        mapped.append(offsets[end - 1])
+        last = end
+    expanded.append(plain[last:])
+    mapped += offsets[last:]
+    return "".join(expanded), mapped
 
 
-def _phrase_matches(normalised: str, categories: Iterable[ToneCategory]) -> Iterator[_Match]:
+def _phrase_matches(normalised: str, lexicon: ToneLexicon) -> Iterator[_Match]:
+    lowered = _lower_text(normalised)
     rank = 0
-    for category in categories:
+    for category in lexicon.categories:
         for entry in category.entries:
             for pattern in entry.compiled:
-                for match in pattern.finditer(normalised):
-                    if match.end() > match.start():
+                for match in matches_at_word_starts(pattern, lowered):
+                    if not _negated(lowered, match.start(), lexicon):
                         yield _Match(match.start(), match.end(), rank, category, entry)
             rank += 1
 
 
+def _lower_text(text: str) -> str:
+    """Lower case, character for character (a few letters lower-case to two characters;
+    those stay as written, so offsets still line up)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(low if len(low := char.lower()) == 1 else char for char in text)
+
+
+def _negated(normalised: str, start: int, lexicon: ToneLexicon) -> bool:
+    """Whether a negation earlier in the same clause cancels the phrase at `start`."""
+    if lexicon.negated is None:
+        return False
+    before = normalised[max(0, start - _NEGATION_WINDOW) : start]
+    clause = _CLAUSE_BREAK.match(before)
+    if clause:
+        before = before[clause.end() :]
+    return lexicon.negated.search(before) is not None
+
+
 def _phrase_findings(
-    text: str, normalised: str, offsets: list[int], categories: Iterable[ToneCategory]
+    text: str, normalised: str, offsets: list[int], lexicon: ToneLexicon
 ) -> Iterator[Finding]:
     """One finding per passage: overlapping matches are merged into their union.
 
@@ -164,7 +348,7 @@ def _phrase_findings(
     wins); on a tie, the entry listed first in the lexicon.
     """
     matches = sorted(
-        _phrase_matches(normalised, categories),
+        _phrase_matches(normalised, lexicon),
         key=lambda m: (m.start, -(m.end - m.start), m.rank),
     )
     group: list[_Match] = []
@@ -191,9 +375,10 @@ def _merge(text: str, offsets: list[int], group: list[_Match]) -> Finding:
         category=best.category.id,
         category_label=best.category.label,
         why=best.category.why,
-        alternative=best.entry.alternative,
+        alternative="" if best.category.advice else best.entry.alternative,
         start=start,
         end=end,
+        advice=best.category.advice,
     )
 
 
