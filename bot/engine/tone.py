@@ -31,6 +31,10 @@ WORD_FORMS = re.compile(r"~([a-z]+)")
 class PatternError(ValueError):
     """A lexicon pattern names a word set that does not exist."""
 
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown word set {{{name}}}")
+        self.name = name
+
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     """Compile a lexicon pattern to run on lower-cased text, ending at a word's end.
@@ -82,7 +86,7 @@ def expand_pattern(
     def one_set(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in sets:
-            raise PatternError(f"unknown word set {{{name}}}")
+            raise PatternError(name)
         return "(?:" + "|".join(sets[name]) + ")"
 
     expanded = SET_REFERENCE.sub(one_set, pattern)
@@ -145,7 +149,8 @@ class ToneCategory:
 class FormCheck:
     """Wording and limits for one of the form checks in `FORM_CHECK_IDS`.
 
-    `limit` is the most words (too_long) or questions (several_questions) that pass;
+    `limit` is the most words (too_long), questions (several_questions) or single "!"
+    (exclamations; none means only "!!" counts) that pass;
     `note` describes the problem with a `{count}` placeholder; `allow` lists capitalised
     words that are not shouting (acronyms such as NASA).
     """
@@ -298,8 +303,8 @@ def _normalise(text: str) -> tuple[str, list[int]]:
         expanded.append(meaning)
         # Each character of the meaning points into the contraction, the last at its end,
         # so a passage ending in "won't" quotes all of it.
-        width = end - start
-        mapped += [offsets[start + min(width - 1, k * width // len(meaning))] for k in range(len(meaning) - 1)]
+        width, length = end - start, len(meaning)
+        mapped += [offsets[start + min(width - 1, k * width // length)] for k in range(length - 1)]
         mapped.append(offsets[end - 1])
         last = end
     expanded.append(plain[last:])
@@ -388,6 +393,8 @@ _WORD = re.compile(r"\S*[^\W_]\S*")
 _QUESTION = re.compile(r"\?+")
 # Two or more "!" in one run of ! and ?, with the word they end: "now!!", "really?!!".
 _EXCLAMATION = re.compile(r"\w*(?:[!?]*![!?]*){2,}")
+# Any run with an "!", with the word it ends.
+_ANY_EXCLAMATION = re.compile(r"\w*[!?]*![!?]*")
 # Capitalised words: two or more capitals (an apostrophe-s allowed), or a lone "I".
 _CAPS_WORD = re.compile(r"\b(?:[A-Z]{2,}(?:'S)?|I)\b")
 _VOWELS = frozenset("AEIOU")
@@ -433,7 +440,12 @@ def _several_questions(text: str, check: FormCheck) -> Finding | None:
 
 
 def _exclamations(text: str, check: FormCheck) -> Finding | None:
-    return _grouped(check, [(m.start(), m.end()) for m in _EXCLAMATION.finditer(text)], text)
+    """"!!" anywhere; with a `limit`, also more single "!" than that in one draft."""
+    doubled = [(m.start(), m.end()) for m in _EXCLAMATION.finditer(text)]
+    if doubled or not check.limit:
+        return _grouped(check, doubled, text)
+    singles = [(m.start(), m.end()) for m in _ANY_EXCLAMATION.finditer(text)]
+    return _grouped(check, singles if len(singles) > check.limit else [], text)
 
 
 def _all_caps(text: str, check: FormCheck) -> Finding | None:
