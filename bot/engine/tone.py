@@ -10,6 +10,7 @@ negation from the lexicon ("I'm not asking you to reconsider") is not flagged.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -170,7 +171,7 @@ class ToneLexicon:
 
     `negations` are regexes for what cancels a phrase that follows it in the same clause
     ("not asking you to", "no intention of"); up to `_NEGATION_REACH` words may stand
-    between the two.
+    between the two, counting the phrase's first word.
     """
 
     language: str
@@ -209,11 +210,11 @@ class Finding:
     advice: str = ""  # instead of `alternative`, where a gentler line is not the answer
 
 
-_NEGATION_REACH = 3  # words allowed between a negation and the phrase it cancels
+_NEGATION_REACH = 4  # words from a negation to the first word of the phrase it cancels
 _NEGATION_WINDOW = 80  # characters before a phrase searched for a negation
 # A negation reaches no further back than the clause the phrase is in.
 _CLAUSE_BREAK = re.compile(r".*(?:[.;:!?,()\"]|\s(?:but|and|so|yet|though|although|however)\s)",
-                           re.IGNORECASE | re.DOTALL)
+                           re.DOTALL)
 
 
 def check_tone(text: str, lexicon: ToneLexicon) -> list[Finding]:
@@ -237,6 +238,9 @@ class _Match:
     category: ToneCategory
     entry: ToneEntry
 
+
+_STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
+_ODD_SPACE = re.compile(r"\s{2,}|[^\S ]")  # whitespace other than one plain space
 
 # Contractions, with or without the apostrophe, and what they stand for.
 _WHOLE_CONTRACTIONS = {
@@ -275,21 +279,17 @@ def _normalise(text: str) -> tuple[str, list[int]]:
     Returns the normalised text and, for each of its characters (plus one past the end),
     the index of the original character, so findings point into the user's own text.
     """
-    chars: list[str] = []
+    straight = text.translate(_STRAIGHT_QUOTES)
+    pieces: list[str] = []
     offsets: list[int] = []
-    for index, char in enumerate(text):
-        if char.isspace():
-            if chars and chars[-1] == " ":
-                continue
-            char = " "
-        elif char in "\u2018\u2019\u02bc":
-            char = "'"
-        elif char in "\u201c\u201d":
-            char = '"'
-        chars.append(char)
-        offsets.append(index)
-    offsets.append(len(text))
-    plain = "".join(chars)
+    last = 0
+    for space in _ODD_SPACE.finditer(straight):
+        pieces += [straight[last : space.start()], " "]
+        offsets += range(last, space.start() + 1)
+        last = space.end()
+    pieces.append(straight[last:])
+    offsets += range(last, len(text) + 1)
+    plain = "".join(pieces)
     if "'" not in plain and not _CONTRACTION.search(plain):
         return plain, offsets
     expanded: list[str] = []
@@ -333,11 +333,16 @@ def _lower_text(text: str) -> str:
     return "".join(low if len(low := char.lower()) == 1 else char for char in text)
 
 
-def _negated(normalised: str, start: int, lexicon: ToneLexicon) -> bool:
-    """Whether a negation earlier in the same clause cancels the phrase at `start`."""
+def _negated(lowered: str, start: int, lexicon: ToneLexicon) -> bool:
+    """Whether a negation earlier in the same clause cancels the phrase at `start`.
+
+    The phrase's first word is read with what comes before it, so that "not asking" cancels
+    a phrase that starts with "asking".
+    """
     if lexicon.negated is None:
         return False
-    before = normalised[max(0, start - _NEGATION_WINDOW) : start]
+    first_word_end = lowered.find(" ", start)
+    before = lowered[max(0, start - _NEGATION_WINDOW) : first_word_end if first_word_end > 0 else None]
     clause = _CLAUSE_BREAK.match(before)
     if clause:
         before = before[clause.end() :]
@@ -374,7 +379,7 @@ def _phrase_findings(
 def _merge(text: str, offsets: list[int], group: list[_Match]) -> Finding:
     best = min(group, key=lambda m: (-(m.end - m.start), m.rank))
     start = offsets[group[0].start]
-    end = offsets[max(m.end for m in group) - 1] + 1
+    end = _word_end(text, offsets[max(m.end for m in group) - 1] + 1)
     return Finding(
         passage=text[start:end],
         category=best.category.id,
@@ -385,6 +390,15 @@ def _merge(text: str, offsets: list[int], group: list[_Match]) -> Finding:
         end=end,
         advice=best.category.advice,
     )
+
+
+def _word_end(text: str, end: int) -> int:
+    """`end`, moved to the end of the word it falls in: a match that stops inside an
+    expanded contraction ("I promise I will" read from "I won't") quotes the whole word."""
+    while end < len(text) and (_is_word_char(text[end]) or (
+            text[end] in "'\u2019" and end + 1 < len(text) and _is_word_char(text[end + 1]))):
+        end += 1
+    return end
 
 
 # --- form ----------------------------------------------------------------------------------
@@ -426,10 +440,11 @@ def _note(check: FormCheck, count: int) -> str:
 
 
 def _too_long(text: str, check: FormCheck) -> Finding | None:
-    words = list(_WORD.finditer(text))
-    if len(words) <= check.limit:
+    count = len(_WORD.findall(text))
+    if count <= check.limit:
         return None
-    return _form_finding(check, _note(check, len(words)), words[check.limit].start(), len(text))
+    first_over = next(itertools.islice(_WORD.finditer(text), check.limit, None))
+    return _form_finding(check, _note(check, count), first_over.start(), len(text))
 
 
 def _several_questions(text: str, check: FormCheck) -> Finding | None:
