@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -35,13 +36,31 @@ from bot.engine.tone import (
 REPO = Path(__file__).resolve().parent.parent
 FLOWS = REPO / "flows"
 ENGLISH = FLOWS / "tone" / "en.yaml"
-LABELLED = yaml.safe_load((Path(__file__).parent / "data" / "tone_labelled.yaml").read_text())
-DRAFTS = LABELLED["drafts"]
+DATA = Path(__file__).parent / "data"
+
+
+def labelled(name: str) -> list[dict[str, Any]]:
+    drafts: list[dict[str, Any]] = yaml.safe_load((DATA / name).read_text())["drafts"]
+    return drafts
+
+
+# The first set was written together with the lexicon; the fresh one before lexicon v2, with
+# a held-back part never used for tuning; the second one after it, to check generalisation.
+DRAFTS = labelled("tone_labelled.yaml")
+FRESH = labelled("tone_fresh.yaml")
+SECOND = labelled("tone_second.yaml")
+SETS = {
+    "labelled (first)": DRAFTS,
+    "fresh, tuned on": [draft for draft in FRESH if not draft.get("held")],
+    "fresh, held back": [draft for draft in FRESH if draft.get("held")],
+    "second (after tuning)": SECOND,
+}
 POLITE = [draft for draft in DRAFTS if not draft["expect"]]
 PROBLEMATIC = [draft for draft in DRAFTS if draft["expect"]]
+ALL_POLITE = [draft for drafts in (DRAFTS, FRESH, SECOND) for draft in drafts if not draft["expect"]]
 CONTENT_CATEGORIES = {
     "confrontational", "entitled", "arguing", "comparing", "desperate", "oversharing",
-    "sarcastic", "pressure", "misusing_contact",
+    "sarcastic", "guilt_tripping", "pressure", "over_familiar", "misusing_contact", "discrimination",
 }
 
 
@@ -67,40 +86,75 @@ def test_english_lexicon_covers_every_category_and_form_check(lexicon: ToneLexic
     assert lexicon.language == "en"
 
 
-def test_labelled_set_is_big_enough() -> None:
+def test_labelled_sets_are_big_enough() -> None:
     assert len(POLITE) >= 15
     assert len(PROBLEMATIC) >= 25
-    assert len({draft["id"] for draft in DRAFTS}) == len(DRAFTS)
+    fresh_polite = [draft for draft in FRESH if not draft["expect"]]
+    assert len(fresh_polite) >= 15 and len(FRESH) - len(fresh_polite) >= 25
+    assert {c for draft in FRESH for c in draft["expect"]} >= CONTENT_CATEGORIES
+    assert len(SECOND) >= 10
+    ids = [draft["id"] for drafts in (DRAFTS, FRESH, SECOND) for draft in drafts]
+    assert len(set(ids)) == len(ids)
+    known = CONTENT_CATEGORIES | set(FORM_CHECK_IDS)
+    assert {c for drafts in (DRAFTS, FRESH, SECOND) for d in drafts for c in d["expect"]} <= known
 
 
-def test_precision_and_recall_on_the_labelled_drafts(
-    lexicon: ToneLexicon, capsys: pytest.CaptureFixture[str], record_property
-) -> None:
+def draft_scores(drafts: list[dict[str, Any]], lexicon: ToneLexicon) -> tuple[float, float, list[str]]:
+    """Per whole draft: a problem draft is caught when flagged with one of its categories;
+    precision is the share of flagged drafts that were caught, so a polite draft with any
+    finding and a problem draft flagged only for the wrong reason both count against it."""
+    flagged = caught = problems = 0
+    notes = []
+    for draft in drafts:
+        expected, found = set(draft["expect"]), categories(draft["text"], lexicon)
+        flagged += bool(found)
+        problems += bool(expected)
+        if expected & found:
+            caught += 1
+        elif found or expected:
+            notes.append(f"  {draft['id']}: expected {sorted(expected)}, found {sorted(found)}")
+    precision = caught / flagged if flagged else 1.0
+    return precision, caught / problems, notes
+
+
+def pair_scores(drafts: list[dict[str, Any]], lexicon: ToneLexicon) -> tuple[float, float]:
     """Micro-averaged over (draft, category) pairs; polite drafts expect no category."""
     hits = false_alarms = misses = 0
-    notes = []
-    for draft in DRAFTS:
+    for draft in drafts:
         expected, found = set(draft["expect"]), categories(draft["text"], lexicon)
         hits += len(expected & found)
         false_alarms += len(found - expected)
         misses += len(expected - found)
-        if expected != found:
-            notes.append(f"  {draft['id']}: extra {sorted(found - expected)}, "
-                         f"missed {sorted(expected - found)}")
-    precision = hits / (hits + false_alarms)
-    recall = hits / (hits + misses)
-    record_property("tone_precision", round(precision, 3))
-    record_property("tone_recall", round(recall, 3))
+    return hits / (hits + false_alarms), hits / (hits + misses)
+
+
+def test_precision_and_recall_on_the_labelled_drafts(
+    lexicon: ToneLexicon, capsys: pytest.CaptureFixture[str], record_property: Any
+) -> None:
+    """Each set on its own, per whole draft; the first set also per (draft, category) pair,
+    its historical measure. Targets: 0.9 and 0.9 everywhere, no polite draft flagged."""
+    lines, failures = [], []
+    for name, drafts in SETS.items():
+        precision, recall, notes = draft_scores(drafts, lexicon)
+        polite = sum(1 for draft in drafts if not draft["expect"])
+        record_property(f"tone {name}", f"precision {precision:.3f} recall {recall:.3f}")
+        lines.append(f"tone check on {len(drafts)} {name} drafts ({polite} polite), per draft: "
+                     f"precision {precision:.3f}, recall {recall:.3f}")
+        lines += notes
+        if precision < 0.9 or recall < 0.9:
+            failures.append(name)
+    pair_precision, pair_recall = pair_scores(DRAFTS, lexicon)
+    record_property("tone_precision", round(pair_precision, 3))
+    record_property("tone_recall", round(pair_recall, 3))
+    lines.append(f"tone check on the first set per (draft, category) pair: "
+                 f"precision {pair_precision:.3f}, recall {pair_recall:.3f}")
     with capsys.disabled():
-        print(f"\ntone check on {len(DRAFTS)} labelled drafts ({len(POLITE)} polite): "
-              f"precision {precision:.3f}, recall {recall:.3f}")
-        if notes:
-            print("\n".join(notes))
-    assert precision >= 0.9
-    assert recall >= 0.85
+        print("\n" + "\n".join(lines))
+    assert failures == []
+    assert pair_precision >= 0.9 and pair_recall >= 0.85
 
 
-@pytest.mark.parametrize("draft", POLITE, ids=[draft["id"] for draft in POLITE])
+@pytest.mark.parametrize("draft", ALL_POLITE, ids=[draft["id"] for draft in ALL_POLITE])
 def test_polite_drafts_pass_clean(draft: dict[str, object], lexicon: ToneLexicon) -> None:
     assert check_tone(str(draft["text"]), lexicon) == []
 
