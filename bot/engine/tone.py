@@ -213,6 +213,7 @@ class Finding:
 _NEGATION_REACH = 4  # words from a negation to the first word of the phrase it cancels
 _NEGATION_WINDOW = 80  # characters before a phrase searched for a negation
 # A negation reaches no further back than the clause the phrase is in.
+_FIRST_WORD = re.compile(r"[\w']*")  # matches anywhere, if only the empty string
 _CLAUSE_BREAK = re.compile(r".*(?:[.;:!?,()\"]|\s(?:but|and|so|yet|though|although|however)\s)",
                            re.DOTALL)
 
@@ -341,8 +342,8 @@ def _negated(lowered: str, start: int, lexicon: ToneLexicon) -> bool:
     """
     if lexicon.negated is None:
         return False
-    first_word_end = lowered.find(" ", start)
-    before = lowered[max(0, start - _NEGATION_WINDOW) : first_word_end if first_word_end > 0 else None]
+    first_word_end = _FIRST_WORD.match(lowered, start).end()  # type: ignore[union-attr]
+    before = lowered[max(0, start - _NEGATION_WINDOW) : first_word_end]
     clause = _CLAUSE_BREAK.match(before)
     if clause:
         before = before[clause.end() :]
