@@ -192,13 +192,12 @@ class _Reader:
             named_category = category_node.value if category_node is not None else None
             head = heads.get(named_category) if isinstance(named_category, str) else None
             gives_advice = head is not None and bool(head.advice)
-            if gives_advice and "alternative" in item.value:
-                self.report(item.value["alternative"],
+            fields = self.mapping(item, what, {"id", "category", "patterns"}, {"alternative"})
+            if gives_advice and "alternative" in fields:
+                self.report(fields.pop("alternative"),
                             f"{what} is in the category {named_category!r}, which gives its "
                             "advice instead of a gentler line; remove `alternative`")
-            fields = self.mapping(item, what, {"id", "category", "patterns"},
-                                  set() if gives_advice else {"alternative"})
-            if not gives_advice and "alternative" not in fields and isinstance(item.value, dict):
+            elif not gives_advice and "alternative" not in fields and isinstance(item.value, dict):
                 self.report(item, f"{what} is missing the key 'alternative'")
             entry_id = self.text(fields["id"], "id") if "id" in fields else None
             if entry_id is not None:

@@ -342,8 +342,8 @@ def _negated(lowered: str, start: int, lexicon: ToneLexicon) -> bool:
     """
     if lexicon.negated is None:
         return False
-    first_word_end = _FIRST_WORD.match(lowered, start).end()  # type: ignore[union-attr]
-    before = lowered[max(0, start - _NEGATION_WINDOW) : first_word_end]
+    first_word = _FIRST_WORD.match(lowered, start)
+    before = lowered[max(0, start - _NEGATION_WINDOW) : first_word.end() if first_word else start]
     clause = _CLAUSE_BREAK.match(before)
     if clause:
         before = before[clause.end() :]
