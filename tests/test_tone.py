@@ -33,7 +33,9 @@ from bot.engine.tone import (
     ToneEntry,
     ToneLexicon,
     check_tone,
+    compile_pattern,
     expand_pattern,
+    first_words,
     word_forms,
 )
 from bot.telegram import tonecheck
@@ -374,6 +376,32 @@ def test_a_stream_of_single_exclamation_marks_is_a_form_note(lexicon: ToneLexico
     assert EXCLAMATIONS not in categories("Thanks so much! I enjoyed it! Best wishes.", lexicon)
     [note] = [f for f in check_tone("Hi! Thanks! Really! Bye.", lexicon) if f.category == EXCLAMATIONS]
     assert note.passage == "Hi! … Thanks! … Really!"
+
+
+@pytest.mark.parametrize(("pattern", "words"), [
+    ("(thanks?( you)?|(really )?appreciate) it", {"thank", "thanks", "really", "appreciate"}),
+    ("job[- ]?hunting", {"job", "jobhunting"}),
+    ("(?<=[a-z] )x(?= ?$)", {"x"}),
+    (r"(\w+ )?reject", None),  # any word may come first
+    ("[:;]-?[)(]", None),  # starts with a symbol
+    ("discriminat\\w*", None),
+])
+def test_first_words_of_a_pattern(pattern: str, words: set[str] | None) -> None:
+    assert first_words(compile_pattern(pattern).pattern) == (None if words is None else frozenset(words))
+
+
+def test_the_word_index_finds_exactly_what_a_full_scan_finds(lexicon: ToneLexicon) -> None:
+    def scanning(entry: ToneEntry) -> ToneEntry:
+        copy = ToneEntry(entry.id, entry.patterns, entry.alternative)
+        object.__setattr__(copy, "first_words", tuple(None for _ in copy.compiled))
+        return copy
+
+    scanned = ToneLexicon(lexicon.language, lexicon.version, tuple(
+        ToneCategory(c.id, c.label, c.why, tuple(scanning(e) for e in c.entries), c.advice)
+        for c in lexicon.categories), lexicon.form_checks, lexicon.negations)
+    texts = [draft["text"] for drafts in EVERY_SET for draft in drafts]
+    assert sum(bool(check_tone(text, lexicon)) for text in texts) > 90
+    assert [check_tone(text, lexicon) for text in texts] == [check_tone(text, scanned) for text in texts]
 
 
 def test_word_forms_cover_regular_and_irregular_inflections() -> None:

@@ -10,10 +10,12 @@ negation from the lexicon ("I'm not asking you to reconsider") is not flagged.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 # Form checks are implemented here; the lexicon supplies their wording and limits.
 TOO_LONG = "too_long"
@@ -125,10 +127,78 @@ class ToneEntry:
     patterns: tuple[str, ...]
     alternative: str
     compiled: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+    first_words: tuple[frozenset[str] | None, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Compiled once here: the bot checks many drafts against one lexicon.
-        object.__setattr__(self, "compiled", tuple(compile_pattern(p) for p in self.patterns))
+        compiled = tuple(compile_pattern(p) for p in self.patterns)
+        object.__setattr__(self, "compiled", compiled)
+        object.__setattr__(self, "first_words", tuple(first_words(c.pattern) for c in compiled))
+
+
+_MAX_FIRST_WORDS = 512  # more variants than this, and a pattern is simply run over the text
+
+
+def first_words(pattern: str) -> frozenset[str] | None:
+    """Every word a match of `pattern` (as compiled by `compile_pattern`) can begin with, or
+    None when that is not a short list (it starts with \\w+, a symbol, or a long repeat).
+
+    A pattern is then tried only where the draft has one of those words, instead of being
+    run over the whole draft: most patterns have none of their first words in a draft, so
+    this is what keeps a long draft fast. The list may hold words no match begins with,
+    never the reverse. Uses the standard library's own regex parser (a private module: on
+    a Python without it, every pattern is run over the whole text, which is slower only).
+    """
+    try:
+        parsed = list(importlib.import_module("re._parser").parse(pattern))
+    except Exception:  # any parser trouble: fall back to scanning the whole text
+        return None
+    found: set[str] = set()
+    pending: list[tuple[str, list[tuple[object, object]]]] = [("", parsed)]
+    for _ in range(20 * _MAX_FIRST_WORDS):
+        if not pending:
+            return frozenset(found)
+        prefix, items = pending.pop()
+        if not items:
+            if not prefix:
+                return None
+            found.add(prefix)
+            continue
+        (operation, argument), rest = items[0], items[1:]
+        more = _first_word_steps(str(operation), argument, prefix, rest)
+        if more is None:
+            return None
+        if isinstance(more, str):
+            found.add(more)
+        else:
+            pending += more
+        if len(found) > _MAX_FIRST_WORDS:
+            return None
+    return None
+
+
+def _first_word_steps(
+    operation: str, argument: Any, prefix: str, rest: list[tuple[object, object]]
+) -> str | list[tuple[str, list[tuple[object, object]]]] | None:
+    """One step of `first_words`: the word completed here, the ways to go on, or None to
+    give up."""
+    if operation == "LITERAL":
+        char = chr(argument)
+        if _is_word_char(char):
+            return [(prefix + char, rest)]
+        return prefix or None  # a symbol ends the first word; none may come before it
+    if operation == "SUBPATTERN":
+        return [(prefix, [*argument[-1], *rest])]
+    if operation == "BRANCH":
+        return [(prefix, [*branch, *rest]) for branch in argument[1]]
+    if operation in ("MAX_REPEAT", "MIN_REPEAT") and argument[0] in (0, 1) and argument[1] == 1:
+        once = [(prefix, [*argument[2], *rest])]
+        return once + [(prefix, rest)] if argument[0] == 0 else once
+    if operation == "IN" and all(str(kind) == "LITERAL" for kind, _ in argument):
+        return [(prefix, [item, *rest]) for item in argument]
+    if operation in ("AT", "ASSERT", "ASSERT_NOT"):  # zero-width: it only narrows matches
+        return [(prefix, rest)]
+    return None
 
 
 @dataclass(frozen=True)
@@ -315,14 +385,41 @@ def _normalise(text: str) -> tuple[str, list[int]]:
 
 def _phrase_matches(normalised: str, lexicon: ToneLexicon) -> Iterator[_Match]:
     lowered = _lower_text(normalised)
+    where: dict[str, list[int]] = {}  # each word of the draft -> where it starts
+    for word in _WORD_RUN.finditer(lowered):
+        where.setdefault(word.group(), []).append(word.start())
+    words = where.keys()
     rank = 0
     for category in lexicon.categories:
         for entry in category.entries:
-            for pattern in entry.compiled:
-                for match in matches_at_word_starts(pattern, lowered):
+            for pattern, first in zip(entry.compiled, entry.first_words, strict=True):
+                if first is None:
+                    matches: Iterable[re.Match[str]] = matches_at_word_starts(pattern, lowered)
+                elif first.isdisjoint(words):
+                    continue
+                else:
+                    starts = sorted(start for word in first & words for start in where[word])
+                    matches = _matches_from(pattern, lowered, starts)
+                for match in matches:
                     if not _negated(lowered, match.start(), lexicon):
                         yield _Match(match.start(), match.end(), rank, category, entry)
             rank += 1
+
+
+_WORD_RUN = re.compile(r"\w+")
+
+
+def _matches_from(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """The matches of `pattern` that begin at one of `starts`, without overlaps (as a scan
+    of the whole text would find them)."""
+    covered = 0
+    for start in starts:
+        if start < covered:
+            continue
+        match = pattern.match(text, start)
+        if match is not None and match.end() > start:
+            covered = match.end()
+            yield match
 
 
 def _lower_text(text: str) -> str:
