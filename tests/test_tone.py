@@ -387,7 +387,8 @@ def test_a_stream_of_single_exclamation_marks_is_a_form_note(lexicon: ToneLexico
     ("discriminat\\w*", None),
 ])
 def test_first_words_of_a_pattern(pattern: str, words: set[str] | None) -> None:
-    assert first_words(compile_pattern(pattern).pattern) == (None if words is None else frozenset(words))
+    assert first_words(pattern) == (None if words is None else frozenset(words))
+    assert first_words(compile_pattern(pattern).pattern) == first_words(pattern)  # as wrapped
 
 
 def test_the_word_index_finds_exactly_what_a_full_scan_finds(lexicon: ToneLexicon) -> None:

@@ -10,6 +10,7 @@ negation from the lexicon ("I'm not asking you to reconsider") is not flagged.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import itertools
 import re
@@ -39,6 +40,7 @@ class PatternError(ValueError):
         self.name = name
 
 
+@functools.cache  # the loader validates each pattern, then the lexicon compiles it: once
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     """Compile a lexicon pattern to run on lower-cased text, ending at a word's end.
 
@@ -49,8 +51,22 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     reported as the broken regex it is instead of being balanced by the wrapper.
     Raises `re.error`.
     """
-    re.compile(pattern, re.IGNORECASE)
-    return re.compile(rf"(?:{_lower_case(pattern)})(?!\w)")
+    lowered = _lower_case(pattern)
+    _parse(lowered)
+    return re.compile(rf"(?:{lowered})(?!\w)")
+
+
+@functools.lru_cache(maxsize=64)  # an entry's patterns are checked, then compiled, together
+def _parse(pattern: str) -> list[tuple[Any, Any]] | None:
+    """The standard library's parse of a regex, shared by the check in `compile_pattern`
+    and by `first_words`; raises `re.error`. None where that parser (a private module)
+    does not exist, after checking the pattern the public way."""
+    try:
+        parser = importlib.import_module("re._parser")
+    except ImportError:
+        re.compile(pattern)
+        return None
+    return list(parser.parse(pattern))
 
 
 def matches_at_word_starts(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
@@ -131,17 +147,17 @@ class ToneEntry:
 
     def __post_init__(self) -> None:
         # Compiled once here: the bot checks many drafts against one lexicon.
-        compiled = tuple(compile_pattern(p) for p in self.patterns)
-        object.__setattr__(self, "compiled", compiled)
-        object.__setattr__(self, "first_words", tuple(first_words(c.pattern) for c in compiled))
+        object.__setattr__(self, "compiled", tuple(compile_pattern(p) for p in self.patterns))
+        words = tuple(first_words(_lower_case(p)) for p in self.patterns)
+        object.__setattr__(self, "first_words", words)
 
 
 _MAX_FIRST_WORDS = 512  # more variants than this, and a pattern is simply run over the text
 
 
 def first_words(pattern: str) -> frozenset[str] | None:
-    """Every word a match of `pattern` (as compiled by `compile_pattern`) can begin with, or
-    None when that is not a short list (it starts with \\w+, a symbol, or a long repeat).
+    """Every word a match of `pattern` (in lower case) can begin with, or None when that is
+    not a short list (it starts with \\w+, a symbol, or a long repeat).
 
     A pattern is then tried only where the draft has one of those words, instead of being
     run over the whole draft: most patterns have none of their first words in a draft, so
@@ -150,8 +166,10 @@ def first_words(pattern: str) -> frozenset[str] | None:
     a Python without it, every pattern is run over the whole text, which is slower only).
     """
     try:
-        parsed = list(importlib.import_module("re._parser").parse(pattern))
-    except Exception:  # any parser trouble: fall back to scanning the whole text
+        parsed = _parse(pattern)
+    except re.error:
+        return None
+    if parsed is None:
         return None
     found: set[str] = set()
     pending: list[tuple[str, list[tuple[object, object]]]] = [("", parsed)]
