@@ -2,9 +2,10 @@
 
 Not a test: it prints a Markdown table. The drafts are cut to exactly 300 words from the
 labelled sets in tests/data (polite ones, problem ones, and both mixed), so they read like
-real mail, with real findings. Each is timed `--repeat` times after a warm-up; the table
-shows the median and the fastest run (the fastest is the least disturbed by other work on
-a shared machine). The target is 5 ms.
+real mail, with real findings. Each is timed `--repeat` times after a warm-up. The table
+shows the CPU time a check takes (the process's own, so it holds when other work shares the
+core) and the wall-clock median and fastest run. The target is 5 ms; the exit status is 1
+when the CPU-time median misses it.
 """
 
 from __future__ import annotations
@@ -55,17 +56,19 @@ def _first_words(texts: list[str]) -> str:
     return "\n".join(kept)
 
 
-def time_check(text: str, lexicon: ToneLexicon, repeat: int) -> tuple[float, float, int]:
-    """Median and fastest milliseconds per check, and the number of findings."""
+def time_check(text: str, lexicon: ToneLexicon, repeat: int) -> tuple[float, float, float, int]:
+    """Milliseconds per check: CPU-time median, wall-clock median and fastest; and the
+    number of findings."""
     findings = len(check_tone(text, lexicon))
     for _ in range(20):  # warm-up
         check_tone(text, lexicon)
-    samples = []
+    cpu, wall = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        started_cpu, started = time.process_time(), time.perf_counter()
         check_tone(text, lexicon)
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples), min(samples), findings
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return statistics.median(cpu), statistics.median(wall), min(wall), findings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,15 +85,16 @@ def main(argv: list[str] | None = None) -> int:
     entries = sum(len(category.entries) for category in lexicon.categories)
     patterns = sum(len(entry.patterns) for category in lexicon.categories for entry in category.entries)
     print(f"Tone check, Python {sys.version.split()[0]}, pinned to CPU {cpu}; lexicon: "
-          f"{entries} entries, {patterns} patterns, loaded and compiled in {load_ms:.0f} ms.\n")
-    print("| 300-word draft | findings | median ms | fastest ms | target |")
-    print("|---|---:|---:|---:|---|")
+          f"{entries} entries, {patterns} patterns, loaded and compiled in {load_ms:.0f} ms.")
+    print(f"Load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.\n")
+    print("| 300-word draft | findings | CPU ms, median | wall ms, median | wall ms, fastest | target |")
+    print("|---|---:|---:|---:|---:|---|")
     worst = 0.0
     for name, text in drafts_of_300_words().items():
         assert len(text.split()) == WORDS, name
-        median, fastest, findings = time_check(text, lexicon, args.repeat)
-        worst = max(worst, median)
-        print(f"| {name} | {findings} | {median:.2f} | {fastest:.2f} | ≤ {TARGET_MS:g} ms |")
+        cpu, median, fastest, findings = time_check(text, lexicon, args.repeat)
+        worst = max(worst, cpu)
+        print(f"| {name} | {findings} | {cpu:.2f} | {median:.2f} | {fastest:.2f} | ≤ {TARGET_MS:g} ms |")
     return 0 if worst <= TARGET_MS else 1
 
 
