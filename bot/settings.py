@@ -54,6 +54,9 @@ class Settings:
     reminder_check_seconds: float = DEFAULT_REMINDER_CHECK_SECONDS
     bot_rate: float = DEFAULT_BOT_RATE
     """Messages per second the bot sends at most, bot-wide (BOT_RATE_LIMIT)."""
+    crash_at: str = ""
+    """Tests only (RECONSIDER_TEST_CRASH_AT): the process kills itself at this point of a turn
+    ("after-commit": a step committed, not yet sent), to prove what a crash there leaves."""
 
     @property
     def webhook_mode(self) -> bool:
@@ -157,6 +160,7 @@ def load_settings(
         flows_dir=configured_flows_dir(source, dotenv=None),
         reminder_check_seconds=reminder_check,
         bot_rate=bot_rate,
+        crash_at=get("RECONSIDER_TEST_CRASH_AT"),
     )
 
 

@@ -13,7 +13,7 @@ import datetime as dtm
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -76,18 +76,26 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         if key is None:
             await coroutine
             return
+        try:
+            async with self.chat_lock(key):
+                await coroutine
+        finally:
+            self.processed += 1
+            if self.processed % self.trim_every == 0 and release_free_memory():
+                self.trims += 1  # a burst of chats at once must not leave RSS at its peak
+
+    @contextlib.asynccontextmanager
+    async def chat_lock(self, key: int) -> AsyncIterator[None]:
+        """One chat's turn at a time (also for work that is not an update: start-up re-shows)."""
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                yield
         finally:
             self._users[key] -= 1
             if not self._users[key]:  # nobody waits: forget the lock, keep the dict small
                 del self._users[key], self._locks[key]
-            self.processed += 1
-            if self.processed % self.trim_every == 0 and release_free_memory():
-                self.trims += 1  # a burst of chats at once must not leave RSS at its peak
 
     async def initialize(self) -> None:
         pass
@@ -140,7 +148,7 @@ def build_application(
     application: BotApplication = builder.build()
     if tone is None:
         tone = load_tone_lexicons(settings.flows_dir, guide.flow.languages)
-    conversation = Conversation(guide, store, tone, settings.admin_ids)
+    conversation = Conversation(guide, store, tone, settings.admin_ids, crash_at=settings.crash_at)
     conversation.register(application)
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -200,6 +208,8 @@ class Runner:
         """Why the bot must stop (the database file is gone), once that happened."""
         self.failed = asyncio.Event()
         self._watch: asyncio.Task[None] | None = None
+        self.reshown: asyncio.Task[int] | None = None
+        """Steps never sent before the last stop, shown again (a background task)."""
 
     async def start(self) -> None:
         application = self.application
@@ -219,6 +229,11 @@ class Runner:
             log.info("polling mode: @%s is running", application.bot.username)
         self.reminders.start()  # due reminders (also those missed while down) go out now
         self._watch = asyncio.create_task(self._watch_store())
+        conversation: Conversation = application.bot_data["conversation"]
+        processor = application.update_processor
+        assert isinstance(processor, PerChatUpdateProcessor)
+        reshow = conversation.show_undelivered(application.bot, processor.chat_lock)
+        self.reshown = asyncio.create_task(reshow)
 
     async def _watch_store(self, every: float = STORE_CHECK_SECONDS) -> None:
         """Stop the bot when its database file is deleted or replaced under it."""
@@ -239,8 +254,9 @@ class Runner:
 
     async def _stop(self) -> None:
         application = self.application
-        if self._watch is not None:
-            self._watch.cancel()
+        for task in (self._watch, self.reshown):
+            if task is not None and not task.done():
+                task.cancel()
         # Intake and reminders stop side by side, each within its own bound (turns running
         # now get a few seconds; what they could not send is shown again after a restart).
         stopping = [self.reminders.stop()]

@@ -9,8 +9,11 @@ next update from that chat finds the step undelivered and shows it again.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import os
 import re
+import signal
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +63,8 @@ from bot.engine.tone import ToneLexicon, check_tone
 from bot.storage import ChatRecord, Store
 from bot.telegram import files, tonecheck
 from bot.telegram.admin import Admin
+from bot.telegram.http import OutcomeUnknown
+from bot.telegram.pacing import BACKGROUND
 from bot.telegram.reminders import Reminders
 from bot.telegram.render import (
     Act,
@@ -69,6 +74,7 @@ from bot.telegram.render import (
     esc,
     forget_keyboard,
     group_keyboard,
+    midway_keyboard,
     plain,
     render_answered,
     render_closed,
@@ -105,6 +111,8 @@ class Incoming:
     answered: bool = field(default=False)
     message: Message | None = None
     """The incoming message, None for a button tap."""
+    send_options: dict[str, Any] = field(default_factory=dict)
+    """Extra arguments for every request of the turn (e.g. a background rate limit)."""
 
     @property
     def delivery_pending(self) -> bool:
@@ -113,13 +121,22 @@ class Incoming:
             return False
         return self.record.message_step != self.session.step
 
+    @property
+    def delivery_uncertain(self) -> bool:
+        """Its step's send began but Telegram never confirmed it: maybe on screen, maybe not."""
+        if self.session is None or self.record is None:
+            return False
+        return self.record.message_step == -self.session.step
+
 
 class Conversation:
     """The guide in Telegram private chats, on top of a Guide and a Store."""
 
     def __init__(
         self, guide: Guide, store: Store, tone: Mapping[str, ToneLexicon], admin_ids: Iterable[int] = (),
+        *, crash_at: str = "",
     ) -> None:
+        self.crash_at = crash_at
         self.guide = guide
         self.store = store
         self.reminders = Reminders(self)
@@ -162,6 +179,34 @@ class Conversation:
         application.add_handler(InlineQueryHandler(self.sharing.on_inline_query))
         application.add_handler(MessageHandler(private & filters.TEXT, self.on_text))
         application.add_handler(MessageHandler(private, self.on_other_message))
+
+    # ---- at start-up -------------------------------------------------------------------
+
+    async def show_undelivered(self, bot: Bot, lock: Callable[[int], Any]) -> int:
+        """Show again each step committed but never sent (the process stopped in between),
+        as background sends after interactive replies; returns how many were shown. Steps
+        whose send began but was never confirmed are left alone (they may be on screen)."""
+        shown = 0
+        for candidate in await self.store.undelivered_chats():
+            async with lock(candidate.chat_id):  # after any update of that chat already running
+                record = await self.store.load_chat(candidate.chat_id)
+                session = self._session_of(record)
+                if record is None or session is None or record.blocked or \
+                        record.message_step in (session.step, -session.step):
+                    continue
+                turn = Incoming(update_id=0, chat_id=record.chat_id, user_id=record.user_id,
+                                language=session.language, record=record, session=session, bot=bot,
+                                send_options={"rate_limit_args": BACKGROUND})
+                try:
+                    await self._show(turn, session, self.guide.view(session), close=True)
+                    shown += 1
+                except ChatBlocked:
+                    await self.store.mark_blocked(record.chat_id)
+                except TelegramError as error:
+                    log.warning("a step could not be shown again at start-up: %s", error)
+        if shown:
+            log.info("%d undelivered steps shown again at start-up", shown)
+        return shown
 
     # ---- PTB callbacks: each finds the turn and hands over -----------------------------
 
@@ -246,15 +291,17 @@ class Conversation:
         try:
             await work
         except ChatBlocked:
-            log.info("chat %s blocked the bot; marked inactive", turn.chat_id)
+            log.info("a chat blocked the bot; marked inactive")
             await self.store.mark_blocked(turn.chat_id)
+        except OutcomeUnknown:  # Telegram may have shown it: saying "something went wrong" would lie
+            log.info("update %s: Telegram did not confirm a reply; not repeated", turn.update_id)
         except Exception:
-            log.exception("update %s in chat %s failed", turn.update_id, turn.chat_id)
+            log.exception("update %s failed", turn.update_id)
             await self._answer(turn)
             try:
                 await self._send(turn, plain(self._catalog(turn).text("ui.tg_error")))
             except (TelegramError, ChatBlocked):
-                log.warning("could not tell chat %s about the failure", turn.chat_id)
+                log.warning("could not tell the chat of update %s about the failure", turn.update_id)
 
     # ---- what each input means ----------------------------------------------------------
 
@@ -278,6 +325,8 @@ class Conversation:
             return
         if turn.session is None:
             await self._reply(turn, plain(self._catalog(turn).text("ui.tg_no_guide")))
+        elif turn.delivery_pending:  # the person never saw the step: their words answer nothing
+            await self._show_again(turn, self._catalog(turn).text("ui.tg_step_again"))
         elif isinstance(self.guide.view(turn.session), DetailView):
             await self._move(turn, GiveDetail(text))
         else:
@@ -306,11 +355,26 @@ class Conversation:
         if payload is None or (payload.flow_version, payload.run, payload.step) != current:
             await self._stale(turn, "ui.tg_stale")
             return
+        await self._reconcile(turn)
+        if payload.action == Act.CONTINUE:
+            await self._show_again(turn, None)
+            return
         event = _event_for(payload.action, payload.argument, self.guide.view(session))
         if event is None:
             await self._stale(turn, "ui.tg_stale")
             return
         await self._move(turn, event, stale_if_invalid=True)
+
+    async def _reconcile(self, turn: Incoming) -> None:
+        """A tap on the current step's own buttons proves that step reached the person, even
+        if its send was never confirmed: from now on it is the message on screen."""
+        query, record, session = turn.query, turn.record, turn.session
+        if query is None or query.message is None or record is None or session is None:
+            return
+        if turn.delivery_pending:
+            message_id = query.message.message_id
+            await self.store.record_delivery(turn.chat_id, message_id, session.step)
+            turn.record = dataclasses.replace(record, message_id=message_id, message_step=session.step)
 
     # ---- commands ---------------------------------------------------------------------------
 
@@ -318,7 +382,13 @@ class Conversation:
         if argument and await self.sharing.open_link(turn, argument):
             return
         if argument:
-            log.info("chat %s started from %r", turn.chat_id, argument[:64])
+            log.debug("chat %s started from %r", turn.chat_id, argument[:64])
+        session = turn.session
+        if session is not None and session.step > 0 and not isinstance(self.guide.view(session), ResultView):
+            catalog = self._catalog(turn)
+            offer = plain(catalog.text("ui.tg_start_midway"), midway_keyboard(session, catalog))
+            await self._reply(turn, offer)
+            return
         await self._begin(turn, welcome=True)
 
     async def _restart(self, turn: Incoming, argument: str) -> None:
@@ -453,7 +523,7 @@ class Conversation:
         closed = render_closed(before, event, catalog) if accepted else None
         await self._show(turn, moved.session, moved.view, close=True, closed_html=closed)
 
-    async def _show_again(self, turn: Incoming, notice: str) -> None:
+    async def _show_again(self, turn: Incoming, notice: str | None) -> None:
         """The current step once more, below a short notice (after a stray message)."""
         if not await self.store.record_update(turn.update_id, turn.chat_id):
             await self._redelivered(turn)
@@ -473,7 +543,7 @@ class Conversation:
     async def _redelivered(self, turn: Incoming) -> None:
         """An update we processed before. Its query was answered then, so it is not again;
         but if what it led to was never shown (the process died), show it now."""
-        log.info("update %s was processed before; ignored", turn.update_id)
+        log.debug("update %s was processed before; ignored", turn.update_id)
         await self._show_if_undelivered(turn)
 
     async def _show_if_undelivered(self, turn: Incoming) -> None:
@@ -498,6 +568,7 @@ class Conversation:
         catalog = self.guide.catalog(session.language)
         await self._remember_result(turn, session, view)
         messages = [*(before or []), *render_view(view, session, catalog, notice)]
+        await self._sending(turn, session)
         if not close:
             message_id = await self._send(turn, messages)
         else:
@@ -505,6 +576,15 @@ class Conversation:
                                                  self._send(turn, messages))
         if message_id is not None:
             await self.store.record_delivery(turn.chat_id, message_id, session.step)
+
+    async def _sending(self, turn: Incoming, session: Session) -> None:
+        """Before a step goes out: note that its outcome is open (see ChatRecord.message_step).
+        If the process dies or Telegram does not answer now, the step is not sent again unasked
+        (it may be on screen); one never sent at all is shown again at start-up."""
+        if self.crash_at == "after-commit":  # tests only: die between the commit and the send
+            os.kill(os.getpid(), signal.SIGKILL)
+        message_id = turn.record.message_id if turn.record is not None else None
+        await self.store.record_delivery(turn.chat_id, message_id, -session.step)
 
     async def _remember_result(self, turn: Incoming, session: Session, view: View) -> None:
         """A result is kept before it is seen, for /share, inline mode and /export."""
@@ -531,6 +611,7 @@ class Conversation:
         first = messages[0]
         # Steps carry inline keyboards only (ForceReply belongs to the tone check's prompt).
         assert isinstance(first, Text) and not isinstance(first.keyboard, ForceReply)
+        await self._sending(turn, session)
         _, edited = await asyncio.gather(self._answer(turn),
                                          self._edit(turn, on_screen, first.html, first.keyboard))
         if edited:
@@ -551,7 +632,7 @@ class Conversation:
                              if message.reply_to is not None else None)
                     sent = await turn.bot.send_message(
                         turn.chat_id, message.html, parse_mode=ParseMode.HTML,
-                        reply_markup=message.keyboard, reply_parameters=reply,
+                        reply_markup=message.keyboard, reply_parameters=reply, **turn.send_options,
                     )
                     if isinstance(message.keyboard, InlineKeyboardMarkup):
                         with_keyboard = sent.message_id
@@ -580,10 +661,12 @@ class Conversation:
         reads so (unchanged counts), False when it cannot be edited (gone, too old)."""
         try:
             if html is None:
-                await turn.bot.edit_message_reply_markup(turn.chat_id, message_id, reply_markup=keyboard)
+                await turn.bot.edit_message_reply_markup(turn.chat_id, message_id, reply_markup=keyboard,
+                                                         **turn.send_options)
             else:
                 await turn.bot.edit_message_text(
-                    html, turn.chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=keyboard
+                    html, turn.chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=keyboard,
+                    **turn.send_options,
                 )
         except BadRequest as error:
             # "message is not modified", "message to edit not found", "message can't be edited"

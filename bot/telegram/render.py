@@ -63,6 +63,7 @@ class Act:
     OUTCOME = "O"  # argument: <reminder id>-<outcome letter>, whatever the step
     CANCEL_REMINDER = "X"  # argument: the reminder id, whatever the step
     TONE = "t"  # check the tone of the message the offer replies to
+    CONTINUE = "g"  # /start mid-guide: go on where one was
 
 
 
@@ -146,6 +147,12 @@ def forget_keyboard(session: Session | None, catalog: Catalog) -> InlineKeyboard
         InlineKeyboardButton(catalog.text("ui.tg_forget_no"),
                              callback_data=Payload(*stamp, Act.KEEP_DATA).encode()),
     ]])
+
+
+def midway_keyboard(session: Session, catalog: Catalog) -> InlineKeyboardMarkup:
+    """/start in the middle of a guide: continue where one was, or start over."""
+    return _keyboard([[_button(catalog.text("ui.tg_continue"), session, Act.CONTINUE),
+                       _button(catalog.text("ui.restart"), session, Act.RESTART)]])
 
 
 def group_keyboard(catalog: Catalog, bot_username: str) -> InlineKeyboardMarkup:

@@ -83,3 +83,30 @@ async def test_a_send_performed_but_answered_late_is_not_repeated(
     welcome = guide.catalog("en").text("ui.tg_welcome")[:40]
     assert sum(welcome in m.text for m in ann.messages) == 1  # not three times
     assert sum(welcome in (c.params.get("text") or "") for c in fake.calls_of("sendMessage")) <= 1
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_a_step_committed_but_never_sent_is_shown_at_start_up(
+    fake_thread: FakeBotAPI, tmp_path: Path, mode: str
+) -> None:
+    """Killed between the commit and the send: after a restart the person gets the step
+    without having to write anything."""
+    fake = fake_thread
+    webhook = mode == "webhook"
+    ann = Person(fake, fake.user(1203, "Cy"))
+    first = Bot(fake, tmp_path, "first", webhook=webhook)
+    fake.run(say(ann, "/start", "1/7"))
+    first.kill()
+    crashing = Bot(fake, tmp_path, "crashing", webhook=webhook, port=first.port if webhook else None,
+                   RECONSIDER_TEST_CRASH_AT="after-commit")
+    mark = ann.mark()
+    ann.user.press_button("After the final round")
+    assert crashing.process.wait(20) == -9  # it killed itself right after the commit
+    crashing.kill()
+    assert not [m for m in ann.since(mark) if "2/7" in m.text]
+    second = Bot(fake, tmp_path, "second", webhook=webhook, port=first.port if webhook else None)
+    step = fake.run(fake.wait_for_message(ann.id, contains="2/7", changed_after=mark), timeout=20)
+    assert step.buttons  # a live step, without the person writing anything
+    fake.run(ann.tap("I'm not sure", "3/7"))
+    code, _ = second.terminate()
+    assert code == 0 and fake.violations == []
