@@ -149,6 +149,7 @@ class Person:
     """The chat's last message id at each action (to tell a duplicate from an answer)."""
     nudges: int = 0
     guides: int = 0
+    stale_taps: int = 0
 
 
 class Soak:
@@ -162,6 +163,8 @@ class Soak:
         self.people = [Person(7_000_000 + i) for i in range(people)]
         self.database = database
         self.lost = 0
+        self.kills = 0
+        self.checked = 0
         self.stopping = asyncio.Event()
         self.paused = asyncio.Event()
         self.paused.set()
@@ -189,6 +192,11 @@ class Soak:
         except TimeoutError:
             return None
 
+    def told_stale(self, query_id: str) -> bool:
+        """The tap was answered with a toast (an earlier step's button), not taken."""
+        return any(call.params.get("callback_query_id") == query_id and call.params.get("text")
+                   for call in self.fake.calls_of("answerCallbackQuery"))
+
     def revision(self, user_id: int) -> int:
         log = self.fake._chats.get(user_id)
         return log.revision if log is not None else 0
@@ -205,6 +213,7 @@ class Soak:
         self.mark_action(person)
         user.send("/start")
         pending: tuple[int, int, str, str, str] | None = None  # run, step, kind, key, value
+        query_id: str | None = None
         while not self.stopping.is_set():
             await self.paused.wait()
             step = await self.next_step(person.user_id, since, NUDGE_AFTER)
@@ -218,9 +227,12 @@ class Soak:
             run, number = buttons[0][1][0], buttons[0][1][1]
             if pending is not None and (run, number) > (pending[0], pending[1]):
                 kind_of, key, value = pending[2], pending[3], pending[4]
-                target = person.acked.answers if kind_of == "answer" else person.acked.details
-                target.setdefault(pending[0], {})[key] = value
-            pending = None
+                if query_id is not None and self.told_stale(query_id):
+                    person.stale_taps += 1  # "that button is from an earlier step": not taken
+                else:
+                    target = person.acked.answers if kind_of == "answer" else person.acked.details
+                    target.setdefault(pending[0], {})[key] = value
+            pending, query_id = None, None
             await asyncio.sleep(rng.uniform(0.2, 1.0))  # reading, thinking
             if self.stopping.is_set():
                 break
@@ -234,7 +246,7 @@ class Soak:
             if "a" in by_action and question is not None:
                 data, argument = rng.choice(by_action["a"])
                 pending = (run, number, "answer", question, argument)
-                user.press(step.message_id, data)
+                query_id = user.press(step.message_id, data)["callback_query"]["id"]
             elif "s" in by_action and detail is not None:
                 words = rng.choice(DETAIL_WORDS)
                 pending = (run, number, "detail", detail, words)
@@ -349,6 +361,8 @@ class Figures:
     updates: int = 0
     guides: int = 0
     nudges: int = 0
+    stale_taps: int = 0
+    checked: int = 0
     restart_s: list[float] = field(default_factory=list)
 
     @property
@@ -374,6 +388,7 @@ async def run(mode: str, people: int, kills: int, gap: tuple[float, float], seed
         for kill in range(kills):
             await asyncio.sleep(rng.uniform(*gap))
             await bot.kill()
+            soak.kills += 1
             progress(f"{mode}: kill {kill + 1}/{kills}")
             await asyncio.sleep(rng.uniform(0, 0.5))
             figures.restart_s.append(await bot.start())
@@ -394,6 +409,9 @@ async def run(mode: str, people: int, kills: int, gap: tuple[float, float], seed
         figures.without_live_step = len(stranded_total)
         figures.guides = sum(p.guides for p in soak.people)
         figures.nudges = sum(p.nudges for p in soak.people)
+        figures.stale_taps = sum(p.stale_taps for p in soak.people)
+        figures.checked = soak.checked
+        dump_transcripts(soak, workdir / "transcripts.json")
     finally:
         if bot.process is not None and bot.process.returncode is None:
             await bot.kill()
@@ -403,24 +421,67 @@ async def run(mode: str, people: int, kills: int, gap: tuple[float, float], seed
 
 
 async def live_check(soak: Soak, database: Path, kill: int, stranded: set[tuple[int, int]]) -> None:
-    """10 s after a restart: whose current step is on screen nowhere (and still not 3 s later)."""
+    """10 s after a restart: whose current step is on screen nowhere (and still not 3 s later).
+    Only when the bot has stayed up that long (no later kill)."""
     await asyncio.sleep(LIVE_CHECK_AFTER)
+    if soak.kills > kill + 1:
+        return
+    soak.checked += 1
     first = without_live_step(soak, database)
     if first:
         await asyncio.sleep(3.0)
-        stranded.update((kill, user) for user in first & without_live_step(soak, database))
+        if soak.kills > kill + 1:
+            return
+        still = first & without_live_step(soak, database)
+        stranded.update((kill, user) for user in still)
+        for user in sorted(still)[:3]:
+            describe(soak, database, user)
+
+
+def describe(soak: Soak, database: Path, user: int) -> None:
+    """What the database and the chat say about a person without a live step (to stderr)."""
+    db = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
+    try:
+        row = db.execute("SELECT session, message_id, message_step FROM chats WHERE chat_id = ?",
+                         (user,)).fetchone()
+    finally:
+        db.close()
+    session = json.loads(row[0]) if row and row[0] else {}
+    log = soak.fake._chats.get(user)
+    tail = [(m.message_id, m.from_bot, m.raw.get("text", "")[:40], [p[1] for _, p in payloads(m)])
+            for m in (log.messages[-4:] if log else [])]
+    print(f"no live step: {user}: session run {session.get('run')} step {session.get('step')}; "
+          f"record message {row[1] if row else None} step {row[2] if row else None}; chat ends {tail}",
+          file=sys.stderr)
+
+
+def dump_transcripts(soak: Soak, path: Path) -> None:
+    """Each chat as the fake saw it (kept with --keep, to look into a figure that is not 0)."""
+    chats = {}
+    for person in soak.people:
+        log = soak.fake._chats.get(person.user_id)
+        if log is None:
+            continue
+        chats[person.user_id] = {
+            "actions_after_message": person.action_marks,
+            "messages": [{"id": m.message_id, "bot": m.from_bot, "text": m.raw.get("text", "")[:80],
+                          "steps": sorted({p[1] for _, p in payloads(m)}), "edits": m.edits,
+                          "deleted": m.deleted} for m in log.messages],
+        }
+    path.write_text(json.dumps(chats, indent=1))
 
 
 def table(all_figures: list[Figures]) -> str:
     lines = ["| mode | people | kills | acknowledged answers lost | updates never processed | "
-             "duplicate messages | people without a live step 10 s after a restart | updates | "
-             "guides finished | nudges (\"hello?\") | restart to taking updates (median) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "duplicate messages | people without a live step 10 s after a restart (restarts checked) | "
+             "updates | guides finished | nudges (\"hello?\") | taps on an earlier step | "
+             "restart to taking updates (median) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for f in all_figures:
         restart = sorted(f.restart_s)[len(f.restart_s) // 2] if f.restart_s else float("nan")
         lines.append(f"| {f.mode} | {f.people} | {f.kills} | {f.lost_answers} | {f.never_processed} | "
-                     f"{f.duplicate_messages} | {f.without_live_step} | {f.updates} | {f.guides} | "
-                     f"{f.nudges} | {restart:.2f} s |")
+                     f"{f.duplicate_messages} | {f.without_live_step} ({f.checked}) | {f.updates} | "
+                     f"{f.guides} | {f.nudges} | {f.stale_taps} | {restart:.2f} s |")
     return "\n".join(lines)
 
 
@@ -429,8 +490,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=50)
     parser.add_argument("--kills", type=int, default=12)
     parser.add_argument("--mode", choices=("polling", "webhook", "both"), default="both")
-    parser.add_argument("--gap", type=float, nargs=2, default=(2.0, 6.0), metavar=("MIN", "MAX"),
-                        help="seconds between kills, drawn uniformly (default 2 6)")
+    parser.add_argument("--gap", type=float, nargs=2, default=(2.0, 16.0), metavar=("MIN", "MAX"),
+                        help="seconds between kills, drawn uniformly (default 2 16: some restarts "
+                             "are followed by another kill within 10 s, the others are checked)")
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, database)")
     args = parser.parse_args(argv)
