@@ -24,6 +24,15 @@ from tests.fakebotapi import FakeBotAPI
 from tests.telegram.conftest import free_port
 
 SECRET = "kill-test-secret"
+STARTED: list[Bot] = []
+"""Every process started, so a failing test leaves none behind (see `kill_leftovers`)."""
+
+
+def kill_leftovers() -> None:
+    while STARTED:
+        bot = STARTED.pop()
+        if bot.process.poll() is None:
+            bot.kill()
 
 
 def base_env() -> dict[str, str]:
@@ -51,6 +60,7 @@ class Bot:
         self._log: IO[Any] = self.log_path.open("w")
         self.process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env,
                                         stdout=self._log, stderr=subprocess.STDOUT)
+        STARTED.append(self)
         deadline = time.monotonic() + 30
         while fake.method_counts[ready_method] <= ready_before:
             assert self.process.poll() is None, self.output
@@ -66,7 +76,8 @@ class Bot:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
-        self._log.close()
+        if not self._log.closed:
+            self._log.close()
 
     def terminate(self, timeout: float = 30) -> tuple[int, float]:
         """SIGTERM; the exit code and the seconds it took."""

@@ -17,7 +17,13 @@ import pytest
 from bot.engine import Guide
 from tests.fakebotapi import FakeBotAPI
 from tests.telegram.conftest import Person, RunningBot
-from tests.telegram.processes import Bot, database_locked, taken, wait_until
+from tests.telegram.processes import Bot, database_locked, kill_leftovers, taken, wait_until
+
+
+@pytest.fixture(autouse=True)
+def no_process_left() -> Iterator[None]:
+    yield
+    kill_leftovers()
 
 
 @pytest.fixture
