@@ -56,13 +56,15 @@ def labelled(name: str) -> list[dict[str, Any]]:
 # a held-back part never used for tuning; the second, third and fourth ones each after a
 # round of tuning, to see how far it generalises (their first scores are in the README).
 # Round 2 wrote two more before changing the lexicon: set A (dev) to tune on, and set B
-# (locked), never tuned on: its score is printed, not held to the targets.
+# (locked), never tuned on: its score is printed, not held to the targets. Set C was written
+# after the first round-2 changes, scored at first look, then tuned on.
 DRAFTS = labelled("tone_labelled.yaml")
 FRESH = labelled("tone_fresh.yaml")
 SECOND = labelled("tone_second.yaml")
 THIRD = labelled("tone_third.yaml")
 FOURTH = labelled("tone_fourth.yaml")
 DEV = labelled("tone_dev.yaml")
+DEV2 = labelled("tone_dev2.yaml")
 LOCKED = labelled("tone_locked.yaml")
 SETS = {
     "labelled (first)": DRAFTS,
@@ -72,9 +74,10 @@ SETS = {
     "third": THIRD,
     "fourth": FOURTH,
     "round 2, set A (dev)": DEV,
+    "round 2, set C (dev, second half)": DEV2,
 }
 LOCKED_SETS = {"round 2, set B (locked, never tuned on)": LOCKED}
-TUNED_SETS = (DRAFTS, FRESH, SECOND, THIRD, FOURTH, DEV)
+TUNED_SETS = (DRAFTS, FRESH, SECOND, THIRD, FOURTH, DEV, DEV2)
 EVERY_SET = (*TUNED_SETS, LOCKED)
 POLITE = [draft for draft in DRAFTS if not draft["expect"]]
 PROBLEMATIC = [draft for draft in DRAFTS if draft["expect"]]
@@ -114,7 +117,7 @@ def test_labelled_sets_are_big_enough() -> None:
     assert len(fresh_polite) >= 15 and len(FRESH) - len(fresh_polite) >= 25
     assert {c for draft in FRESH for c in draft["expect"]} >= CONTENT_CATEGORIES
     assert all(len(drafts) >= 10 for drafts in (SECOND, THIRD, FOURTH))
-    for drafts in (DEV, LOCKED):  # round 2: >= 20 problem and >= 10 polite whole drafts each
+    for drafts in (DEV, DEV2, LOCKED):  # round 2: >= 20 problem and >= 10 polite whole drafts each
         assert sum(1 for d in drafts if d["expect"]) >= 20
         assert sum(1 for d in drafts if not d["expect"]) >= 10
     assert {c for d in DEV for c in d["expect"]} >= CONTENT_CATEGORIES
@@ -499,6 +502,30 @@ def test_expanded_patterns_name_sets_and_forms() -> None:
     ("Maybe they could bring me back in for another round?", "misusing_contact", "bring me back in"),
     ("Could you quietly find out who got it?", "misusing_contact", "you quietly find out"),
     ("lemme know if u hear anything", "over_familiar", "lemme"),
+    ("Nobody on the panel even listened.", "confrontational", "Nobody on the panel even listened"),
+    ("She kept cutting me off.", "confrontational", "kept cutting me off"),
+    ("How could anyone call that a fair interview?", "confrontational",
+     "How could anyone call that a fair interview"),
+    ("Saying I lack drive is not a fair reflection of my record.", "arguing",
+     "is not a fair reflection of my"),
+    ("I'd urge the committee to look again.", "arguing", "urge the committee to look again"),
+    ("How did the successful candidate score on the test?", "comparing", "the successful candidate score"),
+    ("Is there any way I could still join in some capacity?", "desperate",
+     "Is there any way I could still join"),
+    ("I'd shadow the team unpaid.", "desperate", "shadow the team unpaid"),
+    ("All that for a form letter.", "sarcastic", "for a form letter"),
+    ("I rearranged my entire summer around your interviews.", "guilt_tripping",
+     "rearranged my entire summer around"),
+    ("I missed my daughter's sports day for the final round.", "guilt_tripping",
+     "missed my daughter's sports day"),
+    ("I worked through the weekend on your take-home task.", "guilt_tripping",
+     "worked through the weekend on your take-home"),
+    ("My offer from the other firm expires on Monday.", "pressure", "offer from the other firm expires on"),
+    ("I'm writing directly to your chairman.", "pressure", "writing directly to your chairman"),
+    ("Could you have a word with Priya and push my case?", "misusing_contact",
+     "word with Priya and push my case"),
+    ("You've got more clout with them than me.", "misusing_contact", "more clout with them"),
+    ("Could you have a nose around and see who they hired?", "misusing_contact", "have a nose around"),
 ])
 def test_signals_hold_across_wordings(text: str, category: str, passage: str, lexicon: ToneLexicon) -> None:
     """One structural signal each (the reader with a word that blames, a deadline set for the
@@ -578,6 +605,28 @@ def test_signals_hold_across_wordings(text: str, category: str, passage: str, le
     "I scored lower than I hoped on the test, and I'm working on it.",
     "Compared with my last interview, this one felt much calmer.",
     "How exactly should I prepare if a similar role opens?",
+    "No one I met cared more about quality than your team.",
+    "I appreciated that nobody interrupted me, even when I rambled.",
+    "I consider this a fair process, and I'm grateful for it.",
+    "The interview wasn't a true reflection of my nerves on the day, but I learned a lot.",
+    "I'll revisit the feedback over the weekend.",
+    "The new hire did brilliantly, I'm sure.",
+    "Is there any way I could get a line of feedback?",
+    "I really, really enjoyed meeting the team.",
+    "Congratulations on a remarkable product launch this spring.",
+    "I'll definitely tell my friends about the graduate scheme.",
+    "I was impressed by how seriously you take accessibility.",
+    "I hope you find your perfect candidate soon.",
+    "I hope the new hire is everything you hoped for.",
+    "It's clear the team has such high standards, which is why I applied.",
+    "It's reassuring to know the role may reopen in spring.",
+    "I'm happy to arrange my week around your availability.",
+    "I'm used to working through the night on launches.",
+    "I appreciate how much goes into organising interviews.",
+    "As a loyal customer for years, I was excited to apply.",
+    "I'll check the file before I send it.",
+    "Let me know if I should send it over.",
+    "I'd love to speak with you about future openings.",
     "I'd be glad to connect on LinkedIn and follow the team's work.",
     "I don't think the process was unfair at all.",
 ])
