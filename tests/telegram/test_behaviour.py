@@ -12,7 +12,7 @@ from email import message_from_bytes, policy
 import pytest
 from telegram import Chat, Message, Update
 
-from bot import callbacks
+from bot.telegram import buttons as callbacks
 from bot.telegram.app import PerChatUpdateProcessor
 from tests.telegram.conftest import SECRET, RunningBot
 from tests.telegram.walking import walk
@@ -120,13 +120,15 @@ async def test_result_files_mydata_and_forget(polling_bot: RunningBot) -> None:
     details = {"company": "Zoë & Co", "your_name": "Alex"}
     await walk(polling_bot.guide, ann, FINAL, details)
     assert fake.uploads == []  # files only on request
-    await ann.tap("Export", expect="whole plan as Markdown")
+    await ann.tap("Export", expect="one file that opens anywhere")
+    [plan] = fake.uploads  # one document, not a pile of attachments
+    assert plan.filename == "plan.txt" and b"Alex" in plan.content and "Zoë & Co".encode() in plan.content
+    await ann.tap("Email drafts as .eml files", expect="start an email draft")
     emls = [u for u in fake.uploads if u.filename.endswith(".eml")]
-    assert emls
+    assert emls and len(fake.uploads) == 1 + len(emls)
     draft = message_from_bytes(emls[0].content, policy=policy.default)
     assert draft["X-Unsent"] == "1" and draft["Subject"]
     assert "Zoë & Co" in draft.get_content()
-    assert any(u.filename == "messages.txt" and b"Alex" in u.content for u in fake.uploads)
 
     await ann.send("/mydata", expect="Everything I've stored")
     exported = json.loads(fake.uploads[-1].content)

@@ -6,7 +6,7 @@ import json
 from email import message_from_bytes, policy
 
 from bot.engine import Action, Draft
-from bot.telegram.files import drafts_text, eml_bytes, file_stem, mydata_json
+from bot.telegram.views.files import drafts_text, eml_bytes, file_stem, mydata_json
 
 DRAFT = Draft("email", "Thank you – Data Analyst at Zoë & Co", "Dear Dana,\n\nThank you. 🎉\n\nBest,\nAlex")
 ACTION = Action("request_feedback", "Thank them and ask one question", "why", "Within 24–48 hours", DRAFT)

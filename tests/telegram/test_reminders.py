@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import callbacks
 from bot.engine import Guide
 from bot.engine.followup import DELAYS, nudge_draft
 from bot.storage import Reminder, SQLiteStore
-from bot.telegram.reminder_render import date_words
-from bot.telegram.render import Act
+from bot.telegram import buttons as callbacks
+from bot.telegram.buttons import Act
+from bot.telegram.views.reminders import date_words
 from tests.fakebotapi import ChatMessage, FakeBotAPI
 from tests.telegram.conftest import Person, RunningBot, free_port
 from tests.telegram.test_process import BotProcess

@@ -1,16 +1,20 @@
-"""Export: a plan as files on request (/export, the Export button): `plan.md` with everything,
-an `.eml` per email draft and `messages.txt`. Pure: values in, `Document`s out."""
+"""Export: a plan as files on request. /export (and the Export button) sends ONE document,
+`plan.txt`: the whole plan with its drafts, Markdown that reads as plain text, so it opens on
+any phone. A button under it sends each email draft as an `.eml`. Pure: values in, `Document`s out."""
 
 from __future__ import annotations
 
 import re
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
 from bot.engine import Plan
 from bot.engine.model import Catalog
-from bot.telegram import files
-from bot.telegram.render import MAX_CAPTION, Document, esc
+from bot.telegram.buttons import Act, Payload
+from bot.telegram.views import files
+from bot.telegram.views.html import MAX_CAPTION, Document, esc
 
-PLAN_FILE = "plan.md"
+PLAN_FILE = "plan.txt"
 
 
 def _fence(body: str) -> str:
@@ -45,15 +49,20 @@ def plan_markdown(plan: Plan, path: list[tuple[str, str]], catalog: Catalog) -> 
 
 
 def export_documents(plan: Plan, path: list[tuple[str, str]], catalog: Catalog) -> list[Document]:
-    """plan.md, then an .eml per email draft, then every draft in messages.txt."""
+    """The plan as one document; with email drafts, a button under it for the .eml files."""
     caption = esc(catalog.text("ui.tg_export_caption"))[:MAX_CAPTION]
-    out = [Document(PLAN_FILE, plan_markdown(plan, path, catalog).encode("utf-8"), caption)]
-    drafts = plan.drafts
-    for action, draft in drafts:
-        if draft.channel == "email":
-            eml_caption = esc(catalog.text("ui.tg_eml_caption", title=action.title))[:MAX_CAPTION]
-            out.append(Document(f"{files.file_stem(action)}.eml", files.eml_bytes(draft), eml_caption))
-    if drafts:
-        out.append(Document("messages.txt", files.drafts_text(drafts, catalog.text("ui.subject")),
-                            esc(catalog.text("ui.tg_txt_caption"))[:MAX_CAPTION]))
-    return out
+    keyboard = None
+    if any(draft.channel == "email" for _, draft in plan.drafts):
+        data = Payload(0, 0, 0, Act.EXPORT_EML).encode()  # valid whatever the guide's step
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(catalog.text("ui.tg_export_eml"),
+                                                               callback_data=data)]])
+    return [Document(PLAN_FILE, plan_markdown(plan, path, catalog).encode("utf-8"), caption, keyboard)]
+
+
+def eml_documents(plan: Plan, catalog: Catalog) -> list[Document]:
+    """An .eml per email draft: opens in a mail app as an unsent email, ready to address."""
+    return [
+        Document(f"{files.file_stem(action)}.eml", files.eml_bytes(draft),
+                 esc(catalog.text("ui.tg_eml_caption", title=action.title))[:MAX_CAPTION])
+        for action, draft in plan.drafts if draft.channel == "email"
+    ]

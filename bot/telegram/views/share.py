@@ -22,11 +22,12 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from bot.callbacks import Payload
 from bot.engine import Flow, Plan
 from bot.engine.decide import path_answers
 from bot.engine.model import Catalog
-from bot.telegram.render import BULLET, MAX_TEXT, Act, Outgoing, Text, esc, share_button, split_html
+from bot.telegram.buttons import Act, Payload
+from bot.telegram.views.html import BULLET, MAX_TEXT, Outgoing, Text, esc, split_html
+from bot.telegram.views.steps import share_button
 
 SHARE_PREFIX = "share_"
 """Start parameters of share links: `share_<code>`."""
