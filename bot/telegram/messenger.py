@@ -184,6 +184,8 @@ class RecordingMessenger:
     calls: list[Sent | Edited | Deleted | Answered] = field(default_factory=list)
     gone: set[int] = field(default_factory=set)
     """Message ids whose edits fail as if the message were deleted."""
+    undeletable: set[int] = field(default_factory=set)
+    """Message ids too old to delete (their edits still work)."""
     blocked: set[int] = field(default_factory=set)
     """Chat ids that blocked the bot."""
     next_id: int = 1
@@ -221,7 +223,7 @@ class RecordingMessenger:
         return True
 
     async def delete(self, chat_id: int, message_id: int) -> bool:
-        if message_id in self.gone:
+        if message_id in self.gone or message_id in self.undeletable:
             return False
         self.calls.append(Deleted(chat_id, message_id))
         self.gone.add(message_id)

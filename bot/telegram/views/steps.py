@@ -54,11 +54,11 @@ def _button(label: str, session: Session, action: str, argument: str = "") -> In
 
 
 def _navigation(session: Session, catalog: Catalog, can_go_back: bool) -> list[InlineKeyboardButton]:
-    row = []
-    if can_go_back:
-        row.append(_button(catalog.text("ui.back"), session, Act.BACK))
-    row.append(_button(catalog.text("ui.restart"), session, Act.RESTART))
-    return row
+    """Back and Start over; none on the first step, where neither would do anything."""
+    if not can_go_back:
+        return []
+    return [_button(catalog.text("ui.back"), session, Act.BACK),
+            _button(catalog.text("ui.restart"), session, Act.RESTART)]
 
 
 def _keyboard(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
