@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.content.errors import ContentError
 from bot.engine import Guide
 from bot.engine.contract import DETAILS, QUESTIONS
+from bot.libraries import quiet_libraries
 from bot.settings import Settings, SettingsError, configured_flows_dir, load_settings
 
 USAGE_ERROR = 2
@@ -200,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    quiet_libraries()
     args = build_parser().parse_args(argv)
     try:
         handler = getattr(args, "func", None) or args.handler
