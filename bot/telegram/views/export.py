@@ -9,6 +9,17 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.engine import Plan
+from bot.engine.document import (
+    Block,
+    Bullets,
+    DraftBlock,
+    Heading,
+    Item,
+    Lines,
+    Paragraph,
+    answers_section,
+    plan_document,
+)
 from bot.engine.model import Catalog
 from bot.telegram.buttons import Act, Payload
 from bot.telegram.views import files
@@ -23,28 +34,41 @@ def _fence(body: str) -> str:
     return "`" * max(3, longest + 1)
 
 
+def _item(item: Item) -> str:
+    text = f"**{item.title}**: {item.text}" if item.title else item.text
+    return f"- {text}" + (f" *{item.aside}*" if item.aside else "")
+
+
+def _block(block: Block) -> list[str]:
+    if isinstance(block, Heading):
+        return [f"## {block.text}", ""]
+    if isinstance(block, Paragraph):
+        return [f"*{block.text}*" if block.aside else block.text, ""]
+    if isinstance(block, Lines):
+        return [*block.items, ""]
+    if isinstance(block, Bullets):
+        return [*(_item(item) for item in block.items), ""]
+    return _draft(block)
+
+
+def _draft(draft: DraftBlock) -> list[str]:
+    """A draft in a fenced block, so Markdown shows it as typed and it copies whole."""
+    lines = [f"## {draft.title}", "", f"*{draft.when}*", ""]
+    if draft.subject:
+        lines += [f"{draft.subject_label}: {draft.subject}", ""]
+    fence = _fence(draft.body)
+    return [*lines, f"{fence}text", draft.body, fence, ""]
+
+
 def plan_markdown(plan: Plan, path: list[tuple[str, str]], catalog: Catalog) -> str:
-    """The whole plan, readable as plain text and as Markdown: the answers, the recommendation,
-    why, what to expect, the other actions, tips, and each draft in a fenced block."""
-    primary = plan.actions[0]
+    """The whole plan, readable as plain text and as Markdown: the answers, then every section
+    of the plan document (the recommendation, why, what to expect, the other actions, tips,
+    and each draft in a fenced block)."""
+    sections = [answers_section(catalog.text("ui.tg_answers"), path), *plan_document(plan, catalog)]
     lines = [f"# {catalog.text('ui.tg_plan_heading')}", ""]
-    lines += [f"## {catalog.text('ui.tg_answers')}", ""]
-    lines += [f"- {question}: {answer}" for question, answer in path] + [""]
-    lines += [f"## {catalog.text('ui.recommendation')}: {primary.title}", "", primary.why, "",
-              f"*{primary.when}*", ""]
-    lines += [f"## {catalog.text('ui.why_this')}", ""] + [f"- {reason}" for reason in plan.reasons] + [""]
-    lines += [f"## {catalog.text('ui.what_to_expect')}", ""] + list(plan.expectations) + [""]
-    if len(plan.actions) > 1:
-        lines += [f"## {catalog.text('ui.also')}", ""]
-        lines += [f"- **{a.title}**: {a.why} *{a.when}*" for a in plan.actions[1:]] + [""]
-    if plan.tips:
-        lines += [f"## {catalog.text('ui.tips')}", ""] + [f"- {tip}" for tip in plan.tips] + [""]
-    for action, draft in plan.drafts:
-        lines += [f"## {action.title}", "", f"*{action.when}*", ""]
-        if draft.subject:
-            lines += [f"{catalog.text('ui.subject')}: {draft.subject}", ""]
-        fence = _fence(draft.body)
-        lines += [f"{fence}text", draft.body, fence, ""]
+    for section in sections:
+        for block in section.blocks:
+            lines += _block(block)
     return "\n".join(lines)
 
 

@@ -27,12 +27,13 @@ from bot.engine import (
     Session,
     SkipDetail,
     View,
+    document,
 )
+from bot.engine.document import FIRST_LOOK, plan_document
 from bot.engine.followup import default_delay
 from bot.engine.model import Catalog
 from bot.telegram.buttons import Act, Payload
 from bot.telegram.views.html import (
-    BULLET,
     CHOSEN,
     MAX_TEXT,
     Outgoing,
@@ -41,6 +42,7 @@ from bot.telegram.views.html import (
     texts,
     utf16_len,
 )
+from bot.telegram.views.plan import section_html, sections_html
 
 # ---- buttons ------------------------------------------------------------------------------
 
@@ -196,11 +198,7 @@ def render_result(
     hint = f"<i>{esc(catalog.text('ui.tg_copy_hint'))}</i>" if drafts else None
     advice = _with_notice(recommendation_html(plan, catalog), notice)
     bodies = [f"{advice}\n\n{hint}" if hint else advice]
-    for action, draft in drafts:
-        head = _lines(f"<b>{esc(action.title)}</b>", f"<i>{esc(action.when)}</i>")
-        if draft.subject:
-            head += f"\n{esc(catalog.text('ui.subject'))}: <code>{esc(draft.subject)}</code>"
-        bodies.append(f"{head}\n\n<pre>{esc(draft.body)}</pre>")
+    bodies += [section_html(section) for section in plan_document(plan, catalog, (document.drafts,))]
     bodies[-1] += f"\n\n{esc(catalog.text('ui.tg_result_footer'))}"
     keyboard = _keyboard([
         [_button(catalog.text("ui.change_answer"), session, Act.CHANGE),
@@ -216,27 +214,10 @@ def render_result(
 
 def recommendation_html(plan: Plan, catalog: Catalog, full: bool = True) -> str:
     """The advice as paragraphs: recommendation and why; with `full`, also expectations,
-    the other actions and tips."""
-    primary = plan.actions[0]
-    paragraphs = [
-        _lines(f"<b>{esc(catalog.text('ui.recommendation'))}: {esc(primary.title)}</b>",
-               esc(primary.why), f"<i>{esc(primary.when)}</i>" if full else None),
-        _lines(f"<b>{esc(catalog.text('ui.why_this'))}</b>",
-               *(f"{BULLET} {esc(reason)}" for reason in plan.reasons)),
-    ]
-    if full:
-        paragraphs.append(_lines(f"<b>{esc(catalog.text('ui.what_to_expect'))}</b>",
-                                 *(esc(line) for line in plan.expectations)))
-        if len(plan.actions) > 1:
-            paragraphs.append(_lines(
-                f"<b>{esc(catalog.text('ui.also'))}</b>",
-                *(f"{BULLET} <b>{esc(a.title)}</b>: {esc(a.why)} <i>{esc(a.when)}</i>"
-                  for a in plan.actions[1:]),
-            ))
-        if plan.tips:
-            paragraphs.append(_lines(f"<b>{esc(catalog.text('ui.tips'))}</b>",
-                                     *(f"{BULLET} {esc(tip)}" for tip in plan.tips)))
-    return "\n\n".join(paragraphs)
+    the other actions and tips (every section of the plan document but the drafts)."""
+    if not full:
+        return sections_html(plan_document(plan, catalog, FIRST_LOOK))
+    return sections_html([s for s in plan_document(plan, catalog) if not s.is_draft])
 
 
 def _choice(view: View, event: Event, catalog: Catalog) -> tuple[str, str] | None:
