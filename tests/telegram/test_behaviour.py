@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
-import json
 import logging
+import re
 from email import message_from_bytes, policy
 
 import pytest
@@ -130,17 +130,23 @@ async def test_result_files_mydata_and_forget(polling_bot: RunningBot) -> None:
     assert draft["X-Unsent"] == "1" and draft["Subject"]
     assert "Zoë & Co" in draft.get_content()
 
-    await ann.send("/mydata", expect="Everything I've stored")
-    exported = json.loads(fake.uploads[-1].content)
-    assert fake.uploads[-1].filename == "my-data.json"
-    assert exported["chats"][0]["session"]["details"] == details
-    assert exported["chats"][0]["session"]["answers"]["stage"] == "final"
+    await ann.send("/mydata", expect="in plain words")
+    mine = fake.uploads[-1]
+    assert mine.filename == "my-data.txt"
+    words = mine.content.decode("utf-8")
+    catalog = polling_bot.guide.catalog("en")
+    assert "Stage: After the final round" in words  # answers in the words of the questions
+    assert f"{catalog.text('details.company.prompt')} Zoë & Co" in words  # what they typed, as asked
+    assert "Alex" in words and "You have reached your plan." in words
+    assert "Your latest plan, kept for /share and /export" in words
+    internal = re.findall(r"\b(?:history|step|revising|format|session|state|run|asked)\b|[_{}]", words)
+    assert internal == [], f"internal names shown to a person: {internal}"
 
     await ann.send("/forget", expect="Erase everything")
     await ann.tap("Yes, erase it")
     assert await polling_bot.store.load_chat(ann.id) is None
-    await ann.send("/mydata", expect="Everything I've stored")
-    assert json.loads(fake.uploads[-1].content)["chats"] == []
+    await ann.send("/mydata", expect="in plain words")
+    assert fake.uploads[-1].content.decode("utf-8") == "I have nothing stored about you.\n"
     assert fake.violations == [] and fake.unanswered_callback_queries() == []
 
 

@@ -201,3 +201,26 @@ async def test_the_change_prompt_goes_when_the_guide_starts_again(
     closing = [c for c in messenger.calls[mark:] if not isinstance(c, Sent)]
     expected = Deleted(7, prompt.message_id) if deletable else Edited(7, prompt.message_id, None, None)
     assert closing == [expected]
+
+
+async def test_mydata_says_every_stored_thing_in_words(guide: Guide, store: SQLiteStore) -> None:
+    from bot.storage import SavedResult, SharedPath
+    from bot.telegram.views.mydata import mydata_text
+
+    session = guide.new_session("en")
+    await store.commit_turn(1, 7, 7, session.to_dict())
+    await store.save_result(SavedResult(7, guide.flow.id, guide.flow.version, "en", {"stage": "final"},
+                                        {"company": "Zoë & Co"}, 1_700_000_000))
+    await store.add_share(SharedPath("abc123", 7, guide.flow.id, guide.flow.version, "en", {"stage": "final"},
+                                     1_700_000_000))
+    await store.add_reminder(2, 7, 7, 1, "d3", "en", {"kind": "nudge", "subject": "Following up",
+                                                      "body": "Hi Dana,\nany news?", "about": "Zoë & Co"},
+                             1_700_300_000)
+    exported = await store.export_user(7)
+    words = mydata_text(exported, guide.flow, guide.catalog("en"), 1_700_400_000.0,
+                        lambda code: f"https://t.me/bot?start=s_{code}", lambda stored: None).decode("utf-8")
+    assert "Stage: After the final round" in words and "What's the company called? Zoë & Co" in words
+    assert "https://t.me/bot?start=s_abc123" in words
+    assert "waiting to be sent" in words and "Following up" in words and "    any news?" in words
+    assert "older version of the guide" in words  # where a guide stands that no longer fits
+    assert words.rstrip().endswith("/forget erases all of this.")
