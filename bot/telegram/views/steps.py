@@ -69,7 +69,7 @@ def _keyboard(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
 
 def share_button(catalog: Catalog) -> InlineKeyboardButton:
     """The Share button: opens the chat picker with the bot's inline mode, which answers with
-    the person's latest plan (bot/telegram/sharing.py)."""
+    the person's latest plan (views/share.py, features/sharing.py)."""
     chats = SwitchInlineQueryChosenChat(allow_user_chats=True, allow_group_chats=True,
                                         allow_channel_chats=True)
     return InlineKeyboardButton(catalog.text("ui.share"), switch_inline_query_chosen_chat=chats)
