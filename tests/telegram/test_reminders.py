@@ -185,8 +185,9 @@ async def test_reminders_lists_and_cancels(polling_bot: RunningBot) -> None:
 async def test_forget_erases_reminders_and_their_buttons(polling_bot: RunningBot) -> None:
     bot, ann = polling_bot, polling_bot.person()
     reminder = await remind_from_result(bot, ann, FINAL)
-    await ann.send("/mydata", expect="Everything I've stored")
-    assert '"reminders"' in bot.fake.uploads[-1].content.decode()
+    await ann.send("/mydata", expect="in plain words")
+    words = bot.fake.uploads[-1].content.decode()
+    assert "Reminders (when, what, and how it went):" in words and "waiting to be sent" in words
     await ann.send("/forget", expect="your reminders")
     await ann.tap("Yes, erase it")
     assert "erased everything" in ann.messages[-1].text

@@ -126,8 +126,11 @@ async def test_forget_revokes_links_inline_answers_and_exports(polling_bot: Runn
     await walk(guide, ann, FINAL, DETAILS)
     [message] = await ann.send("/share", expect="Share your plan")
     parameter = share_link(message).rpartition("start=")[2]
-    await ann.send("/mydata", expect="Everything I've stored")
-    stored = json.loads(fake.uploads[-1].content)
+    await ann.send("/mydata", expect="in plain words")
+    words = fake.uploads[-1].content.decode("utf-8")
+    assert f"start={parameter}" in words and "kept for /share and /export" in words
+    assert all(value in words for value in DETAILS.values())
+    stored = await polling_bot.store.export_user(ann.id)  # what /mydata tells, as stored
     assert stored["latest_result"]["details"] == DETAILS
     assert [s["answers"] for s in stored["shares"]] == [FINAL]
     assert "details" not in stored["shares"][0]
