@@ -28,7 +28,7 @@ from bot.engine import Guide
 from bot.storage import Reminder, Store
 from bot.telegram.http import OutcomeUnknown
 from bot.telegram.pacing import BACKGROUND
-from bot.telegram.reminder_render import render_due
+from bot.telegram.views.reminders import render_due
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from email import message_from_bytes, policy
 import pytest
 
 from bot.engine import Draft, Guide
-from bot.telegram.files import eml_bytes
+from bot.telegram.views.files import eml_bytes
 from tests.telegram.conftest import RunningBot
 from tests.telegram.walking import walk
 

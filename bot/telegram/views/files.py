@@ -1,16 +1,13 @@
-"""Files the bot sends: a draft as `.eml` (opens as an unsent draft), drafts as `.txt`, /mydata JSON.
+"""Files the bot sends: a draft as `.eml` (opens as an unsent draft).
 
 Pure functions from values to bytes; no Telegram here.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Sequence
 from email import policy
 from email.message import EmailMessage
-from typing import Any
 
 from bot.engine import Action, Draft
 
@@ -36,20 +33,3 @@ def _utf8(text: str) -> str:
 def file_stem(action: Action) -> str:
     """A safe, readable file name for an approach's draft: `request-feedback`."""
     return re.sub(r"[^a-z0-9]+", "-", action.approach.lower()).strip("-") or "draft"
-
-
-def drafts_text(drafts: Sequence[tuple[Action, Draft]], subject_label: str) -> bytes:
-    """Every draft of a plan as plain UTF-8 text, one after another."""
-    parts = []
-    for action, draft in drafts:
-        lines = [action.title, "=" * len(action.title), action.when, ""]
-        if draft.subject:
-            lines += [f"{subject_label}: {draft.subject}", ""]
-        lines.append(draft.body)
-        parts.append("\n".join(lines))
-    return _utf8("\n\n\n".join(parts) + "\n").encode("utf-8")
-
-
-def mydata_json(exported: dict[str, Any]) -> bytes:
-    """What the store holds about one person, readable by people and programs."""
-    return _utf8(json.dumps(exported, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
