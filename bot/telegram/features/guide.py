@@ -10,6 +10,7 @@ from bot.engine import (
     Answer,
     Back,
     ChangeAnswer,
+    ChangeView,
     DetailView,
     Event,
     GiveDetail,
@@ -45,7 +46,7 @@ class GuideFeature:
         if argument:
             log.debug("chat %s started from %r", turn.chat_id, argument[:64])
         session = turn.session
-        if session is not None and session.step > 0 and not isinstance(turn.view, ResultView):
+        if session is not None and session.step > 0 and not isinstance(turn.view, ResultView | ChangeView):
             catalog = self.turns.catalog(turn)  # in the middle of a guide: ask before starting over
             await self.turns.reply(turn, plain(catalog.text("ui.tg_start_midway"),
                                                midway_keyboard(session, catalog)))
