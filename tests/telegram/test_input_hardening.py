@@ -35,7 +35,8 @@ async def test_a_line_separator_in_a_detail_is_asked_again_and_export_works(
     await walk(guide, ann, FINAL, {"company": "Acme"}, stop_at_detail="role")
     await ann.send(f"Data{separator}Analyst", expect="one line")
     await walk(guide, ann, FINAL, {"role": "Data Analyst"}, start=False)
-    await ann.send("/export", expect="whole plan as Markdown")
+    await ann.send("/export", expect="one file that opens anywhere")
+    await ann.tap("Email drafts as .eml files", expect="start an email draft")
     emls = [u for u in polling_bot.fake.uploads if u.filename.endswith(".eml")]
     assert emls
     for upload in emls:
