@@ -4,7 +4,8 @@
 - **each private chat paced**: a burst of `CHAT_BURST` messages, then one a second (Telegram's
   advice), so a step of several messages never earns a 429 in the first place;
 - **interactive first**: requests marked background (reminders, steps shown again at start-up)
-  wait while any interactive request is waiting, and use at most half the bot-wide rate;
+  wait while any interactive request is waiting (at most `BACKGROUND_PATIENCE` seconds, so a
+  busy bot never starves them), and use at most half the bot-wide rate;
 - **network retries**: a few retries of requests that failed on the network (connection
   errors, 5xx), except a send whose outcome is unknown (`OutcomeUnknown`): repeating that
   could show it twice, so the turn decides.
@@ -38,6 +39,8 @@ CHAT_BURST = 3
 CHAT_PERIOD = 3.0
 """A private chat gets CHAT_BURST messages at once, then one every CHAT_PERIOD / CHAT_BURST s."""
 MAX_PACED_CHATS = 10_000
+BACKGROUND_PATIENCE = 2.0
+"""Seconds a background request defers to interactive ones before it goes anyway."""
 BACKGROUND = {"background": True}
 """`rate_limit_args` of a request that may wait for interactive ones."""
 
@@ -74,9 +77,9 @@ class PacedRateLimiter(AIORateLimiter):
         background = isinstance(rate_limit_args, dict) and rate_limit_args.get("background")
         chat = self._chat_limiter(data.get("chat_id")) if endpoint in PACED and self.pace_chats else None
         if background:
-            await self._interactive_idle.wait()
             async with self._background:
-                await self._interactive_idle.wait()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._interactive_idle.wait(), BACKGROUND_PATIENCE)
                 return await self._paced(chat, callback, args, kwargs, endpoint, data)
         self._interactive_waiting += 1
         self._interactive_idle.clear()

@@ -108,6 +108,11 @@ class Poller:
                 log.warning("getUpdates failed (%s); trying again in %.1f s", error, backoff)
                 await asyncio.sleep(backoff)
                 continue
+            except Exception:  # whatever it is, polling must not stop while the bot runs
+                backoff = _more(backoff)
+                log.exception("getUpdates failed; trying again in %.1f s", backoff)
+                await asyncio.sleep(backoff)
+                continue
             fresh = [u for u in updates if u.update_id not in self._running and u.update_id not in self._done
                      and u.update_id >= self.offset]
             for update in fresh:

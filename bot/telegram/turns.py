@@ -258,17 +258,15 @@ class Turns:
         notice: str | None = None, close: bool = False, closed_html: str | None = None,
     ) -> None:
         """Send the step as new messages. With `close`, the message of the step we leave is
-        edited at the same time (to `closed_html`, or only its buttons dropped when None)."""
+        edited then (to `closed_html`, or only its buttons dropped when None)."""
         catalog = self.guide.catalog(session.language)
         messages = [*(before or []), *render_view(view, session, catalog, notice)]
         await self._sending(turn, session)
-        if not close:
-            message_id = await self.send(turn, messages)
-        else:
-            _, message_id = await asyncio.gather(self.close_current(turn, closed_html),
-                                                 self.send(turn, messages))
+        message_id = await self.send(turn, messages)
         if message_id is not None:
             await self.store.record_delivery(turn.chat_id, message_id, session.step)
+        if close:  # after the new step is out: a stop in between leaves the old one tappable
+            await self.close_current(turn, closed_html)
 
     async def _show_in_place(self, turn: Turn, session: Session, view: View, answered: str | None) -> None:
         """Edit the tapped message into the next step (answering the tap meanwhile); a step of
