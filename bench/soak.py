@@ -98,7 +98,7 @@ class BotProcess:
         env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
         env.update(PYTHONPATH=str(REPO), TELEGRAM_BOT_TOKEN=self.fake.token,
                    TELEGRAM_API_BASE_URL=self.fake.base_url, DATABASE_URL=f"sqlite:///{self.database}",
-                   LOG_LEVEL="INFO")
+                   LOG_LEVEL=os.environ.get("SOAK_LOG_LEVEL", "INFO"))
         if self.mode == "webhook":
             env.update(WEBHOOK_URL=f"http://127.0.0.1:{self.port}/hook", WEBHOOK_LISTEN="127.0.0.1",
                        WEBHOOK_PORT=str(self.port), WEBHOOK_SECRET="soak-secret")
@@ -150,6 +150,8 @@ class Person:
     nudges: int = 0
     guides: int = 0
     stale_taps: int = 0
+    checked: set[int] = field(default_factory=set)
+    """Runs whose stored answers were compared already (at their result)."""
 
 
 class Soak:
@@ -178,17 +180,17 @@ class Soak:
                 return message
         return None
 
-    async def next_step(self, user_id: int, since: int, timeout: float) -> ChatMessage | None:
-        """A bot message with buttons, new or edited after chat revision `since`."""
-        def found() -> ChatMessage | None:
-            log = self.fake._chats.get(user_id)
-            if log is None:
-                return None
-            return next((m for m in reversed(log.changed_since(since)) if m.from_bot and payloads(m)
-                         and not m.deleted), None)
+    def changed_step(self, user_id: int, since: int) -> ChatMessage | None:
+        """The newest bot message with buttons, new or edited after chat revision `since`."""
+        log = self.fake._chats.get(user_id)
+        if log is None:
+            return None
+        return next((m for m in reversed(log.changed_since(since)) if m.from_bot and payloads(m)
+                     and not m.deleted), None)
 
+    async def next_step(self, user_id: int, since: int, timeout: float) -> ChatMessage | None:
         try:
-            return await self.fake.wait_for(found, timeout, "a step")
+            return await self.fake.wait_for(lambda: self.changed_step(user_id, since), timeout, "a step")
         except TimeoutError:
             return None
 
@@ -233,9 +235,13 @@ class Soak:
                     target = person.acked.answers if kind_of == "answer" else person.acked.details
                     target.setdefault(pending[0], {})[key] = value
             pending, query_id = None, None
+            seen = self.revision(person.user_id)
             await asyncio.sleep(rng.uniform(0.2, 1.0))  # reading, thinking
             if self.stopping.is_set():
                 break
+            if self.changed_step(person.user_id, seen) is not None:
+                since = seen  # something came in meanwhile: look at that first, as a person would
+                continue
             since = self.revision(person.user_id)
             by_action: dict[str, list[tuple[str, str]]] = {}
             for data, (_, _, action, argument) in buttons:
@@ -257,7 +263,8 @@ class Soak:
                 person.acked.finished.append(run)
                 person.guides += 1
                 session = read_session(self.database, person.user_id)
-                if session is not None and session.get("run") == run:
+                if session is not None and session.get("run") == run and run not in person.checked:
+                    person.checked.add(run)
                     self.lost += compare(person, run, session.get("answers", {}), session.get("details", {}))
                 user.send("/restart")
 
@@ -396,7 +403,10 @@ async def run(mode: str, people: int, kills: int, gap: tuple[float, float], seed
         await asyncio.gather(*checks)
         soak.stopping.set()
         await asyncio.gather(*crowd)
-        await fake.idle(quiet=1.0, timeout=60)
+        try:
+            await fake.idle(quiet=1.0, timeout=60)
+        except TimeoutError as error:  # counted below as updates never processed
+            progress(f"{mode}: {str(error)[:200]}")
         code = await bot.stop()
         if code != 0:
             progress(f"{mode}: the bot exited with {code} on SIGTERM")

@@ -18,7 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dtm
+import io
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,6 +34,8 @@ RECHECK_SECONDS = 0.25
 """When every update Telegram returned is already running: how long to wait for one to
 finish before asking again (Telegram answers at once while updates are unconfirmed)."""
 MAX_BACKOFF_SECONDS = 30.0
+STUCK_SECONDS = 30.0
+"""A turn running longer than this holds back the offset: it is logged (once) with its stack."""
 CONFIRM_SECONDS = 2.0
 """At shutdown, how long the last confirmation of finished updates may take."""
 
@@ -46,6 +50,8 @@ class Poller:
         self.allowed_updates = list(allowed_updates)
         self.on_conflict = on_conflict
         self._running: dict[int, asyncio.Task[None]] = {}
+        self._began: dict[int, float] = {}
+        self._reported: set[int] = set()
         self._done: set[int] = set()  # finished, but not yet confirmed (above the offset)
         self._highest = 0
         self._finished = asyncio.Event()
@@ -118,6 +124,7 @@ class Poller:
             for update in fresh:
                 self._begin(update)
             if not fresh and updates:
+                self._report_stuck()
                 # Only updates already running: wait for one to finish (or a moment) first.
                 self._finished.clear()
                 with contextlib.suppress(TimeoutError):
@@ -130,17 +137,31 @@ class Poller:
         work = application.update_processor.process_update(update, application.process_update(update))
         task = asyncio.create_task(work, name=f"update-{update_id}")
         self._running[update_id] = task
+        self._began[update_id] = time.monotonic()
         task.add_done_callback(lambda done: self._end(update_id, done))
 
     def _end(self, update_id: int, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
             log.error("update %s failed outside its handlers", update_id, exc_info=task.exception())
         self._running.pop(update_id, None)
+        self._began.pop(update_id, None)
+        self._reported.discard(update_id)
         self._done.add(update_id)
         self.processed += 1
         offset = self.offset
         self._done = {u for u in self._done if u >= offset}
         self._finished.set()
+
+
+    def _report_stuck(self) -> None:
+        now = time.monotonic()
+        for update_id, began in list(self._began.items()):
+            if now - began > STUCK_SECONDS and update_id not in self._reported:
+                self._reported.add(update_id)
+                stack = io.StringIO()
+                self._running[update_id].print_stack(file=stack)
+                log.warning("update %s has run for %.0f s and holds back the others:\n%s", update_id,
+                            now - began, stack.getvalue())
 
 
 def _seconds(value: float | dtm.timedelta) -> float:

@@ -83,7 +83,8 @@ class _Fault:
     description: str
     parameters: dict[str, Any] | None = None
     until: float | None = None  # a window's end (time.monotonic()), or None for a count
-    kind: str = "answer"  # "answer" (status/drop), "hang" (never performed), "late" (performed, held)
+    kind: str = "answer"  # "answer" (status/drop), "hang" (never performed), "late" (performed,
+    # then held), "slow" (held, then performed)
     chat_id: int | None = None  # only calls for this chat
     hold: float | None = None  # hang/late: seconds to hold the answer; None until release_held()
 
@@ -375,6 +376,12 @@ class FakeBotAPI:
                                until=time.monotonic() + seconds if seconds else None,
                                chat_id=chat_id, hold=delay))
 
+    def answer_slowly(self, method: str | None = None, times: int | None = 1, *, delay: float | None = None,
+                      chat_id: int | None = None) -> None:
+        """Calls wait `delay` seconds (None: until `release_held()`), then are performed and
+        answered: a slow Bot API, as seen by the person (the message comes late)."""
+        self._add_fault(_Fault(method, times, 200, "slow", kind="slow", chat_id=chat_id, hold=delay))
+
     def release_held(self) -> None:
         """Let every held request finish now (hung ones are dropped, late ones answered)."""
         def release() -> None:
@@ -508,6 +515,9 @@ class FakeBotAPI:
             if fault is not None and fault.kind == "hang":
                 await self._hold(HeldCall(method_name, params, False, time.monotonic()), fault.hold)
                 return self._drop(request)
+            if fault is not None and fault.kind == "slow":
+                await self._hold(HeldCall(method_name, params, False, time.monotonic()), fault.hold)
+                fault = None  # then performed like any call
             if fault is not None and fault.status == 0:
                 return self._drop(request)
             if fault is not None and fault.kind == "answer":

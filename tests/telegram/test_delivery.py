@@ -50,6 +50,27 @@ async def test_text_at_a_prompt_never_shown_is_not_taken_as_its_answer(
     assert fake.violations == []
 
 
+async def test_text_written_before_the_prompt_arrived_is_not_its_answer(
+    polling_bot: RunningBot, guide: Guide
+) -> None:
+    """The bot is slow: "hello?" is typed before the next prompt exists, and reaches the bot
+    after it was shown. Older than the prompt, it cannot be its answer."""
+    fake, ann = polling_bot.fake, polling_bot.person()
+    await walk(guide, ann, FINAL, stop_at_detail="your_name")
+    fake.answer_slowly("sendMessage", delay=None, chat_id=ann.id)
+    ann.user.send("Ann Lee")
+    await fake.wait_held("sendMessage")
+    hello = ann.user.send("hello?")  # written now, before the prompt exists
+    fake.release_held()
+    await fake.wait_for_message(ann.id, contains=guide.catalog("en").text("ui.tg_step_again"))
+    await fake.idle()
+    prompt = next(m for m in ann.messages if RECIPIENT in m.text)
+    assert hello["message"]["message_id"] < prompt.message_id
+    details = await stored_details(polling_bot, ann)
+    assert details.get("your_name") == "Ann Lee" and "recipient_name" not in details
+    assert fake.violations == []
+
+
 async def test_a_step_sent_but_not_confirmed_is_not_repeated_and_a_tap_on_it_counts(
     polling_bot: RunningBot, guide: Guide
 ) -> None:

@@ -100,7 +100,8 @@ class GuideFeature:
         """A typed text that is no command: the detail asked for, or a nudge to the buttons."""
         if turn.session is None:
             await self.no_guide(turn)
-        elif turn.delivery_pending:  # the person never saw this step: their words answer nothing
+        elif turn.delivery_pending or written_before_the_step(turn):
+            # The person never saw this step (or wrote before it came): their words answer nothing.
             await self.turns.show_again(turn, self.turns.catalog(turn).text("ui.tg_step_again"))
         elif self.wants_detail(turn):
             await self.turns.move(turn, GiveDetail(text))
@@ -136,6 +137,14 @@ class GuideFeature:
             await self.turns.stale(turn, "ui.tg_stale")
             return
         await self.turns.move(turn, event, stale_if_invalid=True)
+
+
+def written_before_the_step(turn: Turn) -> bool:
+    """A message older than the one showing the step (ids in a private chat only grow): typed
+    before the step was on screen, so not an answer to it ("hello?" while the bot was slow)."""
+    record, typed = turn.record, turn.incoming.message_id
+    return (record is not None and record.message_id is not None and typed is not None
+            and typed < record.message_id)
 
 
 def stamped_now(turn: Turn, payload: Payload) -> bool:
