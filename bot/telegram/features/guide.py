@@ -100,9 +100,12 @@ class GuideFeature:
         """A typed text that is no command: the detail asked for, or a nudge to the buttons."""
         if turn.session is None:
             await self.no_guide(turn)
-        elif turn.delivery_pending or written_before_the_step(turn):
-            # The person never saw this step (or wrote before it came): their words answer nothing.
+        elif turn.delivery_pending:  # the person never saw this step: their words answer nothing
             await self.turns.show_again(turn, self.turns.catalog(turn).text("ui.tg_step_again"))
+        elif written_before_the_step(turn):
+            # Typed before the step came (it is on screen now, below): not its answer, and no
+            # reply either (one per such message would bury the step under copies of itself).
+            await self.turns.record(turn)
         elif self.wants_detail(turn):
             await self.turns.move(turn, GiveDetail(text))
         else:
