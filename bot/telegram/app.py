@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import datetime as dtm
 import logging
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
 from typing import Any
@@ -22,10 +24,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
 
+from bot import metrics
 from bot.content.errors import ContentError
 from bot.content.tone_lexicon import load_tone_lexicons
 from bot.engine import Guide
 from bot.engine.tone import ToneLexicon
+from bot.ops import OpsServer, Probes
 from bot.settings import BOTFATHER_HELP, Settings, SettingsError
 from bot.storage import Store, StoreError, open_store
 from bot.telegram.handlers import ALLOWED_UPDATES, Conversation
@@ -34,8 +38,10 @@ from bot.telegram.logs import (
     REDACTED,
     TOKEN_LIKE,
     configure_logging,
+    hash_chat,
     quiet_noisy_loggers,
     redact_library_loggers,
+    set_chat_hash_key,
 )
 from bot.telegram.memory import TRIM_EVERY, release_free_memory
 from bot.telegram.render import commands, esc
@@ -51,6 +57,25 @@ NETWORK_RETRY_DELAY = 0.5  # seconds, doubled on each retry
 POLL_TIMEOUT = dtm.timedelta(seconds=10)
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
+
+_outcome: contextvars.ContextVar[list[str]] = contextvars.ContextVar("update_outcome")
+"""The outcome of the update being handled; the error handler turns it to "error"."""
+
+
+def update_kind(update: object) -> str:
+    """A label for an update that says what it is, never what it says."""
+    if not isinstance(update, Update):
+        return "other"
+    if update.callback_query is not None:
+        return "button"
+    if update.inline_query is not None:
+        return "inline_query"
+    message = update.effective_message
+    if message is None:
+        return "other"
+    if message.text and message.text.startswith("/"):
+        return "command"
+    return "text" if message.text else "other_message"
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -71,13 +96,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
         if key is None:
-            await coroutine
+            await self._measured(update, coroutine, None)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                await self._measured(update, coroutine, key)
         finally:
             self._users[key] -= 1
             if not self._users[key]:  # nobody waits: forget the lock, keep the dict small
@@ -85,6 +110,26 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             self.processed += 1
             if self.processed % self.trim_every == 0 and release_free_memory():
                 self.trims += 1  # a burst of chats at once must not leave RSS at its peak
+
+    async def _measured(self, update: object, coroutine: Awaitable[Any], chat_id: int | None) -> None:
+        """Handle one update; count it, time it and log one line about it (no content)."""
+        outcome = ["ok"]
+        token = _outcome.set(outcome)
+        started = time.perf_counter()
+        try:
+            await coroutine
+        except BaseException:
+            outcome[0] = "error"
+            raise
+        finally:
+            _outcome.reset(token)
+            seconds = time.perf_counter() - started
+            kind = update_kind(update)
+            metrics.update_handled(kind, outcome[0], seconds)
+            update_id = getattr(update, "update_id", None)
+            log.info("update %s (%s) %s in %.1f ms", update_id, kind, outcome[0], seconds * 1000,
+                     extra={"update_id": update_id, "chat": hash_chat(chat_id), "handler": kind,
+                            "latency_ms": round(seconds * 1000, 2), "outcome": outcome[0]})
 
     async def initialize(self) -> None:
         pass
@@ -97,6 +142,10 @@ class StatelessApplication(Application[Any, Any, Any, Any, Any, Any]):
     """PTB's Application, minus the per-chat and per-user bookkeeping that only a PTB
     persistence uses. Without one (sessions live in our Store), PTB 22 would still keep the
     id of every chat and user it ever saw, and never let go of them."""
+
+    http_requests: tuple[AiohttpRequest, ...] = ()
+    """The Bot API clients: closed by the Runner even when start-up failed half-way (PTB closes
+    them only after a successful initialize)."""
 
     def _mark_for_persistence_update(self, *, update: object | None = None, job: Any = None) -> None:
         if self.persistence is not None:
@@ -119,6 +168,8 @@ class RetryingRateLimiter(AIORateLimiter):
         super().__init__(max_retries=RATE_LIMIT_RETRIES)
         self.network_retries = network_retries
         self.delay = delay
+        self.starting = True
+        """While starting, retries are logged at DEBUG: a failed start ends in one line of its own."""
 
     async def process_request(
         self,
@@ -137,8 +188,8 @@ class RetryingRateLimiter(AIORateLimiter):
             except NetworkError as error:
                 if attempt == self.network_retries:
                     raise
-                log.warning("%s failed (%s); retry %d of %d", endpoint, error, attempt + 1,
-                            self.network_retries)
+                log.log(logging.DEBUG if self.starting else logging.WARNING,
+                        "%s failed (%s); retry %d of %d", endpoint, error, attempt + 1, self.network_retries)
                 await asyncio.sleep(self.delay * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -150,26 +201,33 @@ def build_application(
     """The application; `tone` (the tone lexicons by language) is loaded from the flows if None."""
     quiet_noisy_loggers()  # httpx logs every request URL, and the token is part of each
     redact_library_loggers([settings.token, settings.webhook_secret])  # PTB logs its API URL
+    set_chat_hash_key(settings.token)
+    requests = (AiohttpRequest(), AiohttpRequest(connection_limit=1))
     builder = (
         ApplicationBuilder()
         .application_class(StatelessApplication)
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connection_limit=1))
+        .request(requests[0])
+        .get_updates_request(requests[1])
         .rate_limiter(RetryingRateLimiter(delay=network_retry_delay))
         .concurrent_updates(PerChatUpdateProcessor())
     )
     if settings.webhook_mode:
         builder = builder.updater(None)
     application: BotApplication = builder.build()
+    if isinstance(application, StatelessApplication):
+        application.http_requests = requests
     if tone is None:
         tone = load_tone_lexicons(settings.flows_dir, guide.flow.languages)
     conversation = Conversation(guide, store, tone, settings.admin_ids)
     conversation.register(application)
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        outcome = _outcome.get(None)
+        if outcome is not None:
+            outcome[0] = "error"
         log.error("unhandled error for update %s", getattr(update, "update_id", "?"),
                   exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
@@ -219,18 +277,25 @@ class Runner:
         self.application = build_application(settings, guide, store, network_retry_delay=network_retry_delay,
                                              tone=tone)
         self.webhook: Any = None
+        self.ops: OpsServer | None = None
         self.reminders = ReminderScheduler(self.application.bot, guide, store,
                                            settings.reminder_check_seconds)
 
+    def probes(self) -> Probes:
+        return Probes(database=self.store.ping, probe_api=self.application.bot.get_me)
+
     async def start(self) -> None:
         application = self.application
+        if not self.settings.webhook_mode and self.settings.metrics_port is not None:
+            self.ops = OpsServer(self.settings.metrics_listen, self.settings.metrics_port, self.probes())
+            await self.ops.start()  # first: a port in use stops the start before Telegram is asked
         await application.initialize()
         await describe_bot(application.bot, self.guide)
         await application.start()
         if self.settings.webhook_mode:
             from bot.telegram.webhook import WebhookServer
 
-            self.webhook = WebhookServer(self.settings, application, self.store)
+            self.webhook = WebhookServer(self.settings, application, self.store, self.probes())
             await self.webhook.start()
             await self.webhook.register()
             log.info("webhook mode: listening on %s:%s", self.settings.webhook_listen, self.webhook.port)
@@ -244,7 +309,13 @@ class Runner:
                 drop_pending_updates=False,
             )
             log.info("polling mode: @%s is running", application.bot.username)
+            if self.ops is not None:
+                log.info("ops server: /healthz, /readyz and /metrics on %s:%s", self.settings.metrics_listen,
+                         self.ops.port)
         self.reminders.start()  # due reminders (also those missed while down) go out now
+        limiter = application.bot.rate_limiter
+        if isinstance(limiter, RetryingRateLimiter):
+            limiter.starting = False
 
     async def stop(self) -> None:
         application = self.application
@@ -256,6 +327,11 @@ class Runner:
         if application.running:
             await application.stop()
         await application.shutdown()
+        if isinstance(application, StatelessApplication):
+            for request in application.http_requests:
+                await request.shutdown()  # a no-op after a full shutdown
+        if self.ops is not None:
+            await self.ops.stop()
 
 
 async def serve(
@@ -299,7 +375,8 @@ def main(settings: Settings) -> int:
         settings.require_token()
     except SettingsError as error:
         return fail(str(error))
-    configure_logging(settings.log_level, secrets=(settings.token, settings.webhook_secret))
+    configure_logging(settings.log_level, secrets=(settings.token, settings.webhook_secret),
+                      log_format=settings.log_format)
     from bot.content.flow_loader import load_guide
 
     try:
@@ -320,6 +397,8 @@ def main(settings: Settings) -> int:
     except NetworkError as error:
         reason = TOKEN_LIKE.sub(REDACTED, str(error))
         return fail(f"could not reach the Bot API at {settings.api_base_url}: {reason}", 1)
+    except OSError as error:  # the webhook or ops server could not listen
+        return fail(f"could not start the HTTP server: {error.strerror or error}", 1)
     except KeyboardInterrupt:
         pass
     finally:
