@@ -118,8 +118,9 @@ def mermaid_script() -> Path:
     script = MERMAID_CACHE / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
     if not script.is_file():
         MERMAID_CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(MERMAID_CACHE),
-                        f"mermaid@{MERMAID_VERSION}"], check=True, timeout=600)
+        subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund",
+                        "--prefix", str(MERMAID_CACHE), f"mermaid@{MERMAID_VERSION}"],
+                       check=True, timeout=600)
     return script
 
 
