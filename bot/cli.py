@@ -1,5 +1,5 @@
 """`reconsider-bot` (also `python -m bot`): run the bot, chat in the terminal, plan, check, graph,
-and the operator's commands (health, backup)."""
+and the operator's commands (health, backup, stats)."""
 
 from __future__ import annotations
 
@@ -169,6 +169,21 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    """The funnel from the database: counts only (see bot/funnel.py)."""
+    from bot import funnel
+    from bot.storage import StoreError
+
+    try:
+        settings = load_settings()
+        rows = funnel.read(settings.database_url)
+    except (SettingsError, StoreError) as error:
+        return _fail(str(error))
+    figures = funnel.compute(_load_guide(settings.flows_dir), rows)
+    print(json.dumps(figures.to_dict(), indent=2) if args.format == "json" else funnel.render(figures))
+    return 0
+
+
 def settings_help() -> str:
     """The `run --help` epilog: every setting, its default and meaning (from bot.settings.SETTINGS)."""
     width = max(len(name) for name, _, _ in SETTINGS)
@@ -227,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
                             help="copy the SQLite database to PATH, consistently, while the bot runs")
     backup.add_argument("path", metavar="PATH", help="the backup file to write (replaced if it exists)")
     backup.set_defaults(func=cmd_backup)
+
+    stats = sub.add_parser("stats", help="the funnel: where guides stop, approaches, reminders (counts only)")
+    stats.add_argument("--format", choices=("text", "json"), default="text")
+    stats.set_defaults(func=cmd_stats)
 
     try:
         from bot.tone_cli import add_tone_command
