@@ -22,6 +22,9 @@ from prometheus_client import (
     process_collector,
 )
 
+from bot.engine import Answer, Event, Guide, Session
+from bot.engine.guide import CHANGE, RESULT
+
 REGISTRY = CollectorRegistry(auto_describe=True)
 process_collector.ProcessCollector(registry=REGISTRY)
 platform_collector.PlatformCollector(registry=REGISTRY)
@@ -96,3 +99,34 @@ def update_handled(kind: str, outcome: str, seconds: float) -> None:
 def exposition() -> tuple[bytes, str]:
     """The /metrics body and its content type."""
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+def guide_moved(guide: Guide, before: Session | None, after: Session | None, event: Event | None) -> None:
+    """Count one engine turn into the funnel: a guide started (a new run), a question answered
+    (not when changing an answer from the result), a guide completed and its approach."""
+    if after is None:
+        return
+    if before is None or after.run != before.run:
+        GUIDES_STARTED.inc()
+        return
+    if (isinstance(event, Answer) and guide.flow.has_question(before.state) and not before.revising
+            and after.state != before.state):
+        QUESTIONS_ANSWERED.labels(before.state).inc()
+    finished = after.state == RESULT and before.state != RESULT
+    if finished and not before.revising and CHANGE not in after.history:
+        GUIDES_COMPLETED.inc()
+        APPROACHES.labels(guide.plan_for(after.answers, {}, after.language).primary).inc()
+
+
+def reminder_event(event: str, count: int = 1) -> None:
+    """`due` (found due), `sent` or `failed`."""
+    if count:
+        REMINDERS.labels(event).inc(count)
+
+
+def reply_outcome(outcome: str) -> None:
+    REPLY_OUTCOMES.labels(outcome).inc()
+
+
+def database_error() -> None:
+    DATABASE_ERRORS.inc()
