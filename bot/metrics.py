@@ -24,6 +24,7 @@ from prometheus_client import (
 
 from bot.engine import Answer, Event, Guide, Session
 from bot.engine.guide import CHANGE, RESULT
+from bot.storage import StoreError
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 process_collector.ProcessCollector(registry=REGISTRY)
@@ -55,7 +56,8 @@ QUESTIONS_ANSWERED = Counter("reconsider_questions_answered", "Answers given, by
                              ("question",), registry=REGISTRY)
 APPROACHES = Counter("reconsider_approaches_recommended", "Recommendations, by approach.", ("approach",),
                      registry=REGISTRY)
-REMINDERS = Counter("reconsider_reminders", "Follow-up reminders, by event (due, sent, failed).", ("event",),
+REMINDERS = Counter("reconsider_reminders", "Follow-up reminders, by event (due: claimed to send, sent, "
+                    "failed, retried).", ("event",),
                     registry=REGISTRY)
 REPLY_OUTCOMES = Counter("reconsider_reply_outcomes", "Answers to 'Did they reply?', by outcome.",
                          ("outcome",), registry=REGISTRY)
@@ -130,3 +132,13 @@ def reply_outcome(outcome: str) -> None:
 
 def database_error() -> None:
     DATABASE_ERRORS.inc()
+
+
+DATABASE_ERROR_MODULES = ("sqlite3", "asyncpg", "psycopg", "psycopg_pool")
+
+
+def is_database_error(error: BaseException | None) -> bool:
+    """A StoreError, or an error raised by a database driver (whichever backend is in use)."""
+    if error is None:
+        return False
+    return isinstance(error, StoreError) or type(error).__module__.split(".")[0] in DATABASE_ERROR_MODULES

@@ -228,6 +228,8 @@ def build_application(
         outcome = _outcome.get(None)
         if outcome is not None:
             outcome[0] = "error"
+        if metrics.is_database_error(context.error):
+            metrics.database_error()
         log.error("unhandled error for update %s", getattr(update, "update_id", "?"),
                   exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":

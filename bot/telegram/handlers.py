@@ -36,7 +36,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
+from bot import callbacks, metrics
 from bot.callbacks import Payload
 from bot.engine import (
     Answer,
@@ -415,6 +415,7 @@ class Conversation:
         if not await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, new.to_dict()):
             await self._redelivered(turn)
             return
+        metrics.guide_moved(self.guide, turn.session, new, None)
         catalog = self.guide.catalog(new.language)
         before = plain(catalog.text("ui.tg_welcome")) if welcome else []
         notice = None if welcome else catalog.text("ui.tg_restarted")
@@ -443,6 +444,7 @@ class Conversation:
         ):
             await self._redelivered(turn)
             return
+        metrics.guide_moved(self.guide, session, moved.session, event)
         accepted = moved.session.step != session.step
         catalog = self.guide.catalog(session.language)
         if self._tapped_on_screen(turn):

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot import metrics
 from bot.callbacks import Payload
 from bot.engine import ResultView
 from bot.engine.followup import DELAYS, Delay
@@ -160,6 +161,7 @@ class Reminders:
             await conversation._answer(turn, catalog.text("ui.tg_outcome_already"))
             await self._drop_buttons(turn)
             return
+        metrics.reply_outcome(OUTCOMES[letter])
         await conversation._answer(turn)
         assert turn.query is not None and turn.query.message is not None
         answered = render_answered(reminder, catalog, letter)

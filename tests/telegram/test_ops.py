@@ -114,3 +114,44 @@ def test_api_method_never_takes_the_token() -> None:
     assert metrics.api_method(token_url) == "sendMessage"
     assert metrics.api_method("https://api.telegram.org/bot123456:" + "A" * 35) == "other"
     assert metrics.api_method("https://example.org/file/bot1/photos/file_1.jpg") == "other"
+
+
+def counter(name: str, **labels: str) -> float:
+    return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_the_funnel_and_reminders_are_counted(polling_bot: RunningBot) -> None:
+    from tests.telegram.test_reminders import FINAL, make_due, remind_from_result
+
+    bot, ann = polling_bot, polling_bot.person(6001, "Ann")
+    approach = bot.guide.plan_for(FINAL, {}, "en").primary
+    first = bot.guide.flow.questions[0].id
+    names = {"started": ("reconsider_guides_started_total", {}),
+             "completed": ("reconsider_guides_completed_total", {}),
+             "first": ("reconsider_questions_answered_total", {"question": first}),
+             "approach": ("reconsider_approaches_recommended_total", {"approach": approach}),
+             "due": ("reconsider_reminders_total", {"event": "due"}),
+             "sent": ("reconsider_reminders_total", {"event": "sent"}),
+             "no": ("reconsider_reply_outcomes_total", {"outcome": "no"})}
+    before = {key: counter(name, **labels) for key, (name, labels) in names.items()}
+    await remind_from_result(bot, ann, FINAL)
+    await bot.fake.idle()
+    make_due(bot.store.path)
+    assert bot.runner is not None
+    await bot.runner.reminders.run_once()
+    await bot.fake.wait_for_message(ann.id, contains="Did they reply?")
+    await ann.tap("They said no", expect="Thank you for telling me")
+    grew = {key: counter(name, **labels) - before[key] for key, (name, labels) in names.items()}
+    assert grew == {"started": 1, "completed": 1, "first": 1, "approach": 1, "due": 1, "sent": 1, "no": 1}
+
+
+async def test_database_errors_are_counted(polling_bot: RunningBot) -> None:
+    ann = polling_bot.person(6002, "Bo")
+    await ann.send("/start", expect="1/7")
+    before = counter("reconsider_database_errors_total")
+    errors = counter("reconsider_updates_total", kind="button", outcome="error")
+    await polling_bot.store.close()  # the database goes away under the bot
+    await ann.tap("After the final round")
+    await polling_bot.fake.idle()
+    assert counter("reconsider_database_errors_total") == before + 1
+    assert counter("reconsider_updates_total", kind="button", outcome="error") == errors + 1
