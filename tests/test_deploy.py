@@ -248,3 +248,49 @@ def test_sigint_stops_cleanly_too(image: Image, fake: FakeBotAPI, tmp_path: Path
     bot.healthy()
     code, seconds = bot.terminate(signal.SIGINT)
     assert code == 0 and seconds < 10 and "Traceback" not in bot.output
+
+
+def test_compose_kubernetes_and_systemd_agree_with_the_image_and_settings() -> None:
+    import yaml
+
+    from bot.settings import SETTINGS
+
+    runtime = parse_dockerfile(DOCKERFILE.read_text())[-1]
+    uid = int(runtime.all("USER")[-1].split(":")[0])
+    volume = json.loads(runtime.all("VOLUME")[-1])[0]
+    known = {name for name, _, _ in SETTINGS}
+
+    minimal = yaml.safe_load((REPO / "deploy" / "compose.minimal.yaml").read_text())["services"]["bot"]
+    assert minimal["volumes"] == [f"bot-data:{volume}"]
+    assert minimal["environment"]["DATABASE_URL"] == f"sqlite:///{volume}/reconsider.sqlite3"
+    assert "WEBHOOK_URL" not in minimal["environment"], "the minimal variant polls"
+    full = yaml.safe_load((REPO / "deploy" / "compose.yaml").read_text())["services"]
+    assert set(full) == {"bot", "db", "proxy"}
+    assert full["bot"]["environment"]["DATABASE_URL"].startswith("postgresql://")
+    assert full["bot"]["environment"]["WEBHOOK_URL"].endswith("/telegram")
+    assert "handle /telegram" in (REPO / "deploy" / "Caddyfile").read_text()
+    for service in [minimal, *full.values()]:
+        assert service["restart"] == "unless-stopped" and "max-size" in str(service["logging"])
+    for compose in (minimal, full["bot"]):
+        assert set(compose["environment"]) <= known
+
+    documents = [doc for path in sorted((REPO / "deploy" / "kubernetes").glob("*.yaml"))
+                 for doc in yaml.safe_load_all(path.read_text())]
+    kinds = {doc["kind"]: doc for doc in documents}
+    assert set(kinds) == {"ConfigMap", "Deployment", "PodDisruptionBudget", "Secret", "Service"}
+    deployment = kinds["Deployment"]["spec"]
+    assert deployment["replicas"] == 2
+    assert deployment["template"]["spec"]["securityContext"]["runAsUser"] == uid
+    [container] = deployment["template"]["spec"]["containers"]
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert "TELEGRAM_BOT_TOKEN" in kinds["Secret"]["stringData"]
+    assert "TELEGRAM_BOT_TOKEN" not in kinds["ConfigMap"]["data"]
+    assert set(kinds["ConfigMap"]["data"]) | set(kinds["Secret"]["stringData"]) <= known
+    assert "WEBHOOK_URL" in kinds["ConfigMap"]["data"], "replicas need webhook mode"
+
+    unit = (REPO / "deploy" / "systemd" / "reconsider-bot.service").read_text()
+    for line in ("Restart=on-failure", "EnvironmentFile=/etc/reconsider-bot/env", "User=reconsider",
+                 "NoNewPrivileges=yes", "ProtectSystem=strict"):
+        assert f"\n{line}\n" in unit, line
+    assert "WEBHOOK_URL" not in unit, "the VM unit polls"
