@@ -6,9 +6,10 @@ command, so the bot does not reveal that operators have extra commands.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 
+from bot import funnel
 from bot.telegram.render import plain
 
 if TYPE_CHECKING:
@@ -21,6 +22,8 @@ class Admin:
     def __init__(self, conversation: Conversation, admin_ids: Iterable[int]) -> None:
         self.conversation = conversation
         self.admin_ids = frozenset(admin_ids)
+        self.funnel_rows: Callable[[], Awaitable[funnel.FunnelRows]] | None = None
+        """Reads the funnel's rows (set by the application for databases it can read them from)."""
 
     def is_admin(self, turn: Incoming) -> bool:
         return turn.user_id is not None and turn.user_id in self.admin_ids
@@ -33,4 +36,6 @@ class Admin:
             return
         counts = await conversation.store.stats()
         text = conversation._catalog(turn).text("ui.tg_stats", **{name: str(n) for name, n in counts.items()})
+        if self.funnel_rows is not None:
+            text += "\n\n" + funnel.render(funnel.compute(conversation.guide, await self.funnel_rows()))
         await conversation._reply(turn, plain(text))

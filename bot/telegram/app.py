@@ -24,7 +24,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
 
-from bot import metrics
+from bot import funnel, metrics
 from bot.content.errors import ContentError
 from bot.content.tone_lexicon import load_tone_lexicons
 from bot.engine import Guide
@@ -242,6 +242,8 @@ def build_application(
 
     application.add_error_handler(on_error)
     application.bot_data["conversation"] = conversation
+    if settings.database_url.lower().startswith("sqlite:"):
+        conversation.admin.funnel_rows = partial(asyncio.to_thread, funnel.read, settings.database_url)
     return application
 
 
