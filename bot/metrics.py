@@ -7,6 +7,7 @@ Chat and user ids, names and text never become a label.
 
 from __future__ import annotations
 
+import contextvars
 import re
 import time
 
@@ -93,9 +94,32 @@ def api_reached_within(seconds: float = API_RECENT_SECONDS) -> bool:
     return _last_contact > 0 and time.monotonic() - _last_contact <= seconds
 
 
-def update_handled(kind: str, outcome: str, seconds: float) -> None:
+_outcome: contextvars.ContextVar[list[str]] = contextvars.ContextVar("update_outcome")
+"""The outcome of the update being handled in this task (a one-item list, so callees can change it)."""
+
+
+def handling() -> tuple[list[str], contextvars.Token[list[str]]]:
+    """Begin handling an update: its outcome starts as "ok"; `update_failed` turns it to "error"."""
+    outcome = ["ok"]
+    return outcome, _outcome.set(outcome)
+
+
+def handled(token: contextvars.Token[list[str]], kind: str, seconds: float) -> str:
+    """Count the update with its outcome and time; returns the outcome."""
+    outcome = _outcome.get()[0]
+    _outcome.reset(token)
     UPDATES.labels(kind, outcome).inc()
     UPDATE_SECONDS.labels(kind).observe(seconds)
+    return outcome
+
+
+def update_failed(error: BaseException | None) -> None:
+    """The update being handled failed (whoever caught the error); a database error is counted too."""
+    outcome = _outcome.get(None)
+    if outcome is not None:
+        outcome[0] = "error"
+    if is_database_error(error):
+        DATABASE_ERRORS.inc()
 
 
 def exposition() -> tuple[bytes, str]:
@@ -128,10 +152,6 @@ def reminder_event(event: str, count: int = 1) -> None:
 
 def reply_outcome(outcome: str) -> None:
     REPLY_OUTCOMES.labels(outcome).inc()
-
-
-def database_error() -> None:
-    DATABASE_ERRORS.inc()
 
 
 DATABASE_ERROR_MODULES = ("sqlite3", "asyncpg", "psycopg", "psycopg_pool")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import datetime as dtm
 import logging
 import signal
@@ -57,10 +56,6 @@ NETWORK_RETRY_DELAY = 0.5  # seconds, doubled on each retry
 POLL_TIMEOUT = dtm.timedelta(seconds=10)
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
-
-_outcome: contextvars.ContextVar[list[str]] = contextvars.ContextVar("update_outcome")
-"""The outcome of the update being handled; the error handler turns it to "error"."""
-
 
 def update_kind(update: object) -> str:
     """A label for an update that says what it is, never what it says."""
@@ -113,8 +108,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def _measured(self, update: object, coroutine: Awaitable[Any], chat_id: int | None) -> None:
         """Handle one update; count it, time it and log one line about it (no content)."""
-        outcome = ["ok"]
-        token = _outcome.set(outcome)
+        outcome, token = metrics.handling()
         started = time.perf_counter()
         try:
             await coroutine
@@ -122,14 +116,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             outcome[0] = "error"
             raise
         finally:
-            _outcome.reset(token)
             seconds = time.perf_counter() - started
             kind = update_kind(update)
-            metrics.update_handled(kind, outcome[0], seconds)
+            result = metrics.handled(token, kind, seconds)
             update_id = getattr(update, "update_id", None)
-            log.info("update %s (%s) %s in %.1f ms", update_id, kind, outcome[0], seconds * 1000,
+            log.info("update %s (%s) %s in %.1f ms", update_id, kind, result, seconds * 1000,
                      extra={"update_id": update_id, "chat": hash_chat(chat_id), "handler": kind,
-                            "latency_ms": round(seconds * 1000, 2), "outcome": outcome[0]})
+                            "latency_ms": round(seconds * 1000, 2), "outcome": result})
 
     async def initialize(self) -> None:
         pass
@@ -225,11 +218,7 @@ def build_application(
     conversation.register(application)
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        outcome = _outcome.get(None)
-        if outcome is not None:
-            outcome[0] = "error"
-        if metrics.is_database_error(context.error):
-            metrics.database_error()
+        metrics.update_failed(context.error)
         log.error("unhandled error for update %s", getattr(update, "update_id", "?"),
                   exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
