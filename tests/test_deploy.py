@@ -222,20 +222,29 @@ def test_sigterm_mid_guide_finishes_what_is_in_flight_and_loses_nothing(
         fake.run(person.tap("After the final round", expect="2/7"))
     polls = fake.method_counts["getUpdates"]
     marks = [person.mark() for person in people]
-    for person in people:
-        person.user.press_button("I'm not sure")  # all at once
+    taps = [person.user.press_button("I'm not sure")["update_id"] for person in people]  # all at once
     deadline = time.monotonic() + 10
-    while fake.method_counts["getUpdates"] == polls:  # the bot has taken them: they are in flight
+    while fake.method_counts["getUpdates"] == polls:  # the bot has taken some: they are in flight
         assert time.monotonic() < deadline
         time.sleep(0.001)
+    told_to_stop = time.monotonic()
     code, seconds = first.terminate()
     assert code == 0 and seconds < 10, first.output
-    for person, mark in zip(people, marks, strict=True):  # each tap was finished before the exit
-        assert any("3/7" in m.text for m in person.since(mark)), first.output
+    taken = {update["update_id"] for call in fake.calls_of("getUpdates") if call.started < told_to_stop
+             for update in call.response.get("result", [])}
+    in_flight = [n for n, update_id in enumerate(taps) if update_id in taken]
+    assert in_flight, "the process was stopped with updates in hand"
+    for n in in_flight:  # each update it had taken was finished (shown) before it exited
+        assert any("3/7" in m.text for m in people[n].since(marks[n])), first.output
     assert "Traceback" not in first.output and " ERROR " not in first.output
 
     second = Container(image, fake, "second", DATABASE_URL=database)
     second.healthy()
+    for person, mark in zip(people, marks, strict=True):  # the taps not taken go to the next process
+        fake.run(fake.wait_for_message(person.id, contains="3/7", changed_after=mark))
+    fake.run(fake.idle())
+    for person, mark in zip(people, marks, strict=True):  # each tap applied exactly once
+        assert not any("4/7" in m.text for m in person.since(mark))
     for person in people:
         messages = fake.run(walk(guide, person, {**FINAL}, start=False), timeout=60)
         assert guide.catalog("en").text("ui.tg_result_footer") in messages[-1].text
