@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import re
 import time
+from dataclasses import dataclass
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -94,30 +95,46 @@ def api_reached_within(seconds: float = API_RECENT_SECONDS) -> bool:
     return _last_contact > 0 and time.monotonic() - _last_contact <= seconds
 
 
-_outcome: contextvars.ContextVar[list[str]] = contextvars.ContextVar("update_outcome")
-"""The outcome of the update being handled in this task (a one-item list, so callees can change it)."""
+@dataclass
+class Handling:
+    """The update being handled in this task: what handled it and how it went."""
+
+    handler: str
+    outcome: str = "ok"
 
 
-def handling() -> tuple[list[str], contextvars.Token[list[str]]]:
-    """Begin handling an update: its outcome starts as "ok"; `update_failed` turns it to "error"."""
-    outcome = ["ok"]
-    return outcome, _outcome.set(outcome)
+_current: contextvars.ContextVar[Handling] = contextvars.ContextVar("handling")
 
 
-def handled(token: contextvars.Token[list[str]], kind: str, seconds: float) -> str:
-    """Count the update with its outcome and time; returns the outcome."""
-    outcome = _outcome.get()[0]
-    _outcome.reset(token)
-    UPDATES.labels(kind, outcome).inc()
+def handling(kind: str) -> tuple[Handling, contextvars.Token[Handling]]:
+    """Begin handling an update of `kind`: the outcome starts as "ok" (`update_failed` turns it to
+    "error"), the handler as the kind (`routed` names it better once the router knows)."""
+    current = Handling(handler=kind)
+    return current, _current.set(current)
+
+
+def handled(token: contextvars.Token[Handling], kind: str, seconds: float) -> Handling:
+    """Count the update with its outcome and time; returns how it was handled."""
+    current = _current.get()
+    _current.reset(token)
+    UPDATES.labels(kind, current.outcome).inc()
     UPDATE_SECONDS.labels(kind).observe(seconds)
-    return outcome
+    return current
+
+
+def routed(handler: str) -> None:
+    """The router's name for what handles the current update (a registered command or button
+    action, never anything typed): the `handler` field of its log line."""
+    current = _current.get(None)
+    if current is not None:
+        current.handler = handler
 
 
 def update_failed(error: BaseException | None) -> None:
     """The update being handled failed (whoever caught the error); a database error is counted too."""
-    outcome = _outcome.get(None)
-    if outcome is not None:
-        outcome[0] = "error"
+    current = _current.get(None)
+    if current is not None:
+        current.outcome = "error"
     if is_database_error(error):
         DATABASE_ERRORS.inc()
 

@@ -108,21 +108,22 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def _measured(self, update: object, coroutine: Awaitable[Any], chat_id: int | None) -> None:
         """Handle one update; count it, time it and log one line about it (no content)."""
-        outcome, token = metrics.handling()
+        kind = update_kind(update)
+        current, token = metrics.handling(kind)
         started = time.perf_counter()
         try:
             await coroutine
         except BaseException:
-            outcome[0] = "error"
+            current.outcome = "error"
             raise
         finally:
             seconds = time.perf_counter() - started
-            kind = update_kind(update)
-            result = metrics.handled(token, kind, seconds)
+            metrics.handled(token, kind, seconds)
             update_id = getattr(update, "update_id", None)
-            log.info("update %s (%s) %s in %.1f ms", update_id, kind, result, seconds * 1000,
-                     extra={"update_id": update_id, "chat": hash_chat(chat_id), "handler": kind,
-                            "latency_ms": round(seconds * 1000, 2), "outcome": result})
+            fields = {"update_id": update_id, "chat": hash_chat(chat_id), "handler": current.handler,
+                      "latency_ms": round(seconds * 1000, 2), "outcome": current.outcome}
+            log.info("update %s (%s) %s in %.1f ms", update_id, current.handler, current.outcome,
+                     seconds * 1000, extra=fields)
 
     async def initialize(self) -> None:
         pass

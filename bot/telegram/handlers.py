@@ -262,6 +262,7 @@ class Conversation:
         if text.startswith("/"):
             name, argument = _command_parts(text)
             command = self.commands.get(name)
+            metrics.routed(f"/{name}" if command is not None else "/unknown")
             if command is None:
                 await self._unknown_command(turn)
             else:
@@ -295,6 +296,8 @@ class Conversation:
     async def _button(self, turn: Incoming, data: str) -> None:
         payload = callbacks.decode(data)
         feature = self.feature_buttons.get(payload.action) if payload is not None else None
+        metrics.routed(f"button:{payload.action}" if payload is not None and feature is not None
+                       else "button:guide")
         if payload is not None and feature is not None:
             await feature(turn, payload)
             return
