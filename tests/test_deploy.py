@@ -204,7 +204,8 @@ def test_the_image_starts_answers_its_healthcheck_and_logs_json(image: Image, fa
     assert len(handled) >= len(FINAL) + 2
     for entry in handled:
         assert re.fullmatch(r"[0-9a-f]{12}", entry["chat"]) and entry["outcome"] == "ok"
-        assert entry["handler"] in ("/start", "button:guide", "text") and entry["latency_ms"] >= 0
+        assert entry["handler"] in ("/start", "button:answer", "button:proceed", "button:skip", "text")
+        assert entry["latency_ms"] >= 0
     assert str(ann.id) not in bot.output and "Acme" not in bot.output
     assert fake.token not in bot.output and fake.token.split(":")[1] not in bot.output
     assert fake.violations == []

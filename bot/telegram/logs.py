@@ -23,6 +23,8 @@ import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from bot.libraries import quiet_libraries
+
 TOKEN_LIKE = re.compile(r"\d{5,20}:[A-Za-z0-9_-]{30,}")
 REDACTED = "<redacted>"
 NOISY_LOGGERS = ("httpx", "httpcore")
@@ -120,6 +122,7 @@ def configure_logging(
 def quiet_noisy_loggers() -> None:
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    quiet_libraries()
 
 
 _AT_THE_SOURCE = RedactingFilter()

@@ -7,35 +7,33 @@ command, so the bot does not reveal that operators have extra commands.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING
 
 from bot import funnel
-from bot.telegram.render import plain
-
-if TYPE_CHECKING:
-    from bot.telegram.handlers import Conversation, Incoming
+from bot.telegram.turns import Turn, Turns
+from bot.telegram.views.html import plain
 
 
-class Admin:
-    """The operator commands of one Conversation."""
+class AdminFeature:
+    """The operator commands."""
 
-    def __init__(self, conversation: Conversation, admin_ids: Iterable[int]) -> None:
-        self.conversation = conversation
+    def __init__(self, turns: Turns, admin_ids: Iterable[int],
+                 unknown_command: Callable[[Turn], Awaitable[None]]) -> None:
+        self.turns = turns
         self.admin_ids = frozenset(admin_ids)
+        self.unknown_command = unknown_command
         self.funnel_rows: Callable[[], Awaitable[funnel.FunnelRows]] | None = None
         """Reads the funnel's rows (set by the application for databases it can read them from)."""
 
-    def is_admin(self, turn: Incoming) -> bool:
+    def is_admin(self, turn: Turn) -> bool:
         return turn.user_id is not None and turn.user_id in self.admin_ids
 
-    async def stats(self, turn: Incoming, argument: str) -> None:
+    async def stats(self, turn: Turn, argument: str) -> None:
         """/stats: how many chats, guides, results, share links, reminders and outcomes."""
-        conversation = self.conversation
         if not self.is_admin(turn):
-            await conversation._unknown_command(turn)
+            await self.unknown_command(turn)
             return
-        counts = await conversation.store.stats()
-        text = conversation._catalog(turn).text("ui.tg_stats", **{name: str(n) for name, n in counts.items()})
+        counts = await self.turns.store.stats()
+        text = self.turns.catalog(turn).text("ui.tg_stats", **{name: str(n) for name, n in counts.items()})
         if self.funnel_rows is not None:
-            text += "\n\n" + funnel.render(funnel.compute(conversation.guide, await self.funnel_rows()))
-        await conversation._reply(turn, plain(text))
+            text += "\n\n" + funnel.render(funnel.compute(self.turns.guide, await self.funnel_rows()))
+        await self.turns.reply(turn, plain(text))
