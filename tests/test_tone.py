@@ -38,8 +38,8 @@ from bot.engine.tone import (
     first_words,
     word_forms,
 )
-from bot.telegram import tonecheck
-from bot.telegram.render import Text, esc
+from bot.telegram.views import tone as tonecheck
+from bot.telegram.views.html import Text, esc
 
 REPO = Path(__file__).resolve().parent.parent
 FLOWS = REPO / "flows"
