@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from bot.content.flow_loader import load_guide  # noqa: E402
+from bot.content.tone_lexicon import load_tone_lexicons  # noqa: E402
 from bot.graph import mermaid  # noqa: E402
 from bot.storage import SQLiteStore  # noqa: E402
 from bot.telegram.app import Runner  # noqa: E402
@@ -81,7 +82,8 @@ async def record_conversation(workdir: Path) -> str:
     guide = load_guide(REPO / "flows")
     async with FakeBotAPI() as fake:
         store = SQLiteStore(workdir / "bot.sqlite3")
-        runner = Runner(settings_for(fake, workdir), guide, store)
+        tone = load_tone_lexicons(REPO / "flows", guide.flow.languages)
+        runner = Runner(settings_for(fake, workdir), guide, store, tone)
         await runner.start()
         try:
             person = Person(fake, fake.user(1001, "Sam", language_code="en"))
