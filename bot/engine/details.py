@@ -37,23 +37,30 @@ _LOWER_SAFE_STARTS = frozenset({
     "designing", "writing", "working", "using", "scaling", "shipping", "improving", "reducing",
     "growing", "mentoring", "teaching", "planning", "delivering", "creating", "developing",
 })
+_DOUBLED = re.compile(r"([!?,;:])\1+|(?<!\.)\.\.(?!\.)")
+_NAME_PART = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 FIRST_STRONG_ISOLATE, POP_ISOLATE = "\u2068", "\u2069"
 
 
 def normalise(detail_id: str, text: str) -> str:
     """The typed `text` for `detail_id`, ready to sit in a template's sentence."""
-    value = " ".join(text.split())
+    value = "".join(ch for ch in text if not _is_emoji(ch))
+    value = " ".join(value.split())
+    value = _DOUBLED.sub(lambda m: m.group(1) or ".", value)
     value = _TRAILING.sub("", value)
     if not value:
         return ""
-    if detail_id in TITLES or detail_id in NAMES:
-        value = _soften_caps(value, keep_short=True)
-    else:
-        value = _soften_caps(value, keep_short=False)
+    if detail_id in NAMES:
+        if _shouts(value) or not any(ch.isupper() for ch in value):
+            value = _name_case(value)
     if detail_id == "role":
-        value = _LEADING_ARTICLE.sub("", value)
+        value = _LEADING_ARTICLE.sub("", value) or value
         value = _TRAILING_ROLE_WORD.sub("", value) or value
+    if detail_id in TITLES:
+        value = _soften_caps(value, title=True)
+    elif detail_id not in NAMES:
+        value = _soften_caps(value, title=False)
     if detail_id in SENTENCES:
         value = value[0].upper() + value[1:]
     elif detail_id not in NAMES and detail_id not in TITLES:
@@ -80,17 +87,53 @@ def greeting(name: str) -> str:
     return f"Dear {name},"
 
 
-def _soften_caps(value: str, keep_short: bool) -> str:
+def _is_emoji(ch: str) -> bool:
+    """Pictographs, their joiners and variation selectors: out of place in a formal note."""
+    code = ord(ch)
+    return (unicodedata.category(ch) == "So" and code >= 0x2190) or code in (0x200D, 0xFE0F, 0xFE0E) \
+        or 0x1F3FB <= code <= 0x1F3FF
+
+
+def _shouts(value: str) -> bool:
+    letters = [ch for ch in value if ch.isalpha()]
+    return len(letters) >= 4 and all(unicodedata.category(ch) in ("Lu", "Lt") for ch in letters)
+
+
+def _name_case(value: str) -> str:
+    """"ZOË O'BRIEN-SMITH" or "zoë o'brien-smith" → "Zoë O'Brien-Smith"."""
+    return _NAME_PART.sub(lambda m: _cap_parts(m.group(0)), value)
+
+
+def _cap_parts(word: str) -> str:
+    return "".join(part[:1].upper() + part[1:].lower() for part in re.split(r"(?<=['’])", word))
+
+
+_SHORT_COMMON = frozenset({
+    "a", "an", "the", "my", "of", "in", "on", "at", "to", "for", "and", "or", "by", "as", "is",
+    "was", "are", "be", "it", "its", "our", "we", "you", "me", "no", "not", "but", "so", "up",
+    "per", "via", "all", "any", "new", "one", "two", "too", "can", "has", "had", "how", "who",
+    "why", "own", "out", "off", "led", "ran", "got", "see", "use", "way", "lot", "few", "her",
+    "his", "him", "she", "he", "us", "am", "do", "did", "get", "set", "big", "key", "top",
+})
+
+
+def _soften_caps(value: str, title: bool) -> str:
     """ALL CAPS over several words reads as shouting; acronyms (AWS, UX) keep their capitals."""
     letters = [ch for ch in value if ch.isalpha()]
     words = value.split()
-    if len(words) < 2 or len(letters) < 8 or any(ch.islower() for ch in letters):
+    if len(words) < 2 or len(letters) < 8 or not _shouts(value):
         return value
-    if any(unicodedata.category(ch) not in ("Lu", "Lt") for ch in letters):
-        return value  # a script without case: nothing to soften
-    if keep_short:
-        return " ".join(word if len(word) <= 3 else word.capitalize() for word in words)
-    softened = " ".join(word if len(word) <= 3 and word != "A" else word.lower() for word in words)
+    def soften(word: str, first: bool) -> str:
+        bare = word.strip(".,;:!?()\"'").lower()
+        if len(bare) <= 3 and bare not in _SHORT_COMMON:
+            return word  # an acronym: AWS, UX, HR
+        if bare == "i":
+            return word
+        if title and (first or bare not in _SHORT_COMMON):
+            return word.capitalize()
+        return word.lower()
+
+    softened = " ".join(soften(word, index == 0) for index, word in enumerate(words))
     return softened[0].upper() + softened[1:]
 
 
