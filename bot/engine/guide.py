@@ -464,8 +464,15 @@ class Guide:
     def _detail_view(self, session: Session, error: str | None = None) -> DetailView:
         catalog = self.catalog(session.language)
         detail_id = session.state[len(DETAIL_PREFIX):]
-        needed = self.needed_details(session)
-        position = needed.index(detail_id) + 1 if detail_id in needed else len(needed)
+        # Count within this pass through the details (a changed answer may ask just one):
+        # the details already answered in a row before this one, then what is still to ask.
+        done_in_pass = 0
+        for state in reversed(session.history):
+            if not state.startswith(DETAIL_PREFIX):
+                break
+            done_in_pass += 1
+        still = [d for d in self.needed_details(session) if d not in session.asked and d != detail_id]
+        position = done_in_pass + 1
         return DetailView(
             detail=detail_id,
             prompt=catalog.text(f"details.{detail_id}.prompt"),
@@ -473,7 +480,7 @@ class Guide:
             current=session.details.get(detail_id),
             max_length=self._details[detail_id].max_length,
             position=position,
-            total=len(needed),
+            total=position + len(still),
             can_go_back=bool(session.history),
             error=error,
         )
