@@ -203,7 +203,7 @@ def _render_view(view: View, session: Session, catalog: Catalog, notice: str | N
         rows = [[_button(("✓ " if c.selected else "") + c.label, session, Act.ANSWER, c.value)]
                 for c in view.choices]
         rows.append(_navigation(session, catalog, view.can_go_back))
-        return _texts(_with_notice(body, notice), _keyboard(rows))
+        return _texts(_with_notice(body, notice or view.notice), _keyboard(rows))
     if isinstance(view, DetailView):
         current = esc(catalog.text("ui.tg_current", value=view.current)) if view.current else None
         body = _lines(
@@ -245,10 +245,14 @@ def render_result(
     advice = _with_notice(recommendation_html(plan, catalog), notice)
     bodies = [f"{advice}\n\n{hint}" if hint else advice]
     for action, draft in drafts:
-        head = _lines(f"<b>{esc(action.title)}</b>", f"<i>{esc(action.when)}</i>")
+        head = _lines(f"<b>{esc(action.title)}</b>", f"<i>{esc(action.when)}</i>",
+                      f"📍 {esc(draft.label)}" if draft.label else None)
         if draft.subject:
             head += f"\n{esc(catalog.text('ui.subject'))}: <code>{esc(draft.subject)}</code>"
         bodies.append(f"{head}\n\n<pre>{esc(draft.body)}</pre>")
+    if plan.next_steps:
+        bodies[-1] += "\n\n" + _lines(f"<b>{esc(catalog.text('ui.next_steps'))}</b>",
+                                      *(f"{BULLET} {esc(step)}" for step in plan.next_steps))
     bodies[-1] += f"\n\n{esc(catalog.text('ui.tg_result_footer'))}"
     keyboard = _keyboard([
         [_button(catalog.text("ui.change_answer"), session, Act.CHANGE),
