@@ -1,8 +1,8 @@
 """Typed details made to sit naturally mid-sentence, and the salutation they call for.
 
 The person's words stay theirs: we trim, collapse spaces, drop the punctuation a template
-adds itself, avoid "the a ... role role", lower a capital only where that is safe, and
-soften ALL CAPS. Nothing is escaped or read as a template here; transports escape.
+adds itself, avoid "the a ... role role", lower a capital only where that is safe, soften
+ALL CAPS and leave emoji out of phrases (names, companies and titles keep theirs). Nothing is escaped or read as a template here; transports escape.
 """
 
 from __future__ import annotations
@@ -39,20 +39,23 @@ _LOWER_SAFE_STARTS = frozenset({
 })
 _DOUBLED = re.compile(r"([!?,;:])\1+|(?<!\.)\.\.(?!\.)")
 _NAME_PART = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+_PLAIN_NAME = re.compile(r"[^\W\d_]+(?:[ .'’-]+[^\W\d_]+)*\.?", re.UNICODE)
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 FIRST_STRONG_ISOLATE, POP_ISOLATE = "\u2068", "\u2069"
 
 
 def normalise(detail_id: str, text: str) -> str:
     """The typed `text` for `detail_id`, ready to sit in a template's sentence."""
-    value = "".join(ch for ch in text if not _is_emoji(ch))
+    value = text
+    if detail_id not in NAMES and detail_id not in TITLES:  # a name is theirs, emoji and all
+        value = "".join(ch for ch in value if not _is_emoji(ch))
     value = " ".join(value.split())
     value = _DOUBLED.sub(lambda m: m.group(1) or ".", value)
     value = _TRAILING.sub("", value)
     if not value:
         return ""
     if detail_id in NAMES:
-        if _shouts(value) or not any(ch.isupper() for ch in value):
+        if _PLAIN_NAME.fullmatch(value) and (_shouts(value) or not any(ch.isupper() for ch in value)):
             value = _name_case(value)
     if detail_id == "role":
         value = _LEADING_ARTICLE.sub("", value) or value

@@ -370,8 +370,9 @@ class Guide:
                     label=catalog.text(f"placements.{placement_id}"),
                 )
             when_key = f"approaches.{approach_id}.when"
-            if approach.when_by is not None and approach.when_by in facts:
-                when_key += f".{facts[approach.when_by]}"
+            if approach.when_by is not None:  # a partial plan reads as if it were today's news
+                options = self.flow.question(approach.when_by).options
+                when_key += f".{facts.get(approach.when_by, options[0])}"
             actions.append(
                 Action(
                     approach=approach_id,
