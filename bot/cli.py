@@ -141,11 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="take the guide in the terminal (works with piped input)")
     chat.add_argument("--lang", default=None, help="language code of the texts (default: en)")
     chat.add_argument("--flows-dir", help="folder with guide.yaml (default: FLOWS_DIR or the shipped flows)")
-    chat.add_argument("--save", metavar="DIR", help="write the plan and each draft to files in DIR at the end")
+    chat.add_argument("--save", metavar="DIR",
+                      help="write the plan and each draft to files in DIR at the end")
     chat.set_defaults(func=cmd_chat)
 
     plan = sub.add_parser("plan", help="the recommendation and drafts for given answers, non-interactively")
-    plan.add_argument("--answer", action="append", metavar="QUESTION=VALUE", help="repeat for every question of the flow")
+    plan.add_argument("--answer", action="append", metavar="QUESTION=VALUE",
+                      help="repeat for every question of the flow")
     plan.add_argument("--detail", action="append", metavar="NAME=TEXT", help="a personal detail for drafts")
     plan.add_argument("--lang", default=None)
     plan.add_argument("--format", choices=("text", "json"), default="text")

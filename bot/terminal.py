@@ -43,7 +43,8 @@ def render_plan(plan: Plan, catalog: Catalog, with_drafts: bool = True, with_adv
     lines: list[str] = []
     if with_advice:
         primary = plan.actions[0]
-        lines += [f"{catalog.text('ui.recommendation')}: {primary.title}", "", primary.why, f"({primary.when})", ""]
+        lines += [f"{catalog.text('ui.recommendation')}: {primary.title}", "", primary.why,
+                  f"({primary.when})", ""]
         lines.append(catalog.text("ui.why_this") + ":")
         lines += [f"  - {reason}" for reason in plan.reasons]
         lines += ["", catalog.text("ui.what_to_expect") + ":"]

@@ -442,7 +442,8 @@ def test_material_and_topic_are_named_where_they_matter() -> None:
                                          time_since=("recent", "weeks")):
         plan = guide().plan_for(answers, details, LANGUAGE)
         for action, draft in plan.drafts:
-            if action.approach in ("request_feedback", "thank_and_stay_in_touch") and answers["goal"] != "close":
+            thanks = action.approach in ("request_feedback", "thank_and_stay_in_touch")
+            if thanks and answers["goal"] != "close":
                 assert "the mobile roadmap" in draft.body, (answers, action.approach)
 
 

@@ -257,7 +257,8 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
     answer_facts = {question.id: set(question.options) for question in questions}
 
     placements: dict[str, Placement] = {}
-    for placement_id, node in (reader.mapping(top.get("placements", root), "placements", named=True) or {}).items():
+    placement_nodes = reader.mapping(top.get("placements", root), "placements", named=True) or {}
+    for placement_id, node in placement_nodes.items():
         fields = reader.mapping(node, f"placements.{placement_id}", required=["channel", "subject"])
         if not fields or "channel" not in fields or "subject" not in fields:
             continue
@@ -318,7 +319,8 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         return tuple(found)
 
     approaches: dict[str, Approach] = {}
-    for approach_id, node in (reader.mapping(top.get("approaches", root), "approaches", named=True) or {}).items():
+    approach_nodes = reader.mapping(top.get("approaches", root), "approaches", named=True) or {}
+    for approach_id, node in approach_nodes.items():
         fields = reader.mapping(node, f"approaches.{approach_id}", required=["channel", "asks_question"],
                                 optional=["placement", "limit", "when_by"])
         if not fields or "channel" not in fields:
@@ -331,7 +333,7 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         if asks is not None and not isinstance(asks.value, bool):
             reader.report(asks, "asks_question must be true or false")
         placement: tuple[Pick, ...] = ()
-        limit: tuple[Pick, ...] = ()
+        length: tuple[Pick, ...] = ()
         if channel != "none":
             for key in ("placement", "limit"):
                 if key not in fields:
@@ -343,7 +345,7 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
                         reader.report(fields["placement"], f"placement {pick.value!r} is not a "
                                                            f"{channel} placement")
             if "limit" in fields:
-                limit = picks(fields["limit"], f"approaches.{approach_id}.limit", limits)
+                length = picks(fields["limit"], f"approaches.{approach_id}.limit", limits)
         when_by = None
         if "when_by" in fields:
             when_by = reader.text(fields["when_by"], "when_by")
@@ -352,7 +354,7 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
                 when_by = None
         approaches[str(approach_id)] = Approach(
             str(approach_id), None if channel == "none" else channel,
-            bool(asks and asks.value is True), placement, limit, when_by,
+            bool(asks and asks.value is True), placement, length, when_by,
         )
     derived_values["primary"] |= set(approaches)
 
@@ -554,7 +556,6 @@ def _drafts(reader: _Reader, node: Located, flow: Flow) -> dict[str, DraftTempla
     for approach_id, template_node in (mapping or {}).items():
         if approach_id not in with_draft:
             continue
-        channel = flow.approaches[approach_id].channel
         placements = flow.approaches[approach_id].placement
         with_subject = any(flow.placements[pick.value].subject for pick in placements)
         required = ["subject", "body"] if with_subject else ["body"]

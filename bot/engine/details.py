@@ -2,7 +2,8 @@
 
 The person's words stay theirs: we trim, collapse spaces, drop the punctuation a template
 adds itself, avoid "the a ... role role", lower a capital only where that is safe, soften
-ALL CAPS and leave emoji out of phrases (names, companies and titles keep theirs). Nothing is escaped or read as a template here; transports escape.
+ALL CAPS and leave emoji out of phrases (names, companies and titles keep theirs).
+Nothing is escaped or read as a template here; transports escape.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from bot.engine.details import DERIVED, SENTENCES
 from bot.engine.model import PLACEHOLDER, DraftTemplate, Piece, Placement, WordLimits
 from bot.engine.views import Draft
 
-
 Option = tuple[str | None, bool]
 """A text a piece may take (None: left out), and whether it carries the person's own
 commitment or correction, which is the last thing to give up when a draft is too long."""

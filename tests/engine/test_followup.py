@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-
 from pathlib import Path
 
 from bot.content.flow_loader import validate

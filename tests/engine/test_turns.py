@@ -221,7 +221,8 @@ def test_an_older_session_with_every_answer_goes_to_the_recommendation(guide: Gu
     resumed = guide.resume(v1_session(guide, answers, "result"))
     assert resumed is not None
     view = guide.view(resumed)
-    assert isinstance(view, RecommendView) and view.intro.startswith(guide.catalog("en").text("ui.guide_updated"))
+    assert isinstance(view, RecommendView)
+    assert view.intro.startswith(guide.catalog("en").text("ui.guide_updated"))
 
 
 def test_a_session_of_another_flow_or_a_broken_state_starts_afresh(guide: Guide) -> None:
