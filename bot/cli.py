@@ -12,7 +12,6 @@ from pathlib import Path
 from bot import __version__
 from bot.content.errors import ContentError
 from bot.engine import Guide
-from bot.engine.contract import DETAILS, QUESTIONS
 from bot.libraries import quiet_libraries
 from bot.settings import SETTINGS, Settings, SettingsError, configured_flows_dir, load_settings
 
@@ -97,7 +96,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from bot.terminal import run_chat
 
     guide = _load_guide(_flows_dir(args))
-    return run_chat(guide, sys.stdin, sys.stdout, args.lang)
+    if args.lang and args.lang not in guide.catalogs:
+        return _fail(f"no texts in language {args.lang!r}; available: {', '.join(guide.catalogs)}")
+    save_dir = Path(args.save) if args.save else None
+    return run_chat(guide, sys.stdin, sys.stdout, args.lang, save_dir=save_dir)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -107,19 +109,21 @@ def cmd_plan(args: argparse.Namespace) -> int:
         details = _pairs(args.detail, "detail")
     except ValueError as error:
         return _fail(str(error))
+    questions = {question.id: question.options for question in guide.flow.questions}
+    detail_ids = [detail.id for detail in guide.flow.details]
     problems = []
     for key in answers:
-        if key not in QUESTIONS:
-            problems.append(f"unknown question {key!r}; the questions are: {', '.join(QUESTIONS)}")
-    for question, allowed in QUESTIONS.items():
+        if key not in questions:
+            problems.append(f"unknown question {key!r}; the questions are: {', '.join(questions)}")
+    for question, allowed in questions.items():
         value = answers.get(question)
         if value is None:
             problems.append(f"missing --answer {question}=... (one of: {', '.join(allowed)})")
         elif value not in allowed:
             problems.append(f"{question}={value!r} is not allowed; use one of: {', '.join(allowed)}")
     for key in details:
-        if key not in DETAILS:
-            problems.append(f"unknown detail {key!r}; the details are: {', '.join(DETAILS)}")
+        if key not in detail_ids:
+            problems.append(f"unknown detail {key!r}; the details are: {', '.join(detail_ids)}")
     if args.lang and args.lang not in guide.catalogs:
         problems.append(f"no catalog for language {args.lang!r}; have: {', '.join(guide.catalogs)}")
     if problems:
@@ -248,10 +252,13 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="take the guide in the terminal (works with piped input)")
     chat.add_argument("--lang", default=None, help="language code of the texts (default: en)")
     chat.add_argument("--flows-dir", help="folder with guide.yaml (default: FLOWS_DIR or the shipped flows)")
+    chat.add_argument("--save", metavar="DIR",
+                      help="write the plan and each draft to files in DIR at the end")
     chat.set_defaults(func=cmd_chat)
 
     plan = sub.add_parser("plan", help="the recommendation and drafts for given answers, non-interactively")
-    plan.add_argument("--answer", action="append", metavar="QUESTION=VALUE", help="repeat for all seven")
+    plan.add_argument("--answer", action="append", metavar="QUESTION=VALUE",
+                      help="repeat for every question of the flow")
     plan.add_argument("--detail", action="append", metavar="NAME=TEXT", help="a personal detail for drafts")
     plan.add_argument("--lang", default=None)
     plan.add_argument("--format", choices=("text", "json"), default="text")

@@ -98,11 +98,8 @@ class Turns:
         except (KeyError, TypeError, ValueError):
             log.warning("chat %s has an unreadable session; starting afresh", record.chat_id)
             return None
-        if session.flow != self.guide.flow.id or session.flow_version != self.guide.flow.version:
-            return None  # an older flow: its answers may not fit the questions any more
-        if session.state not in self.guide.machine.states:
-            return None
-        return session
+        # An older flow version keeps the answers that still fit (engine: Guide.resume).
+        return self.guide.resume(session)
 
     def catalog(self, turn: Turn) -> Catalog:
         return self.guide.catalog(turn.session.language if turn.session else turn.incoming.language)
