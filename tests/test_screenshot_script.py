@@ -18,6 +18,6 @@ def test_the_recorded_conversation_renders(tmp_path: Path) -> None:
     spec.loader.exec_module(module)
     page = asyncio.run(module.record_conversation(tmp_path))
     assert page.count('class="msg me"') >= 5  # /start and the typed details
-    assert "Acme" in page and "Data Analyst" in page and "Dear Dana," in page
+    assert "Acme" in page and "Data Analyst" in page and "Dana," in page  # the details reach the draft
     assert (REPO / "docs" / "images" / "conversation.png").stat().st_size < 400_000
     assert (REPO / "docs" / "images" / "flow.png").stat().st_size < 200_000
