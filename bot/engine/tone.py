@@ -6,10 +6,13 @@ Matching is on meaning rather than exact strings: contractions are expanded befo
 matching ("I'm" reads as "I am"), lexicon patterns name word forms (`~consult` is consult,
 consults, consulted, consulting) and shared word sets (`{be}`), and a phrase governed by a
 negation from the lexicon ("I'm not asking you to reconsider") is not flagged.
+On top of those strong patterns, weak cues are weighed per sentence (see `CueScoring`): a
+sentence whose cues together pass a threshold is flagged even when no single pattern fits.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib
 import itertools
@@ -254,6 +257,46 @@ class FormCheck:
 
 
 @dataclass(frozen=True)
+class Cue:
+    """One weak sign, weighed per sentence: "you" as the subject of a judgement, a deadline,
+    an absolute such as "never". A negative weight marks a sign of politeness ("I understand",
+    "if possible"), which lowers the sentence's score. `category` names the kind of problem a
+    sentence is flagged as when this is its heaviest categorised cue; a cue without one (an
+    intensifier, a shouted word) only adds weight."""
+
+    id: str
+    weight: float
+    patterns: tuple[str, ...]
+    category: str = ""
+    compiled: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+    first_words: tuple[frozenset[str] | None, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", tuple(compile_pattern(p) for p in self.patterns))
+        words = tuple(first_words(_lower_case(p)) for p in self.patterns)
+        object.__setattr__(self, "first_words", words)
+
+
+@dataclass(frozen=True)
+class CueScoring:
+    """Weak cues and how they add up. Each pattern of a cue counts once per sentence, however
+    often it matches (two different signs of one kind add up, one sign repeated does not);
+    `capitals` and `exclamation` weigh a shouted word (four or more capitals) and a sentence
+    ending in "!". A sentence scoring `threshold` or more, with at least one
+    categorised cue, is flagged with the category of its heaviest such cue (the first listed,
+    on a tie) and that category's gentler line from `alternatives`."""
+
+    threshold: float
+    cues: tuple[Cue, ...]
+    alternatives: tuple[tuple[str, str], ...] = ()  # (category id, gentler line)
+    capitals: float = 0.0
+    exclamation: float = 0.0
+
+    def alternative(self, category: str) -> str:
+        return dict(self.alternatives).get(category, "")
+
+
+@dataclass(frozen=True)
 class ToneLexicon:
     """Everything the check needs for one language.
 
@@ -267,6 +310,7 @@ class ToneLexicon:
     categories: tuple[ToneCategory, ...]
     form_checks: tuple[FormCheck, ...] = ()
     negations: tuple[str, ...] = ()
+    cues: CueScoring | None = None
     negated: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -309,8 +353,10 @@ _CLAUSE_BREAK = re.compile(r".*(?:[.;:!?,()\"]|\s(?:but|and|so|yet|though|althou
 def check_tone(text: str, lexicon: ToneLexicon) -> list[Finding]:
     """Return the findings for `text`, ordered by position; an empty list means clean."""
     normalised, offsets = _normalise(text)
+    phrases = list(_phrase_findings(text, normalised, offsets, lexicon))
     findings = [
-        *_phrase_findings(text, normalised, offsets, lexicon),
+        *phrases,
+        *_cue_findings(text, normalised, offsets, lexicon, phrases),
         *_form_findings(text, lexicon.form_checks),
     ]
     return sorted(findings, key=lambda f: (f.start, f.end))
@@ -515,6 +561,117 @@ def _word_end(text: str, end: int) -> int:
             text[end] in "'\u2019" and end + 1 < len(text) and _is_word_char(text[end + 1]))):
         end += 1
     return end
+
+
+# --- weak cues, weighed per sentence -------------------------------------------------------
+
+# A sentence ends at ".", "!" or "?" (a run of them) followed by a space or the end.
+_SENTENCE_END = re.compile(r"[.!?]+(?= |$)")
+_SHOUTED = re.compile(r"\b[A-Z]{4,}\b")
+
+
+def sentence_scores(text: str, lexicon: ToneLexicon) -> list[tuple[str, float, list[str]]]:
+    """Each sentence of `text` with its cue score and the ids of the cues found in it,
+    heaviest first: for tuning the weights and for explaining a finding."""
+    normalised, offsets = _normalise(text)
+    if lexicon.cues is None:
+        return []
+    return [(normalised[start:end], score, [cue.id for cue in cues])
+            for start, end, score, cues in _scored_sentences(text, normalised, offsets, lexicon,
+                                                             lexicon.cues)]
+
+
+def _cue_findings(
+    text: str, normalised: str, offsets: list[int], lexicon: ToneLexicon, phrases: list[Finding]
+) -> Iterator[Finding]:
+    """A finding for each sentence whose cues pass the threshold and that no strong pattern
+    has already flagged."""
+    scoring = lexicon.cues
+    if scoring is None:
+        return
+    by_id = {category.id: category for category in lexicon.categories}
+    for start, end, score, cues in _scored_sentences(text, normalised, offsets, lexicon, scoring):
+        named = [cue for cue in cues if cue.category and cue.weight > 0]
+        if score < scoring.threshold or not named:
+            continue
+        first, last = offsets[start], _word_end(text, offsets[end - 1] + 1)
+        if any(f.start < last and first < f.end for f in phrases):
+            continue
+        category = by_id[named[0].category]
+        yield Finding(
+            passage=text[first:last],
+            category=category.id,
+            category_label=category.label,
+            why=category.why,
+            alternative="" if category.advice else scoring.alternative(category.id),
+            start=first,
+            end=last,
+            advice=category.advice,
+        )
+
+
+def _scored_sentences(
+    text: str, normalised: str, offsets: list[int], lexicon: ToneLexicon, scoring: CueScoring
+) -> Iterator[tuple[int, int, float, list[Cue]]]:
+    """(start, end, score, cues heaviest first) for each sentence with a cue."""
+    bounds = _sentences(text, normalised, offsets)
+    ends = [end for _, end in bounds]
+    found: list[dict[tuple[str, int], Cue]] = [{} for _ in bounds]
+    lowered = _lower_text(normalised)
+    for at, cue, variant in _cues_in(lowered, lexicon, scoring):
+        index = bisect.bisect_right(ends, at)
+        if index < len(bounds):
+            found[index][cue.id, variant] = cue
+    for index, (start, end) in enumerate(bounds):
+        sentence = normalised[start:end]
+        score = sum(cue.weight for cue in found[index].values())
+        if scoring.capitals and _SHOUTED.search(sentence):
+            score += scoring.capitals
+        if scoring.exclamation and sentence.rstrip().endswith("!"):
+            score += scoring.exclamation
+        if found[index]:
+            unique = {cue.id: cue for cue in found[index].values()}.values()
+            cues = sorted(unique, key=lambda cue: -cue.weight)  # stable: lexicon order
+            yield start, end, score, cues
+
+
+def _sentences(text: str, normalised: str, offsets: list[int]) -> list[tuple[int, int]]:
+    """(start, end) in `normalised` of each sentence: it ends at ".", "!" or "?" or at a
+    blank line of `text` (so a greeting or a signature stands apart)."""
+    breaks = [(m.start(), m.end()) for m in _SENTENCE_END.finditer(normalised)]
+    if "\n" in text:
+        breaks += [(i, i) for i, char in enumerate(normalised)
+                   if char == " " and text.count("\n", offsets[i], offsets[i + 1]) >= 2]
+        breaks.sort()
+    bounds, start = [], 0
+    for _, end in breaks:
+        if end > start:
+            bounds.append((start, end))
+        start = max(start, end + 1)
+    if start < len(normalised):
+        bounds.append((start, len(normalised)))
+    return bounds or [(0, len(normalised))]
+
+
+def _cues_in(lowered: str, lexicon: ToneLexicon, scoring: CueScoring) -> Iterator[tuple[int, Cue, int]]:
+    """(where, cue, which of its patterns) for each cue match; a sign of a problem governed
+    by a negation is not one."""
+    where: dict[str, list[int]] = {}
+    for word in _WORD_RUN.finditer(lowered):
+        where.setdefault(word.group(), []).append(word.start())
+    words = where.keys()
+    for cue in scoring.cues:
+        for variant, (pattern, first) in enumerate(zip(cue.compiled, cue.first_words, strict=True)):
+            if first is None:
+                matches: Iterable[re.Match[str]] = matches_at_word_starts(pattern, lowered)
+            elif first.isdisjoint(words):
+                continue
+            else:
+                starts = sorted(start for word in first & words for start in where[word])
+                matches = _matches_from(pattern, lowered, starts)
+            for match in matches:
+                if cue.weight < 0 or not _negated(lowered, match.start(), lexicon):
+                    yield match.start(), cue, variant
 
 
 # --- form ----------------------------------------------------------------------------------
