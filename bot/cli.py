@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bot.content.errors import ContentError
 from bot.engine import Guide
-from bot.engine.contract import DETAILS, QUESTIONS
-from bot.settings import SettingsError, configured_flows_dir, load_settings
+from bot.libraries import quiet_libraries
+from bot.settings import Settings, SettingsError, configured_flows_dir, load_settings
 
 USAGE_ERROR = 2
 
@@ -45,22 +45,58 @@ def _pairs(items: Sequence[str] | None, what: str) -> dict[str, str]:
 # ---- commands -----------------------------------------------------------------------------
 
 
+def _interface_texts() -> dict[str, frozenset[str]]:
+    """The words the Telegram wing's commands need in every catalog (from its registry)."""
+    from bot.telegram.registry import required_texts
+
+    return required_texts()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
+    except SettingsError as error:
+        return _fail(str(error))
+    return run_bot(settings)
+
+
+def run_bot(settings: Settings) -> int:
+    """The bot's composition root: logging, flows, tone lexicons and the store, each loaded once
+    here and handed to the Telegram wing. 2 for settings, content or store problems."""
+    try:
         settings.require_token()
     except SettingsError as error:
         return _fail(str(error))
-    from bot.telegram.app import main as run_bot
+    from bot.content.flow_loader import load_guide
+    from bot.content.tone_lexicon import load_tone_lexicons
+    from bot.storage import StoreError, open_store
+    from bot.telegram.logs import configure_logging
 
-    return run_bot(settings)
+    configure_logging(settings.log_level, secrets=(settings.token, settings.webhook_secret))
+    try:
+        guide = load_guide(settings.flows_dir, _interface_texts())
+        tone = load_tone_lexicons(settings.flows_dir, guide.flow.languages)
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return _fail("the flows have problems; fix them (see `reconsider-bot check`).")
+    try:
+        store = open_store(settings.database_url)
+    except StoreError as error:
+        return _fail(str(error))
+    from bot.telegram.app import run
+
+    return run(settings, guide, store, tone)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.terminal import run_chat
 
     guide = _load_guide(_flows_dir(args))
-    return run_chat(guide, sys.stdin, sys.stdout, args.lang)
+    if args.lang and args.lang not in guide.catalogs:
+        return _fail(f"no texts in language {args.lang!r}; available: {', '.join(guide.catalogs)}")
+    save_dir = Path(args.save) if args.save else None
+    return run_chat(guide, sys.stdin, sys.stdout, args.lang, save_dir=save_dir)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -70,19 +106,21 @@ def cmd_plan(args: argparse.Namespace) -> int:
         details = _pairs(args.detail, "detail")
     except ValueError as error:
         return _fail(str(error))
+    questions = {question.id: question.options for question in guide.flow.questions}
+    detail_ids = [detail.id for detail in guide.flow.details]
     problems = []
     for key in answers:
-        if key not in QUESTIONS:
-            problems.append(f"unknown question {key!r}; the questions are: {', '.join(QUESTIONS)}")
-    for question, allowed in QUESTIONS.items():
+        if key not in questions:
+            problems.append(f"unknown question {key!r}; the questions are: {', '.join(questions)}")
+    for question, allowed in questions.items():
         value = answers.get(question)
         if value is None:
             problems.append(f"missing --answer {question}=... (one of: {', '.join(allowed)})")
         elif value not in allowed:
             problems.append(f"{question}={value!r} is not allowed; use one of: {', '.join(allowed)}")
     for key in details:
-        if key not in DETAILS:
-            problems.append(f"unknown detail {key!r}; the details are: {', '.join(DETAILS)}")
+        if key not in detail_ids:
+            problems.append(f"unknown detail {key!r}; the details are: {', '.join(detail_ids)}")
     if args.lang and args.lang not in guide.catalogs:
         problems.append(f"no catalog for language {args.lang!r}; have: {', '.join(guide.catalogs)}")
     if problems:
@@ -103,7 +141,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from bot.content.checks import check_all
 
     flows_dir = Path(args.flows_dir) if args.flows_dir else _flows_dir(args)
-    problems, summary = check_all(flows_dir)
+    problems, summary = check_all(flows_dir, _interface_texts())
     if problems:
         for problem in problems:
             print(problem)
@@ -137,10 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="take the guide in the terminal (works with piped input)")
     chat.add_argument("--lang", default=None, help="language code of the texts (default: en)")
     chat.add_argument("--flows-dir", help="folder with guide.yaml (default: FLOWS_DIR or the shipped flows)")
+    chat.add_argument("--save", metavar="DIR",
+                      help="write the plan and each draft to files in DIR at the end")
     chat.set_defaults(func=cmd_chat)
 
     plan = sub.add_parser("plan", help="the recommendation and drafts for given answers, non-interactively")
-    plan.add_argument("--answer", action="append", metavar="QUESTION=VALUE", help="repeat for all seven")
+    plan.add_argument("--answer", action="append", metavar="QUESTION=VALUE",
+                      help="repeat for every question of the flow")
     plan.add_argument("--detail", action="append", metavar="NAME=TEXT", help="a personal detail for drafts")
     plan.add_argument("--lang", default=None)
     plan.add_argument("--format", choices=("text", "json"), default="text")
@@ -167,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    quiet_libraries()
     args = build_parser().parse_args(argv)
     try:
         handler = getattr(args, "func", None) or args.handler

@@ -21,7 +21,6 @@ from bot import tone_cli
 from bot.content.errors import ContentError, Problem
 from bot.content.tone_lexicon import load_tone_lexicon, validate_tone_lexicon
 from bot.engine import Guide
-from bot.engine.contract import DETAILS, QUESTIONS
 from bot.engine.tone import (
     ALL_CAPS,
     EXCLAMATIONS,
@@ -41,8 +40,8 @@ from bot.engine.tone import (
     sentence_scores,
     word_forms,
 )
-from bot.telegram import tonecheck
-from bot.telegram.render import Text, esc
+from bot.telegram.views import tone as tonecheck
+from bot.telegram.views.html import Text, esc
 
 REPO = Path(__file__).resolve().parent.parent
 FLOWS = REPO / "flows"
@@ -216,11 +215,13 @@ def test_every_guide_draft_passes_clean(guide: Guide, lexicon: ToneLexicon) -> N
         "role": "Data Analyst", "strength": "five years of SQL and dashboard work",
         "topic": "the churn model", "material": "a short case study on churn",
         "gap": "experience with A/B testing", "contact_name": "Priya",
+        "commitment": "I can relocate to Lyon by March", "fact": "I already hold an EU work permit",
     }
-    assert set(details) == set(DETAILS)
+    assert set(details) == {detail.id for detail in guide.flow.details}
+    questions = {question.id: question.options for question in guide.flow.questions}
     drafts = set()
-    for values in itertools.product(*QUESTIONS.values()):
-        answers = dict(zip(QUESTIONS, values, strict=True))
+    for values in itertools.product(*questions.values()):
+        answers = dict(zip(questions, values, strict=True))
         for given in (details, {}):
             for language in guide.catalogs:
                 for action in guide.plan_for(answers, given, language).actions:

@@ -13,20 +13,22 @@ from pathlib import Path
 
 import pytest
 
-from bot import callbacks
 from bot.engine import Guide
 from bot.engine.followup import DELAYS, nudge_draft
 from bot.storage import Reminder, SQLiteStore
-from bot.telegram.reminder_render import date_words
-from bot.telegram.render import Act
+from bot.telegram import buttons as callbacks
+from bot.telegram.buttons import Act
+from bot.telegram.views.reminders import date_words
 from tests.fakebotapi import ChatMessage, FakeBotAPI
 from tests.telegram.conftest import Person, RunningBot, free_port
 from tests.telegram.test_process import BotProcess
 from tests.telegram.walking import walk
 
 # The primary asks a question, so the plan has the one follow-up nudge (default: 6 business days).
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "none", "goal": "this_role"}
+# Interview, no reason given: one feedback question (naming the company for future roles),
+# so one nudge after 5-7 business days.
+FINAL = {"stage": "interview", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
+         "new_material": "none", "contact": "none", "goal": "future"}
 # Future roles, a month on: nothing to nudge about, a check-in in about a month.
 FUTURE = {"stage": "interview", "role_status": "filled", "time_since": "month", "feedback": "none",
           "new_material": "none", "contact": "none", "goal": "future"}
@@ -185,8 +187,9 @@ async def test_reminders_lists_and_cancels(polling_bot: RunningBot) -> None:
 async def test_forget_erases_reminders_and_their_buttons(polling_bot: RunningBot) -> None:
     bot, ann = polling_bot, polling_bot.person()
     reminder = await remind_from_result(bot, ann, FINAL)
-    await ann.send("/mydata", expect="Everything I've stored")
-    assert '"reminders"' in bot.fake.uploads[-1].content.decode()
+    await ann.send("/mydata", expect="in plain words")
+    words = bot.fake.uploads[-1].content.decode()
+    assert "Reminders (when, what, and how it went):" in words and "waiting to be sent" in words
     await ann.send("/forget", expect="your reminders")
     await ann.tap("Yes, erase it")
     assert "erased everything" in ann.messages[-1].text
