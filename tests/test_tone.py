@@ -873,6 +873,7 @@ def test_cues_that_add_up_in_a_sentence_flag_it(text: str, category: str, lexico
     "I will be in Manchester next month and would be happy to meet for coffee if you're free.",
     "I have accepted another offer and wanted to let you know.",
     "I have since taken another offer, so please withdraw my application.",
+    "I would very much like to be considered again, and I want to be clear about my interest.",
 ])
 def test_polite_sentences_near_the_cues_are_not_flagged(text: str, lexicon: ToneLexicon) -> None:
     """Each holds a cue or two (a deadline, "never", "the successful candidate", travel,
