@@ -20,6 +20,9 @@ def test_the_wheel_carries_the_flows_and_works_from_anywhere(tmp_path: Path) -> 
     assert build.returncode == 0, build.stderr[-2000:]
     assert (site / "bot" / "flows" / "guide.yaml").is_file()
     assert (site / "bot" / "flows" / "texts" / "en.yaml").is_file()
+    for dialect in ("sqlite", "postgresql"):  # the schema migrations ship too
+        assert (site / "bot" / "storage" / "migrations" / dialect / "0001_chats.sql").is_file() or \
+            (site / "bot" / "storage" / "migrations" / dialect / "0001_schema.sql").is_file()
     env = {**os.environ, "PYTHONPATH": str(site)}
     env.pop("FLOWS_DIR", None)
     where = subprocess.run([sys.executable, "-c", "import bot; print(bot.__file__)"], cwd=tmp_path, env=env,
