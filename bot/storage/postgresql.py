@@ -121,9 +121,10 @@ async def _check(database_url: str) -> None:
     latest = latest_version("postgresql")
     pending("postgresql", version, describe(database_url))  # refuses a newer schema
     if version < latest:
+        has = "no reconsider-bot schema yet" if version == 0 else f"schema version {version}"
         raise StoreError(
-            f"{describe(database_url)} has schema version {version}, this program needs {latest}: "
-            "run `reconsider-bot migrate` (or start with MIGRATE_ON_START=true)"
+            f"{describe(database_url)} has {has} (this program needs version {latest}): "
+            "run `reconsider-bot migrate`, or start with MIGRATE_ON_START=true"
         )
 
 

@@ -43,6 +43,7 @@ class PostgresServer:
     password: str
     run_as: str | None
     pg_ctl: str
+    options: str
 
     @property
     def admin_url(self) -> str:
@@ -50,6 +51,14 @@ class PostgresServer:
 
     def url(self, database: str = DATABASE) -> str:
         return f"postgresql://{USER}:{self.password}@127.0.0.1:{self.port}/{database}"
+
+    def halt(self) -> None:
+        """Stop the server, keeping its data (PostgreSQL going away)."""
+        _run([self.pg_ctl, "stop", "-D", str(self.root / "data"), "-m", "fast", "-w"], self.run_as)
+
+    def resume(self) -> None:
+        _run([self.pg_ctl, "start", "-w", "-D", str(self.root / "data"), "-l", str(self.root / "log"),
+              "-o", self.options], self.run_as)
 
     def stop(self) -> None:
         _run([self.pg_ctl, "stop", "-D", str(self.root / "data"), "-m", "immediate", "-w"], self.run_as,
@@ -90,7 +99,7 @@ def start(durable: bool = False) -> PostgresServer:
     if not durable:
         options += " -c fsync=off -c full_page_writes=off"
     _run([pg_ctl, "start", "-w", "-D", str(root / "data"), "-l", str(root / "log"), "-o", options], run_as)
-    server = PostgresServer(root, port, password, run_as, pg_ctl)
+    server = PostgresServer(root, port, password, run_as, pg_ctl, options)
     created = subprocess.run(
         [find_bin("psql") or "psql", "-h", "127.0.0.1", "-p", str(port), "-U", USER, "-d", "postgres",
          "-v", "ON_ERROR_STOP=1", "-c", f"CREATE DATABASE {DATABASE}"],
