@@ -56,6 +56,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_bot(settings)
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring the database's schema up to date (before a deploy); exit 2 with one line if not."""
+    from bot.storage import StoreError, migrate_database
+
+    try:
+        settings = load_settings()
+        print(migrate_database(settings.database_url))
+    except (SettingsError, StoreError) as error:
+        return _fail(str(error))
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.terminal import run_chat
 
@@ -133,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the Telegram bot (settings from the environment / .env)")
     run.set_defaults(func=cmd_run)
+
+    migrate = sub.add_parser("migrate", help="apply pending schema migrations to DATABASE_URL, then exit")
+    migrate.set_defaults(func=cmd_migrate)
 
     chat = sub.add_parser("chat", help="take the guide in the terminal (works with piped input)")
     chat.add_argument("--lang", default=None, help="language code of the texts (default: en)")

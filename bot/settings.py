@@ -18,6 +18,7 @@ SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/reconsider.sqlite3"
 DEFAULT_REMINDER_CHECK_SECONDS = 30.0
+DEFAULT_RETENTION_DAYS = 30
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 BOTFATHER_HELP = (
@@ -51,6 +52,12 @@ class Settings:
     log_level: str = "INFO"
     flows_dir: Path = field(default_factory=default_flows_dir)
     reminder_check_seconds: float = DEFAULT_REMINDER_CHECK_SECONDS
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    """What a person typed, their results and share links are erased this many days after
+    they were last seen."""
+    migrate_on_start: bool = True
+    """Apply pending schema migrations at start-up (under a lock); off when operators run
+    `reconsider-bot migrate` before a deploy."""
 
     @property
     def webhook_mode(self) -> bool:
@@ -140,6 +147,14 @@ def load_settings(
     if webhook_url and not secret:
         secret = secrets.token_urlsafe(32)  # still checked on every request, just not fixed
     reminder_check = _reminder_check_seconds(get("REMINDER_CHECK_SECONDS"))
+    retention = get("RETENTION_DAYS") or str(DEFAULT_RETENTION_DAYS)
+    if not retention.isdigit() or not 1 <= int(retention) <= 3650:
+        raise SettingsError(
+            f"RETENTION_DAYS must be a whole number of days from 1 to 3650, not {retention!r}."
+        )
+    migrate = (get("MIGRATE_ON_START") or "true").lower()
+    if migrate not in ("true", "false", "1", "0", "yes", "no"):
+        raise SettingsError(f"MIGRATE_ON_START must be true or false, not {migrate!r}.")
     return Settings(
         token=get("TELEGRAM_BOT_TOKEN"),
         api_base_url=get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
@@ -152,6 +167,8 @@ def load_settings(
         log_level=log_level,
         flows_dir=configured_flows_dir(source, dotenv=None),
         reminder_check_seconds=reminder_check,
+        retention_days=int(retention),
+        migrate_on_start=migrate in ("true", "1", "yes"),
     )
 
 

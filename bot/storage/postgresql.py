@@ -229,17 +229,20 @@ class PostgresStore:
         async def work(db: asyncpg.Connection) -> bool:
             if expected_version:  # the chat must still be there (not forgotten meanwhile), unchanged
                 status = await db.execute(
-                    "UPDATE chats SET user_id = COALESCE($2, user_id), session = $3, runs = GREATEST(runs, $4), "
-                    "blocked = FALSE, version = version + 1, updated_at = $5, seen_at = $5 "
+                    "UPDATE chats SET user_id = COALESCE($2, user_id), session = $3, "
+                    "runs = GREATEST(runs, $4), blocked = FALSE, version = version + 1, updated_at = $5, "
+                    "seen_at = $5 "
                     "WHERE chat_id = $1 AND version = $6",
                     chat_id, user_id, text, runs, now, expected_version)
             else:
                 status = await db.execute(
                     "INSERT INTO chats (chat_id, user_id, session, runs, blocked, version, created_at, "
                     "updated_at, seen_at) VALUES ($1, $2, $3, $4, FALSE, 1, $5, $5, $5) "
-                    "ON CONFLICT (chat_id) DO UPDATE SET user_id = COALESCE(EXCLUDED.user_id, chats.user_id), "
-                    "session = EXCLUDED.session, runs = GREATEST(chats.runs, EXCLUDED.runs), blocked = FALSE, "
-                    "version = chats.version + 1, updated_at = EXCLUDED.updated_at, seen_at = EXCLUDED.seen_at "
+                    "ON CONFLICT (chat_id) DO UPDATE SET "
+                    "user_id = COALESCE(EXCLUDED.user_id, chats.user_id), session = EXCLUDED.session, "
+                    "runs = GREATEST(chats.runs, EXCLUDED.runs), blocked = FALSE, "
+                    "version = chats.version + 1, updated_at = EXCLUDED.updated_at, "
+                    "seen_at = EXCLUDED.seen_at "
                     "WHERE $6::bigint IS NULL OR chats.version = 0",
                     chat_id, user_id, text, runs, now, expected_version)
             if _count(status) != 1:  # the version moved on: roll back, the update id included
@@ -261,7 +264,8 @@ class PostgresStore:
 
     async def record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
         await self._run(lambda db: db.execute(
-            "UPDATE chats SET message_id = $2, message_step = $3 WHERE chat_id = $1", chat_id, message_id, step))
+            "UPDATE chats SET message_id = $2, message_step = $3 WHERE chat_id = $1",
+            chat_id, message_id, step))
 
     async def mark_blocked(self, chat_id: int) -> None:
         await self._run(lambda db: db.execute(
@@ -324,8 +328,8 @@ class PostgresStore:
             if existing:
                 return existing[0], False
             row = await db.fetchrow(
-                "INSERT INTO reminders (chat_id, user_id, run, delay, language, payload, due_at, created_at) "
-                f"VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {_REMINDER_COLUMNS}",  # noqa: S608
+                "INSERT INTO reminders (chat_id, user_id, run, delay, language, payload, due_at, "  # noqa: S608
+                f"created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {_REMINDER_COLUMNS}",
                 chat_id, user_id, run, delay, language, _json(payload), due_at, self._now())
             return _reminder(row), True
 
@@ -372,13 +376,16 @@ class PostgresStore:
     async def cancel_reminder(self, update_id: int, chat_id: int, reminder_id: int) -> bool | None:
         async def work(db: asyncpg.Connection) -> bool:
             status = await db.execute(
-                "UPDATE reminders SET state = 'cancelled' WHERE id = $1 AND chat_id = $2 AND state = 'pending'",
+                "UPDATE reminders SET state = 'cancelled' "
+                "WHERE id = $1 AND chat_id = $2 AND state = 'pending'",
                 reminder_id, chat_id)
             return bool(status == "UPDATE 1")
 
         return await self._once_per_update(update_id, work)
 
-    async def record_outcome(self, update_id: int, chat_id: int, reminder_id: int, outcome: str) -> str | None:
+    async def record_outcome(
+        self, update_id: int, chat_id: int, reminder_id: int, outcome: str
+    ) -> str | None:
         async def work(db: asyncpg.Connection) -> str:
             row = await db.fetchrow("SELECT outcome FROM reminders WHERE id = $1 AND chat_id = $2 FOR UPDATE",
                                     reminder_id, chat_id)
@@ -425,7 +432,8 @@ class PostgresStore:
                 ],
                 "latest_result": None if result is None else {
                     "flow": result[0], "flow_version": result[1], "language": result[2],
-                    "answers": json.loads(result[3]), "details": json.loads(result[4]), "saved_at": result[5]},
+                    "answers": json.loads(result[3]), "details": json.loads(result[4]),
+                    "saved_at": result[5]},
                 "shares": [
                     {"code": s.code, "flow": s.flow, "flow_version": s.flow_version, "language": s.language,
                      "answers": s.answers, "created_at": s.created_at}
@@ -529,9 +537,9 @@ async def _save_result(db: asyncpg.Connection, result: SavedResult) -> None:
 async def _retire_reminders(db: asyncpg.Connection, condition: str, *args: Any) -> int:
     """Delete the reminders matching `condition`, adding what they counted to the figures."""
     counted = await db.fetchrow(
-        "SELECT COUNT(*) FILTER (WHERE state = 'sent'), COUNT(*) FILTER (WHERE outcome = 'yes'), "
-        "COUNT(*) FILTER (WHERE outcome = 'no'), COUNT(*) FILTER (WHERE outcome = 'waiting') "
-        f"FROM reminders WHERE {condition}", *args)  # noqa: S608 - fixed SQL, values are parameters
+        "SELECT COUNT(*) FILTER (WHERE state = 'sent'), "  # noqa: S608 - fixed SQL, values are parameters
+        "COUNT(*) FILTER (WHERE outcome = 'yes'), COUNT(*) FILTER (WHERE outcome = 'no'), "
+        f"COUNT(*) FILTER (WHERE outcome = 'waiting') FROM reminders WHERE {condition}", *args)
     for name, count in zip(RETIRED_FIGURES, counted, strict=True):
         if count:
             await db.execute("INSERT INTO figures (name, count) VALUES ($1, $2) "

@@ -14,9 +14,9 @@ import asyncio
 import json
 import sqlite3
 import time
-from contextlib import closing
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -180,7 +180,8 @@ class SQLiteStore:
     def _record_update(self, update_id: int, chat_id: int | None) -> bool:
         def work(db: sqlite3.Connection) -> bool:
             if chat_id is not None:
-                db.execute("UPDATE chats SET blocked = 0, seen_at = ? WHERE chat_id = ?", (self._now(), chat_id))
+                db.execute("UPDATE chats SET blocked = 0, seen_at = ? WHERE chat_id = ?",
+                           (self._now(), chat_id))
             return True
 
         return self._once_per_update(update_id, work) is not None
@@ -230,9 +231,9 @@ class SQLiteStore:
     def _retire_reminders(self, db: sqlite3.Connection, condition: str, args: tuple[Any, ...]) -> int:
         """Delete the reminders matching `condition`, adding what they counted to the figures."""
         counted = db.execute(
-            "SELECT COALESCE(SUM(state = 'sent'), 0), COALESCE(SUM(outcome = 'yes'), 0), "
-            "COALESCE(SUM(outcome = 'no'), 0), COALESCE(SUM(outcome = 'waiting'), 0) "
-            f"FROM reminders WHERE {condition}",  # noqa: S608 - fixed SQL, values are parameters
+            "SELECT COALESCE(SUM(state = 'sent'), 0), "  # noqa: S608 - fixed SQL, values are parameters
+            "COALESCE(SUM(outcome = 'yes'), 0), COALESCE(SUM(outcome = 'no'), 0), "
+            f"COALESCE(SUM(outcome = 'waiting'), 0) FROM reminders WHERE {condition}",
             args,
         ).fetchone()
         for name, count in zip(RETIRED_FIGURES, counted, strict=True):

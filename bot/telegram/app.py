@@ -13,13 +13,14 @@ import datetime as dtm
 import logging
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
 
 from bot.content.errors import ContentError
@@ -28,6 +29,7 @@ from bot.engine import Guide
 from bot.engine.tone import ToneLexicon
 from bot.settings import BOTFATHER_HELP, Settings, SettingsError
 from bot.storage import Store, StoreError, open_store
+from bot.storage.retention import RetentionJob
 from bot.telegram.handlers import ALLOWED_UPDATES, Conversation
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.logs import (
@@ -49,6 +51,22 @@ RATE_LIMIT_RETRIES = 3
 NETWORK_RETRIES = 3
 NETWORK_RETRY_DELAY = 0.5  # seconds, doubled on each retry
 POLL_TIMEOUT = dtm.timedelta(seconds=10)
+POLLING_CONFLICT = (
+    "another process is polling Telegram with this bot token (Telegram answered \"Conflict: terminated "
+    "by other getUpdates request\"); polling allows one process: stop the other one, or run several "
+    "replicas in webhook mode (WEBHOOK_URL)"
+)
+
+
+CONFLICTS_TO_GIVE_UP = 3
+CONFLICT_WINDOW = 60.0
+"""Give up polling after this many conflicts within this many seconds. One conflict alone is
+the dangling long poll of a process that just died (a restart); two live pollers keep
+terminating each other's requests."""
+
+
+class GaveUp(Exception):
+    """The runner stopped by itself for a reason the operator must fix (the message says which)."""
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -221,6 +239,23 @@ class Runner:
         self.webhook: Any = None
         self.reminders = ReminderScheduler(self.application.bot, guide, store,
                                            settings.reminder_check_seconds)
+        self.retention = RetentionJob(store, settings.retention_days)
+        self.gave_up = asyncio.Event()
+        self.failure: str | None = None
+        self.conflicts: list[float] = []
+
+    def _polling_error(self, error: TelegramError) -> None:
+        """PTB's polling loop retries every error; a second poller is one it must not fight."""
+        if not isinstance(error, Conflict):
+            log.error("polling for updates failed: %s", error)
+            return
+        now = time.monotonic()
+        self.conflicts = [t for t in self.conflicts if now - t < CONFLICT_WINDOW] + [now]
+        log.warning("getUpdates conflict %d of %d allowed", len(self.conflicts), CONFLICTS_TO_GIVE_UP - 1)
+        if len(self.conflicts) >= CONFLICTS_TO_GIVE_UP and self.failure is None:
+            self.failure = POLLING_CONFLICT
+            log.error("%s", POLLING_CONFLICT)
+            self.gave_up.set()
 
     async def start(self) -> None:
         application = self.application
@@ -242,13 +277,16 @@ class Runner:
                 bootstrap_retries=5,
                 allowed_updates=list(ALLOWED_UPDATES),
                 drop_pending_updates=False,
+                error_callback=self._polling_error,
             )
             log.info("polling mode: @%s is running", application.bot.username)
         self.reminders.start()  # due reminders (also those missed while down) go out now
+        self.retention.start()
 
     async def stop(self) -> None:
         application = self.application
         await self.reminders.stop()
+        await self.retention.stop()
         if self.webhook is not None:
             await self.webhook.stop()
         if application.updater is not None and application.updater.running:
@@ -280,12 +318,17 @@ async def serve(
     runner = Runner(settings, guide, store, tone=tone)
     try:
         await runner.start()
-        await stop.wait()
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(runner.gave_up.wait())]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for wait in waits:
+            wait.cancel()
         log.info("stopping")
     finally:
         await runner.stop()
         if own_store:
             await store.close()
+    if runner.failure is not None:
+        raise GaveUp(runner.failure)
 
 
 def main(settings: Settings) -> int:
@@ -310,11 +353,20 @@ def main(settings: Settings) -> int:
             print(problem, file=sys.stderr)
         return fail("the flows have problems; fix them (see `reconsider-bot check`).")
     try:
-        store = open_store(settings.database_url)
+        store = open_store(settings.database_url, migrate=settings.migrate_on_start)
     except StoreError as error:
         return fail(str(error))
+
+    async def serve_then_close() -> None:
+        try:
+            await serve(settings, guide, store, tone=tone)
+        finally:
+            await store.close()  # in the loop that used it (a PostgreSQL pool belongs to one)
+
     try:
-        asyncio.run(serve(settings, guide, store, tone=tone))
+        asyncio.run(serve_then_close())
+    except GaveUp as error:
+        return fail(str(error))
     except InvalidToken:
         return fail("Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped?). " + BOTFATHER_HELP)
     except NetworkError as error:
@@ -322,8 +374,4 @@ def main(settings: Settings) -> int:
         return fail(f"could not reach the Bot API at {settings.api_base_url}: {reason}", 1)
     except KeyboardInterrupt:
         pass
-    finally:
-        close = getattr(store, "close_sync", None)
-        if close is not None:
-            close()
     return 0

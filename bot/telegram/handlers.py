@@ -57,7 +57,7 @@ from bot.engine import (
 )
 from bot.engine.model import Catalog
 from bot.engine.tone import ToneLexicon, check_tone
-from bot.storage import ChatRecord, Store
+from bot.storage import ChatRecord, SessionConflict, Store
 from bot.telegram import files, tonecheck
 from bot.telegram.admin import Admin
 from bot.telegram.reminders import Reminders
@@ -82,6 +82,8 @@ ALLOWED_UPDATES = ("message", "callback_query", "inline_query")
 """The update kinds the bot asks Telegram for (polling and webhook alike)."""
 
 Context = ContextTypes.DEFAULT_TYPE
+CONFLICT_RETRIES = 5
+"""A turn whose session another replica wrote first is redone on the fresh session this often."""
 
 
 class ChatBlocked(Exception):
@@ -167,15 +169,13 @@ class Conversation:
 
     async def on_text(self, update: Update, context: Context) -> None:
         """A typed message: a command, a detail, or a stray word."""
-        turn = await self._turn(update, context.bot)
         assert update.message is not None and update.message.text is not None
         text = update.message.text
-        await self._guarded(turn, self._text(turn, text))
+        await self._turns(update, context.bot, None, lambda turn: self._text(turn, text))
 
     async def on_other_message(self, update: Update, context: Context) -> None:
         """A sticker, photo, voice note...: a hint, never an error."""
-        turn = await self._turn(update, context.bot)
-        await self._guarded(turn, self._not_text(turn))
+        await self._turns(update, context.bot, None, self._not_text)
 
     async def on_button(self, update: Update, context: Context) -> None:
         """A tap on one of our inline buttons."""
@@ -185,8 +185,7 @@ class Conversation:
         if message is None or message.chat.type != "private":
             await self._answer_safely(query)
             return
-        turn = await self._turn(update, context.bot, query)
-        await self._guarded(turn, self._button(turn, query.data or ""))
+        await self._turns(update, context.bot, query, lambda turn: self._button(turn, query.data or ""))
 
     async def on_group_message(self, update: Update, context: Context) -> None:
         """No guide in groups: point to a private chat."""
@@ -206,6 +205,23 @@ class Conversation:
             log.info("cannot write to group %s", chat.id)
 
     # ---- the turn -----------------------------------------------------------------------
+
+    async def _turns(
+        self, update: Update, bot: Bot, query: CallbackQuery | None,
+        work: Callable[[Incoming], Awaitable[None]],
+    ) -> None:
+        """Load the chat and run the turn; when another replica wrote the chat's session in the
+        meantime (nothing of this turn was stored or sent), run it again on the fresh session."""
+        for attempt in range(1, CONFLICT_RETRIES + 1):
+            turn = await self._turn(update, bot, query)
+            try:
+                await self._guarded(turn, work(turn), last_try=attempt == CONFLICT_RETRIES)
+                return
+            except SessionConflict:
+                log.info("chat %s: another turn wrote the session first; turn redone", turn.chat_id)
+
+    def _expected_version(self, turn: Incoming) -> int:
+        return turn.record.version if turn.record is not None else 0
 
     async def _turn(self, update: Update, bot: Bot, query: CallbackQuery | None = None) -> Incoming:
         chat = update.effective_chat
@@ -241,20 +257,28 @@ class Conversation:
     def _catalog(self, turn: Incoming) -> Catalog:
         return self.guide.catalog(turn.session.language if turn.session else turn.language)
 
-    async def _guarded(self, turn: Incoming, work: Any) -> None:
+    async def _guarded(self, turn: Incoming, work: Any, last_try: bool = True) -> None:
         """Run the turn; a blocked chat is marked, anything unexpected is told kindly."""
         try:
             await work
+        except SessionConflict:
+            if not last_try:
+                raise
+            await self._failed(turn)
         except ChatBlocked:
             log.info("chat %s blocked the bot; marked inactive", turn.chat_id)
             await self.store.mark_blocked(turn.chat_id)
         except Exception:
             log.exception("update %s in chat %s failed", turn.update_id, turn.chat_id)
+            await self._failed(turn)
+
+    async def _failed(self, turn: Incoming) -> None:
+        """Tell the person something went wrong; their place is kept (nothing was committed)."""
+        try:
             await self._answer(turn)
-            try:
-                await self._send(turn, plain(self._catalog(turn).text("ui.tg_error")))
-            except (TelegramError, ChatBlocked):
-                log.warning("could not tell chat %s about the failure", turn.chat_id)
+            await self._send(turn, plain(self._catalog(turn).text("ui.tg_error")))
+        except (TelegramError, ChatBlocked):
+            log.warning("could not tell chat %s about the failure", turn.chat_id)
 
     # ---- what each input means ----------------------------------------------------------
 
@@ -343,7 +367,8 @@ class Conversation:
         if turn.session is None:
             await self._reply(turn, plain(catalog.text("ui.tg_no_guide")))
             return
-        if not await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, None):
+        if not await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, None,
+                                            expected_version=self._expected_version(turn)):
             return
         await self._close_current(turn, None)
         await self._send(turn, plain(catalog.text("ui.tg_cancelled")))
@@ -412,7 +437,8 @@ class Conversation:
         else:
             runs = turn.record.runs if turn.record else 0
             new = self.guide.new_session(turn.language, run=runs + 1)
-        if not await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, new.to_dict()):
+        if not await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, new.to_dict(),
+                                            expected_version=self._expected_version(turn)):
             await self._redelivered(turn)
             return
         catalog = self.guide.catalog(new.language)
@@ -439,7 +465,8 @@ class Conversation:
                 await self._show_again(turn, notice)
             return
         if not await self.store.commit_turn(
-            turn.update_id, turn.chat_id, turn.user_id, moved.session.to_dict()
+            turn.update_id, turn.chat_id, turn.user_id, moved.session.to_dict(),
+            expected_version=self._expected_version(turn),
         ):
             await self._redelivered(turn)
             return

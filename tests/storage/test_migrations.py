@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
-from bot.storage.migrations import DIALECTS, latest_version, migrations, pending, split_statements
 from bot.storage.base import StoreError
+from bot.storage.migrations import DIALECTS, latest_version, migrations, pending, split_statements
 
 
 def test_a_semicolon_inside_a_literal_or_a_comment_survives() -> None:
@@ -44,7 +44,8 @@ def test_each_dialect_has_numbered_migrations_without_gaps(dialect: str) -> None
 
 def test_both_dialects_end_with_the_same_tables() -> None:
     def tables(dialect: str) -> set[str]:
-        return {s.split()[2] for m in migrations(dialect) for s in m.statements if s.startswith("CREATE TABLE")}
+        statements = [s for m in migrations(dialect) for s in m.statements]
+        return {s.split()[2] for s in statements if s.startswith("CREATE TABLE")}
 
     assert tables("sqlite") == tables("postgresql") == {
         "chats", "processed_updates", "results", "shares", "reminders", "figures", "jobs"}

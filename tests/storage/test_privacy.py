@@ -33,14 +33,17 @@ async def use_everything(open_at: OpenStore, person: int, clock: list[float], fi
     await store.record_update(u + 4, person)
 
 
-async def test_forget_leaves_no_row_with_the_persons_id_in_any_table(database_url: str, open_at: OpenStore) -> None:
+async def test_forget_leaves_no_row_with_the_persons_id_in_any_table(
+    database_url: str, open_at: OpenStore
+) -> None:
     clock = [float(NOW)]
     await use_everything(open_at, PERSON, clock, 1)
     await use_everything(open_at, OTHER, clock, 101)
     store = open_at(clock=lambda: clock[0])
     exported = await store.export_user(PERSON)
     assert set(exported) == {"user_id", "chats", "latest_result", "shares", "reminders"}
-    assert exported["latest_result"]["details"] == {"company": "Secret Corp"} and len(exported["reminders"]) == 2
+    assert exported["latest_result"]["details"] == {"company": "Secret Corp"}
+    assert len(exported["reminders"]) == 2
     assert rows_mentioning(database_url, PERSON)  # the check below can see the person's rows
     assert await store.forget_user(PERSON) == 1
     assert rows_mentioning(database_url, PERSON) == {}

@@ -257,7 +257,9 @@ async def test_sessions_survive_reopening_and_the_file_uses_wal(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("version", [1, 2, 3])
-async def test_a_database_made_by_an_earlier_version_is_upgraded_in_place(version: int, tmp_path: Path) -> None:
+async def test_a_database_made_by_an_earlier_version_is_upgraded_in_place(
+    version: int, tmp_path: Path
+) -> None:
     """Files made by the code of schema versions 1-3 (tests/data/legacy) keep their data."""
     path = tmp_path / "bot.sqlite3"
     shutil.copy(LEGACY / f"schema-v{version}.db", path)

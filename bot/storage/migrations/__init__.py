@@ -34,7 +34,8 @@ def migrations(dialect: str) -> tuple[Migration, ...]:
     for entry in resources.files(__package__).joinpath(dialect).iterdir():
         match = _FILE.match(entry.name)
         if match:
-            found.append(Migration(int(match[1]), match[2], tuple(split_statements(entry.read_text("utf-8")))))
+            statements = tuple(split_statements(entry.read_text("utf-8")))
+            found.append(Migration(int(match[1]), match[2], statements))
     found.sort(key=lambda migration: migration.version)
     if [migration.version for migration in found] != list(range(1, len(found) + 1)):
         raise StoreError(f"the {dialect} migrations are not numbered 0001, 0002, ... without gaps")
