@@ -65,6 +65,11 @@ the dangling long poll of a process that just died (a restart); two live pollers
 terminating each other's requests."""
 
 
+class _BelowError(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < logging.ERROR
+
+
 class GaveUp(Exception):
     """The runner stopped by itself for a reason the operator must fix (the message says which)."""
 
@@ -290,7 +295,14 @@ class Runner:
         if self.webhook is not None:
             await self.webhook.stop()
         if application.updater is not None and application.updater.running:
-            await application.updater.stop()
+            updater_log = logging.getLogger("telegram.ext.Updater")
+            quiet = _BelowError()
+            if self.failure is not None:  # its last getUpdates conflicts too: already explained
+                updater_log.addFilter(quiet)
+            try:
+                await application.updater.stop()
+            finally:
+                updater_log.removeFilter(quiet)
         if application.running:
             await application.stop()
         await application.shutdown()
