@@ -14,6 +14,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,3 +109,32 @@ def start(durable: bool = False) -> PostgresServer:
         server.stop()
         raise RuntimeError(f"could not create the test database: {created.stderr.strip()}")
     return server
+
+
+def stop_at(root: Path) -> None:
+    """Stop the server `start` left in `root` (for .ci/run's exit trap)."""
+    pg_ctl = find_bin("pg_ctl")
+    if pg_ctl is not None and (root / "data").is_dir():
+        _run([pg_ctl, "stop", "-D", str(root / "data"), "-m", "immediate", "-w"],
+             USER if os.geteuid() == 0 else None, check=False)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m tests.storage.pgserver` prints shell exports for a new server;
+    `... --stop ROOT` stops it. Used by .ci/run."""
+    if argv[:1] == ["--stop"] and len(argv) == 2:
+        stop_at(Path(argv[1]))
+        return 0
+    try:
+        server = start()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+        print(f"cannot start PostgreSQL: {error}", file=sys.stderr)
+        return 1
+    print(f"export TEST_DATABASE_URL='{server.url()}'")
+    print(f"export PG_TEST_ROOT='{server.root}'")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
