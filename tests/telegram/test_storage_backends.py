@@ -1,0 +1,102 @@
+"""The whole bot on each storage backend (SQLite and PostgreSQL): one person uses every feature,
+then /forget leaves no row with their id in any table and nothing they typed in any log line;
+and PostgreSQL going away mid-guide is told kindly, keeps the place and recovers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Guide
+from bot.storage import Store, open_store
+from tests.fakebotapi import FakeBotAPI
+from tests.storage import pgserver
+from tests.storage.raw import rows_mentioning
+from tests.telegram.conftest import RunningBot, _running, settings_for
+from tests.telegram.test_reminders import DETAILS, FINAL
+from tests.telegram.walking import walk
+
+TYPED = ("Zoë & Co", "Designer", "Alex", "Why did you reject me so rudely")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/bot.sqlite3"
+    return str(request.getfixturevalue("fresh_postgres"))
+
+
+@pytest.fixture
+async def bot_on(fake: FakeBotAPI, guide: Guide, database_url: str, tmp_path: Path
+                 ) -> AsyncIterator[RunningBot]:
+    store = open_store(database_url)
+    try:
+        settings = settings_for(fake, tmp_path, database_url=database_url)
+        async with _running(fake, guide, store, settings) as bot:
+            yield bot
+    finally:
+        await store.close()
+
+
+async def test_every_feature_then_forget_leaves_no_row_and_no_log_line(
+    bot_on: RunningBot, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake, ann, bob = bot_on.fake, bot_on.person(4242, "Ann"), bot_on.person(4343, "Bob")
+    await walk(bot_on.guide, bob, FINAL, DETAILS)  # someone else, who stays
+    await walk(bot_on.guide, ann, FINAL, DETAILS)
+    await ann.tap("⏰ Remind me in 6 business days", expect="Done. On")
+    await ann.tap("Export", expect="whole plan as Markdown")
+    await ann.send("/share", expect="Share your plan")
+    ann.user.inline_query("")
+    await fake.wait_for(lambda: fake.calls_of("answerInlineQuery"), what="the inline answer")
+    await ann.send(f"/check {TYPED[3]}", expect="")
+    await ann.send("/reminders", expect="Your reminders")
+    await ann.send("/mydata", expect="Everything I've stored")
+    await ann.send("/help", expect="/forget")
+    before = rows_mentioning(database_url, ann.id)
+    assert {"chats", "results", "shares", "reminders"} <= set(before)  # the check can see them
+
+    await ann.send("/forget", expect="Erase everything")
+    await ann.tap("Yes, erase it", expect="")
+    await fake.idle()
+    assert rows_mentioning(database_url, ann.id) == {}
+    assert {"chats", "results"} <= set(rows_mentioning(database_url, bob.id))
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    for typed in TYPED:
+        assert typed not in logged
+    assert fake.violations == [] and fake.unanswered_callback_queries() == []
+
+
+@pytest.fixture
+def own_server() -> Iterator[pgserver.PostgresServer]:
+    server = pgserver.start()
+    yield server
+    server.stop()
+
+
+async def test_postgresql_going_away_is_told_kindly_and_the_place_is_kept(
+    fake: FakeBotAPI, guide: Guide, tmp_path: Path, own_server: pgserver.PostgresServer
+) -> None:
+    url = own_server.url()
+    store: Store = open_store(url)
+    loop = asyncio.get_running_loop()
+    try:
+        async with _running(fake, guide, store, settings_for(fake, tmp_path, database_url=url)) as bot:
+            ann = bot.person()
+            await ann.send("/start", expect="1/7")
+            await ann.tap("After the final round", expect="2/7")
+            await loop.run_in_executor(None, own_server.halt)
+            await ann.tap("I'm not sure", expect="something went wrong")
+            await loop.run_in_executor(None, own_server.resume)
+            await ann.tap("I'm not sure", expect="3/7")  # the same question, answered now
+            record = await store.load_chat(ann.id)
+            assert record is not None and record.session is not None
+            assert record.session["answers"] == {"stage": "final", "role_status": "unknown"}
+            assert fake.unanswered_callback_queries() == []
+    finally:
+        await store.close()
