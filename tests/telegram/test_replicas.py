@@ -6,7 +6,6 @@ nothing. Also what a single process says when it cannot start or must not go on.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import signal
 import subprocess
@@ -17,75 +16,17 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
-import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.engine import Guide
 from tests.fakebotapi import FakeBotAPI
 from tests.storage.raw import all_rows
 from tests.telegram.conftest import Person, free_port
+from tests.telegram.front import HOOK, Front
 from tests.telegram.test_process import FINAL, base_env, run_bot
 from tests.telegram.walking import walk
 
 SECRET = "replica-secret"
-HOOK = "/telegram/hook"
-
-
-class Front:
-    """A small load balancer: each POST goes to the next replica in turn; a replica that does
-    not answer (killed) is skipped. With `redeliver`, each update is then sent once more, to
-    the next replica, as Telegram does when it did not get (or believe) an answer."""
-
-    def __init__(self, ports: list[int], redeliver: bool = False) -> None:
-        self.ports = ports
-        self.redeliver = redeliver
-        self.turn = itertools.count()
-        self.hits: dict[int, int] = dict.fromkeys(ports, 0)
-        self.redelivered = 0
-        self.port = free_port()
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post(HOOK, self.forward)
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-        if self._session is not None:
-            await self._session.close()
-
-    async def _post(self, body: bytes, headers: dict[str, str]) -> web.Response | None:
-        assert self._session is not None
-        for _ in range(len(self.ports)):
-            port = self.ports[next(self.turn) % len(self.ports)]
-            try:
-                async with self._session.post(f"http://127.0.0.1:{port}{HOOK}", data=body,
-                                              headers=headers) as answer:
-                    self.hits[port] += 1
-                    return web.Response(status=answer.status, body=await answer.read())
-            except aiohttp.ClientError:
-                continue  # that replica is gone: the next one
-        return None
-
-    async def forward(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        headers = {k: v for k, v in request.headers.items() if k.lower().startswith("x-telegram")}
-        headers["Content-Type"] = "application/json"
-        answer = await self._post(body, headers)
-        if answer is None:
-            return web.Response(status=502, text="no replica answered")
-        if self.redeliver and answer.status == 200:
-            again = await self._post(body, headers)
-            assert again is not None and again.status == 200
-            self.redelivered += 1
-        return answer
 
 
 class Replica:
