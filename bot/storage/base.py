@@ -1,7 +1,9 @@
-"""What a session store must do, whatever the database: the `Store` protocol and its records.
+"""What a session store must do, whatever the database: the records, and the `Store` protocol
+made of role protocols (turns, results and shares, reminders, privacy, operators), so code
+that needs one role can ask for just that one.
 
 Ids are integers (Telegram's chat and user ids need 64 bits), sessions are plain JSON-able
-dicts, times are Unix seconds: a PostgreSQL backend can keep the same shape.
+dicts, times are Unix seconds: SQLite and PostgreSQL keep the same shape.
 """
 
 from __future__ import annotations

@@ -321,7 +321,7 @@ async def serve(
 
         guide = load_guide(settings.flows_dir)
     own_store = store is None
-    store = store or open_store(settings.database_url)
+    store = store or open_store(settings.database_url, migrate=settings.migrate_on_start)
     if stop is None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
