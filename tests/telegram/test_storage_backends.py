@@ -100,3 +100,48 @@ async def test_postgresql_going_away_is_told_kindly_and_the_place_is_kept(
             assert fake.unanswered_callback_queries() == []
     finally:
         await store.close()
+
+
+class RivalWritesFirst:
+    """The real store, except that the first session write of `chat_id` is preceded by another
+    replica's write of that chat (after this turn loaded it): the turn must not overwrite it."""
+
+    def __init__(self, store: Store, rival: Store, chat_id: int) -> None:
+        self._store, self._rival, self._chat_id = store, rival, chat_id
+        self.armed = False
+        self.rival_session: dict[str, object] | None = None
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def commit_turn(self, update_id: int, chat_id: int, *args: object, **kwargs: object) -> bool:
+        if self.armed and chat_id == self._chat_id:
+            self.armed = False
+            record = await self._rival.load_chat(chat_id)
+            assert record is not None and record.session is not None
+            self.rival_session = {**record.session, "step": record.session["step"] + 1,
+                                  "answers": {"stage": "screen"}, "state": "role_status"}
+            assert await self._rival.commit_turn(10**9, chat_id, chat_id, self.rival_session,
+                                                 expected_version=record.version)
+        return await self._store.commit_turn(update_id, chat_id, *args, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_a_turn_another_replica_overtook_is_redone_on_the_fresh_session(
+    fake: FakeBotAPI, guide: Guide, database_url: str, tmp_path: Path
+) -> None:
+    store, rival = open_store(database_url), open_store(database_url)
+    racing = RivalWritesFirst(store, rival, 5151)
+    try:
+        settings = settings_for(fake, tmp_path, database_url=database_url)
+        async with _running(fake, guide, racing, settings) as bot:  # type: ignore[arg-type]
+            ann = bot.person(5151)
+            await ann.send("/start", expect="1/7")
+            racing.armed = True
+            await ann.tap("After the final round")  # written by the rival first: redone, stale now
+            assert "earlier step" in (ann.callback_answer().get("text") or "")
+            record = await store.load_chat(ann.id)
+            assert record is not None and record.session == racing.rival_session  # not overwritten
+            assert not racing.armed and fake.violations == []
+    finally:
+        await store.close()
+        await rival.close()
