@@ -42,8 +42,10 @@ SECRET = "bench-secret"
 class Replicas:
     """`count` bot processes in webhook mode on one database, behind one front."""
 
-    def __init__(self, fake: BenchBotAPI, database_url: str, count: int, log_dir: Path, name: str) -> None:
+    def __init__(self, fake: BenchBotAPI, database_url: str, count: int, log_dir: Path, name: str,
+                 database_pid: int | None = None) -> None:
         self.fake = fake
+        self.database_pid = database_pid
         self.database_url = database_url
         self.count = count
         self.log_dir = log_dir
@@ -79,11 +81,11 @@ class Replicas:
             await asyncio.sleep(0.02)
 
     def cpu_seconds(self) -> float:
-        total = 0.0
-        for process in self.processes:
-            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return total
+        """CPU of the bot processes and, for PostgreSQL, of the server (all its processes)."""
+        pids = [process.pid for process in self.processes]
+        if self.database_pid is not None:
+            pids += _process_tree(self.database_pid)
+        return sum(_cpu_seconds(pid) for pid in pids)
 
     async def stop(self) -> None:
         for process in self.processes:
@@ -99,6 +101,22 @@ class Replicas:
         for log in self._logs:
             log.close()
         await self.front.stop()
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # a backend that just ended
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_tree(pid: int) -> list[int]:
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            found += _process_tree(int(child))
+    return found
 
 
 @dataclass
@@ -158,8 +176,10 @@ async def reset_postgres(url: str, guide: Guide, sessions: int) -> None:
 
 
 class PostgresBench:
-    def __init__(self, args: argparse.Namespace, guide: Guide, workdir: Path, database_url: str) -> None:
+    def __init__(self, args: argparse.Namespace, guide: Guide, workdir: Path, database_url: str,
+                 database_pid: int | None) -> None:
         self.args = args
+        self.database_pid = database_pid
         self.guide = guide
         self.workdir = workdir
         self.database_url = database_url
@@ -185,7 +205,8 @@ class PostgresBench:
             self.log(f"PostgreSQL reset with {stored:,} sessions in {time.monotonic() - started:.1f}s")
             url = self.database_url
         async with BenchBotAPI(first_update_id=FIRST_UPDATE_ID) as fake:
-            bots = Replicas(fake, url, variant.replicas, self.workdir, f"run{self.runs}-{variant.name}")
+            bots = Replicas(fake, url, variant.replicas, self.workdir, f"run{self.runs}-{variant.name}",
+                            self.database_pid if variant.backend == "postgresql" else None)
             try:
                 await bots.start()
                 load = Load(fake, bots, person_factory(OURS, self.guide), self.ids,  # type: ignore[arg-type]
@@ -197,6 +218,7 @@ class PostgresBench:
         self.log(f"{variant.name:9} stored={stored:<6} light p99 {_ms(light.first_reply, 0.99)} ms  "
                  f"saturation {saturation.updates_per_s:.0f} upd/s, "
                  f"p99 {_ms(saturation.first_reply, 0.99)} ms, "
+                 f"CPU {saturation.bot_cpu_ms_per_update:.2f} ms/update, "
                  f"failures {saturation.failures + light.failures}, "
                  f"violations {saturation.violations + light.violations}, hits {bots.front.hits}")
         return Measured(variant, stored, light, saturation)
@@ -238,8 +260,9 @@ def report(runs: list[Measured], args: argparse.Namespace, machine: str, elapsed
         f"Machine: {machine}; {args.rounds} round(s) of {args.users} people at once for "
         f"{args.seconds:.0f} s (figures from the last 75 %), webhook mode behind a round-robin front, "
         f"median of rounds; run took {elapsed / 60:.1f} min.", "",
-        "| variant | updates/s | p99 first reply (ms) | light p99 (ms) | failures | violations |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| variant | updates/s | p99 first reply (ms) | light p99 (ms) | CPU ms per update (bot + database) "
+        "| failures | violations |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     figures: dict[str, float] = {}
     for variant in (SQLITE_1, PG_1, PG_2):
@@ -247,11 +270,13 @@ def report(runs: list[Measured], args: argparse.Namespace, machine: str, elapsed
         rate = _median([m.saturation.updates_per_s for m in rows])
         p99 = _median([1000 * percentile(m.saturation.first_reply, 0.99) for m in rows])
         light = _median([1000 * percentile(m.light.first_reply, 0.99) for m in rows])
+        cpu = _median([m.saturation.bot_cpu_ms_per_update for m in rows])
+        figures[f"{variant.name}-cpu"] = cpu
         failures = sum(m.saturation.failures + m.light.failures for m in rows)
         violations = sum(m.saturation.violations + m.light.violations for m in rows)
         figures[variant.name] = rate
         figures[f"{variant.name}-lost"] = failures + violations
-        lines.append(f"| {variant.label} | {rate:.0f} | {p99:.1f} | {light:.1f} | {failures} | "
+        lines.append(f"| {variant.label} | {rate:.0f} | {p99:.1f} | {light:.1f} | {cpu:.2f} | {failures} | "
                      f"{violations} |")
     lines += ["", "| stored sessions (PostgreSQL, one replica) | updates/s | p99 first reply (ms) |",
               "|---:|---:|---:|"]
@@ -264,10 +289,12 @@ def report(runs: list[Measured], args: argparse.Namespace, machine: str, elapsed
     ratio_pg = figures["pg-1"] / figures["sqlite-1"]
     ratio_two = figures["pg-2"] / figures["pg-1"]
     ratio_p99 = p99s[large] / p99s[small]
+    per_cpu = figures["sqlite-1-cpu"] / figures["pg-1-cpu"]
     lines += [
         "", "| target | measured | met |", "|---|---:|:-:|",
         f"| one replica ≥ 0.8 × SQLite's updates/s | {ratio_pg:.2f} × | "
         f"{'yes' if ratio_pg >= 0.8 else 'no'} |",
+        f"| (updates per CPU-second, PostgreSQL ÷ SQLite, bot and database together) | {per_cpu:.2f} × | |",
         f"| two replicas lose nothing | {figures['pg-2-lost']:.0f} lost | "
         f"{'yes' if figures['pg-2-lost'] == 0 else 'no'} |",
         f"| two replicas ≥ one | {ratio_two:.2f} × | {'yes' if ratio_two >= 1.0 else 'no'} |",
@@ -280,14 +307,15 @@ def report(runs: list[Measured], args: argparse.Namespace, machine: str, elapsed
 async def run_postgres(args: argparse.Namespace, guide: Guide, workdir: Path, machine: str) -> str:
     started = time.monotonic()
     server = None
-    url = args.database_url
+    url, database_pid = args.database_url, None
     if not url:
         from tests.storage import pgserver
 
         server = pgserver.start(durable=True)
         url = server.url()
+        database_pid = int((server.root / "data" / "postmaster.pid").read_text().split()[0])
     try:
-        runs = await PostgresBench(args, guide, workdir, url).run()
+        runs = await PostgresBench(args, guide, workdir, url, database_pid).run()
     finally:
         if server is not None:
             server.stop()
