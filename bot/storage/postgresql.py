@@ -41,6 +41,8 @@ MIGRATION_LOCK = (0x5245434F, 1)
 """The advisory lock (two-int key space, apart from the one-bigint space) held while migrating."""
 CONNECT_TIMEOUT = 10.0
 POOL_SIZE = 10
+CONFLICT_SQLSTATE = "RB409"
+"""Raised by the commit_turn function when the chat's version moved on (migration 0002)."""
 _LOST = (OSError, asyncio.TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
          asyncpg.CannotConnectNowError)
 """The database went away (restart, failover, network): the pool reconnects on the next try."""
@@ -227,43 +229,37 @@ class PostgresStore:
     ) -> bool:
         text = None if session is None else _json(session)
         runs = int(session.get("run", 0)) if session is not None else 0
-        now = self._now()
+        arguments = (update_id, chat_id, user_id, text, runs, self._now(), expected_version)
+        if result is None:  # the usual turn: one round trip (see migrations/postgresql/0002)
+            return await self._write_turn(lambda db: _commit_turn(db, *arguments))
 
-        async def work(db: asyncpg.Connection) -> bool:
-            if expected_version:  # the chat must still be there (not forgotten meanwhile), unchanged
-                status = await db.execute(
-                    "UPDATE chats SET user_id = COALESCE($2, user_id), session = $3, "
-                    "runs = GREATEST(runs, $4), blocked = FALSE, version = version + 1, updated_at = $5, "
-                    "seen_at = $5 "
-                    "WHERE chat_id = $1 AND version = $6",
-                    chat_id, user_id, text, runs, now, expected_version)
-            else:
-                status = await db.execute(
-                    "INSERT INTO chats (chat_id, user_id, session, runs, blocked, version, created_at, "
-                    "updated_at, seen_at) VALUES ($1, $2, $3, $4, FALSE, 1, $5, $5, $5) "
-                    "ON CONFLICT (chat_id) DO UPDATE SET "
-                    "user_id = COALESCE(EXCLUDED.user_id, chats.user_id), session = EXCLUDED.session, "
-                    "runs = GREATEST(chats.runs, EXCLUDED.runs), blocked = FALSE, "
-                    "version = chats.version + 1, updated_at = EXCLUDED.updated_at, "
-                    "seen_at = EXCLUDED.seen_at "
-                    "WHERE $6::bigint IS NULL OR chats.version = 0",
-                    chat_id, user_id, text, runs, now, expected_version)
-            if _count(status) != 1:  # the version moved on: roll back, the update id included
-                raise SessionConflict(f"chat {chat_id} was written by another turn")
-            if result is not None:
+        async def with_result(db: asyncpg.Connection) -> bool:
+            done = await _commit_turn(db, *arguments)
+            if done:
                 await _save_result(db, result)
-            return True
+            return done
 
-        return await self._once_per_update(update_id, work) is not None
+        return await self._write_turn(with_result, transaction=True)
 
     async def record_update(self, update_id: int, chat_id: int | None = None) -> bool:
-        async def work(db: asyncpg.Connection) -> bool:
-            if chat_id is not None:
-                await db.execute("UPDATE chats SET blocked = FALSE, seen_at = $2 WHERE chat_id = $1",
-                                 chat_id, self._now())
-            return True
+        return await self._write_turn(lambda db: db.fetchval(
+            "SELECT record_update($1, $2, $3)", update_id, chat_id, self._now()))
 
-        return await self._once_per_update(update_id, work) is not None
+    async def _write_turn(
+        self, work: Callable[[asyncpg.Connection], Awaitable[bool]], transaction: bool = False
+    ) -> bool:
+        """A write that records the update (False when it was processed before); SessionConflict
+        when another turn wrote the chat first (nothing was written)."""
+        try:
+            done = bool(await self._run(work, transaction=transaction))
+        except asyncpg.PostgresError as error:
+            if getattr(error, "sqlstate", None) == CONFLICT_SQLSTATE:
+                raise SessionConflict(str(error)) from None
+            raise
+        self._recorded += 1
+        if self._recorded % PRUNE_EVERY == 0:
+            await self.prune()
+        return done
 
     async def record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
         await self._run(lambda db: db.execute(
@@ -517,6 +513,14 @@ class PostgresStore:
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
+
+
+async def _commit_turn(
+    db: asyncpg.Connection, update_id: int, chat_id: int, user_id: int | None, session: str | None,
+    runs: int, now: int, expected_version: int | None,
+) -> bool:
+    return bool(await db.fetchval("SELECT commit_turn($1, $2, $3, $4, $5, $6, $7)",
+                                  update_id, chat_id, user_id, session, runs, now, expected_version))
 
 
 async def _keep_session(connection: asyncpg.Connection) -> None:
