@@ -114,10 +114,10 @@ class TurnStore(Protocol):
 
     async def commit_turn(
         self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
-        *, expected_version: int | None = None, result: SavedResult | None = None,
+        result: SavedResult | None = None, *, expected_version: int | None = None,
     ) -> bool:
-        """Record the update as processed and write the session (and `result`, the person's
-        latest), in one transaction.
+        """Record the update as processed and write the session (and, when given, the person's
+        latest `result`), in one transaction.
 
         Returns False, writing nothing, when the update was processed before (redelivered).
         With `expected_version` (the loaded record's `version`, 0 for a chat never seen) the

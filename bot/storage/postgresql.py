@@ -225,7 +225,7 @@ class PostgresStore:
 
     async def commit_turn(
         self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
-        *, expected_version: int | None = None, result: SavedResult | None = None,
+        result: SavedResult | None = None, *, expected_version: int | None = None,
     ) -> bool:
         text = None if session is None else _json(session)
         runs = int(session.get("run", 0)) if session is not None else 0

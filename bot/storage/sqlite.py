@@ -145,7 +145,7 @@ class SQLiteStore:
 
     def _commit_turn(
         self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
-        expected_version: int | None, result: SavedResult | None,
+        result: SavedResult | None, expected_version: int | None,
     ) -> bool:
         text = None if session is None else json.dumps(session, ensure_ascii=False, sort_keys=True)
         runs = int(session.get("run", 0)) if session is not None else 0
@@ -172,7 +172,7 @@ class SQLiteStore:
             if written.rowcount != 1:  # the version moved on: roll back, the update id included
                 raise SessionConflict(f"chat {chat_id} was written by another turn")
             if result is not None:
-                self._save_result(result)
+                _write_result(db, result)
             return True
 
         return self._once_per_update(update_id, work) is not None
@@ -303,16 +303,7 @@ class SQLiteStore:
         }
 
     def _save_result(self, result: SavedResult) -> None:
-        """Inside a transaction (save_result and commit_turn open one)."""
-        self._db.execute(
-            "INSERT INTO results (user_id, flow, flow_version, language, answers, details, saved_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow, flow_version = excluded.flow_version, "
-            "language = excluded.language, answers = excluded.answers, details = excluded.details, "
-            "saved_at = excluded.saved_at",
-            (result.user_id, result.flow, result.flow_version, result.language, _json(result.answers),
-             _json(result.details), result.saved_at),
-        )
+        self._transaction(lambda db: _write_result(db, result))
 
     def _load_result(self, user_id: int) -> SavedResult | None:
         row = self._db.execute(
@@ -488,10 +479,10 @@ class SQLiteStore:
 
     async def commit_turn(
         self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
-        *, expected_version: int | None = None, result: SavedResult | None = None,
+        result: SavedResult | None = None, *, expected_version: int | None = None,
     ) -> bool:
-        return await self._call(self._commit_turn, update_id, chat_id, user_id, session, expected_version,
-                                result)
+        return await self._call(self._commit_turn, update_id, chat_id, user_id, session, result,
+                                expected_version)
 
     async def record_update(self, update_id: int, chat_id: int | None = None) -> bool:
         return await self._call(self._record_update, update_id, chat_id)
@@ -509,7 +500,7 @@ class SQLiteStore:
         return await self._call(self._export_user, user_id)
 
     async def save_result(self, result: SavedResult) -> None:
-        await self._call(self._transaction, lambda db: self._save_result(result))
+        await self._call(self._save_result, result)
 
     async def load_result(self, user_id: int) -> SavedResult | None:
         return await self._call(self._load_result, user_id)
@@ -611,6 +602,18 @@ def _reminder(row: tuple[Any, ...]) -> Reminder:
         id=row[0], chat_id=row[1], user_id=row[2], run=row[3], delay=row[4], language=row[5],
         payload=json.loads(row[6]), due_at=row[7], state=row[8], attempts=row[9], claimed_by=row[10],
         sent_at=row[11], outcome=row[12], outcome_at=row[13], created_at=row[14],
+    )
+
+
+def _write_result(db: sqlite3.Connection, result: SavedResult) -> None:
+    db.execute(
+        "INSERT INTO results (user_id, flow, flow_version, language, answers, details, saved_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow, flow_version = excluded.flow_version, "
+        "language = excluded.language, answers = excluded.answers, details = excluded.details, "
+        "saved_at = excluded.saved_at",
+        (result.user_id, result.flow, result.flow_version, result.language, _json(result.answers),
+         _json(result.details), result.saved_at),
     )
 
 

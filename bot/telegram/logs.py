@@ -15,6 +15,8 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+from bot.libraries import quiet_libraries
+
 TOKEN_LIKE = re.compile(r"\d{5,20}:[A-Za-z0-9_-]{30,}")
 REDACTED = "<redacted>"
 NOISY_LOGGERS = ("httpx", "httpcore")
@@ -79,6 +81,7 @@ def quiet_noisy_loggers() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     for name in CONTENT_LOGGERS:
         logging.getLogger(name).setLevel(logging.INFO)
+    quiet_libraries()
 
 
 _AT_THE_SOURCE = RedactingFilter()

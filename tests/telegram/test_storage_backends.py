@@ -50,13 +50,13 @@ async def test_every_feature_then_forget_leaves_no_row_and_no_log_line(
     await walk(bot_on.guide, bob, FINAL, DETAILS)  # someone else, who stays
     await walk(bot_on.guide, ann, FINAL, DETAILS)
     await ann.tap("⏰ Remind me in 6 business days", expect="Done. On")
-    await ann.tap("Export", expect="whole plan as Markdown")
+    await ann.tap("Export", expect="one file that opens anywhere")
     await ann.send("/share", expect="Share your plan")
     ann.user.inline_query("")
     await fake.wait_for(lambda: fake.calls_of("answerInlineQuery"), what="the inline answer")
     await ann.send(f"/check {TYPED[3]}", expect="")
     await ann.send("/reminders", expect="Your reminders")
-    await ann.send("/mydata", expect="Everything I've stored")
+    await ann.send("/mydata", expect="in plain words")
     await ann.send("/help", expect="/forget")
     before = rows_mentioning(database_url, ann.id)
     assert {"chats", "results", "shares", "reminders"} <= set(before)  # the check can see them
