@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from telegram import ForceReply, InlineKeyboardMarkup
 
+from bot import metrics
 from bot.engine import ChangeView, Event, Guide, InvalidMove, Restart, ResultView, Session, View
 from bot.engine.model import Catalog
 from bot.storage import ChatRecord, SavedResult, SessionConflict, Store
@@ -112,11 +113,8 @@ class Turns:
         except (KeyError, TypeError, ValueError):
             log.warning("chat %s has an unreadable session; starting afresh", record.chat_id)
             return None
-        if session.flow != self.guide.flow.id or session.flow_version != self.guide.flow.version:
-            return None  # an older flow: its answers may not fit the questions any more
-        if session.state not in self.guide.machine.states:
-            return None
-        return session
+        # An older flow version keeps the answers that still fit (engine: Guide.resume).
+        return self.guide.resume(session)
 
     def catalog(self, turn: Turn) -> Catalog:
         return self.guide.catalog(turn.session.language if turn.session else turn.incoming.language)
@@ -133,7 +131,8 @@ class Turns:
         except ChatBlocked:
             log.info("chat %s blocked the bot; marked inactive", turn.chat_id)
             await self.store.mark_blocked(turn.chat_id)
-        except Exception:
+        except Exception as error:
+            metrics.update_failed(error)
             log.exception("update %s in chat %s failed", turn.update_id, turn.chat_id)
             await self._failed(turn)
 
@@ -160,6 +159,7 @@ class Turns:
         if not await self._commit(turn, new, view):
             await self.redelivered(turn)
             return
+        metrics.guide_moved(self.guide, turn.session, new, None)
         catalog = self.guide.catalog(new.language)
         before = plain(catalog.text("ui.tg_welcome")) if welcome else []
         notice = None if welcome else catalog.text("ui.tg_restarted")
@@ -182,6 +182,7 @@ class Turns:
         if not await self._commit(turn, moved.session, moved.view):
             await self.redelivered(turn)
             return
+        metrics.guide_moved(self.guide, session, moved.session, event)
         accepted = moved.session.step != session.step
         catalog = self.guide.catalog(session.language)
         # A draft, once shown, stays: the result's message is never edited into another step.
