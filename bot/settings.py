@@ -50,6 +50,8 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("REMINDER_CHECK_SECONDS", "30", "how often due follow-up reminders are looked for"),
     ("RETENTION_DAYS", "30", "what people typed, their results and share links are erased after this many "
      "days without activity"),
+    ("MIGRATE_ON_START", "true", "apply pending schema migrations at start-up (false: run "
+     "`reconsider-bot migrate` before each deploy)"),
     ("METRICS_LISTEN", DEFAULT_METRICS_LISTEN, "address of the ops server in polling mode"),
     ("METRICS_PORT", str(DEFAULT_METRICS_PORT),
      "port of the ops server in polling mode (/healthz, /readyz, /metrics); off: none"),
