@@ -15,7 +15,7 @@ def mermaid(guide: Guide) -> str:
         label = catalog.text(f"questions.{question.id}.short").replace('"', "'")
         lines.append(f'    {question.id}["{label}<br/><code>{question.id}</code>"]')
     lines += [
-        '    decide{{"Choose the approach: first matching rule R0-R8, then the never rules"}}',
+        '    decide{{"Choose the approach: first matching rule R0-R10, then the never rules"}}',
         f'    {RECOMMEND}(["Recommendation, why this, what to expect"])',
         '    details[/"Personal details the drafts use, each skippable"/]',
         f'    {RESULT}(["Result: why this, what to expect, tips, drafts"])',

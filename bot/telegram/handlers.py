@@ -17,6 +17,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import metrics
 from bot.telegram import buttons
 from bot.telegram.incoming import Incoming, language_of
 from bot.telegram.messenger import ChatBlocked, Messenger
@@ -27,6 +28,9 @@ from bot.telegram.views.html import Text, esc
 from bot.telegram.views.steps import group_keyboard
 
 log = logging.getLogger(__name__)
+
+ACTION_NAMES = {value: name.lower() for name, value in vars(buttons.Act).items() if name.isupper()}
+"""Button actions by name (`button:answer`...), for the log line of each update."""
 
 ALLOWED_UPDATES = ("message", "callback_query", "inline_query")
 """The update kinds the bot asks Telegram for (polling and webhook alike)."""
@@ -57,13 +61,11 @@ class Handlers:
 
     async def on_text(self, update: Update, context: Context) -> None:
         """A typed message: a command, a detail, a draft to check, or a stray word."""
-        turn = await self.turns.load(Incoming.from_update(update))
-        await self.turns.guarded(turn, self._text(turn))
+        await self.turns.run(Incoming.from_update(update), self._text)
 
     async def on_other_message(self, update: Update, context: Context) -> None:
         """A sticker, photo, voice note...: a hint, never an error."""
-        turn = await self.turns.load(Incoming.from_update(update))
-        await self.turns.guarded(turn, self.features.guide.not_text(turn))
+        await self.turns.run(Incoming.from_update(update), self.features.guide.not_text)
 
     async def on_button(self, update: Update, context: Context) -> None:
         """A tap on one of our inline buttons."""
@@ -73,8 +75,7 @@ class Handlers:
         if message is None or message.chat.type != "private":
             await self.messenger.answer(query.id)
             return
-        turn = await self.turns.load(Incoming.from_update(update))
-        await self.turns.guarded(turn, self._button(turn))
+        await self.turns.run(Incoming.from_update(update), self._button)
 
     async def on_inline_query(self, update: Update, context: Context) -> None:
         assert update.inline_query is not None
@@ -100,6 +101,7 @@ class Handlers:
         if text.startswith("/"):
             name, argument = command_parts(text)
             command = self.commands.get(name)
+            metrics.routed(f"/{name}" if command is not None else "/unknown")
             if command is None:
                 await features.guide.unknown_command(turn)
             else:
@@ -114,6 +116,8 @@ class Handlers:
     async def _button(self, turn: Turn) -> None:
         payload = buttons.decode(turn.incoming.data)
         handler = self.buttons.get(payload.action) if payload is not None else None
+        metrics.routed(f"button:{ACTION_NAMES.get(payload.action, 'other')}" if payload is not None
+                       else "button:stale")
         if payload is None or handler is None:
             await self.features.guide.tap(turn, payload)
         else:

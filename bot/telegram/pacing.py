@@ -64,6 +64,8 @@ class PacedRateLimiter(AIORateLimiter):
         self.network_retries = network_retries
         self.delay = delay
         self.pace_chats = True
+        self.starting = True
+        """While starting, retries are logged at DEBUG: a failed start ends in one line of its own."""
         self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
         self._background = AsyncLimiter(max(rate / 2, 1), 1)
         self._interactive_waiting = 0
@@ -108,8 +110,8 @@ class PacedRateLimiter(AIORateLimiter):
             except NetworkError as error:
                 if attempt == self.network_retries:
                     raise
-                log.warning("%s failed (%s); retry %d of %d", endpoint, error, attempt + 1,
-                            self.network_retries)
+                log.log(logging.DEBUG if self.starting else logging.WARNING,
+                        "%s failed (%s); retry %d of %d", endpoint, error, attempt + 1, self.network_retries)
             await asyncio.sleep(self.delay * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 

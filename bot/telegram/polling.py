@@ -43,7 +43,7 @@ CONFIRM_SECONDS = 2.0
 class Poller:
     def __init__(
         self, application: Application[Any, Any, Any, Any, Any, Any], *, timeout: dtm.timedelta,
-        allowed_updates: Sequence[str], on_conflict: Callable[[Conflict], None] | None = None,
+        allowed_updates: Sequence[str], on_conflict: Callable[[Conflict], bool] | None = None,
     ) -> None:
         self.application = application
         self.timeout = timeout
@@ -101,10 +101,9 @@ class Poller:
                 continue
             except InvalidToken:
                 raise
-            except Conflict as error:
-                if self.on_conflict is not None:
-                    self.on_conflict(error)
-                    return
+            except Conflict as error:  # another poller (or a dead one's long poll, after a restart)
+                if self.on_conflict is not None and self.on_conflict(error):
+                    return  # given up: the runner stops and says why
                 log.warning("getUpdates: %s", error)
                 backoff = _more(backoff)
                 await asyncio.sleep(backoff)

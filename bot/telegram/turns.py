@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 
 from telegram import ForceReply, InlineKeyboardMarkup
 
+from bot import metrics
 from bot.engine import ChangeView, Event, Guide, InvalidMove, Restart, ResultView, Session, View
 from bot.engine.model import Catalog
-from bot.storage import ChatRecord, SavedResult, Store
+from bot.storage import ChatRecord, SavedResult, SessionConflict, Store
 from bot.telegram.http import OutcomeUnknown
 from bot.telegram.incoming import Incoming
 from bot.telegram.messenger import ChatBlocked, Messenger
@@ -39,6 +40,9 @@ from bot.telegram.views.html import Outgoing, Text, plain
 from bot.telegram.views.steps import render_answered, render_closed, render_view
 
 log = logging.getLogger(__name__)
+
+CONFLICT_RETRIES = 5
+"""A turn whose chat another replica wrote first is redone on the fresh session this often."""
 
 
 @dataclass
@@ -104,6 +108,18 @@ class Turns:
 
     # ---- loading --------------------------------------------------------------------------
 
+    async def run(self, incoming: Incoming, work: Callable[[Turn], Awaitable[None]]) -> None:
+        """Load the chat and run the turn, guarded. When another replica wrote the chat's
+        session since it was loaded (nothing of this turn was stored or sent yet), the turn is
+        loaded again and redone on the fresh session."""
+        for attempt in range(1, CONFLICT_RETRIES + 1):
+            turn = await self.load(incoming)
+            try:
+                await self.guarded(turn, work(turn), last_try=attempt == CONFLICT_RETRIES)
+                return
+            except SessionConflict:
+                log.info("chat %s: another turn wrote the session first; turn redone", turn.chat_id)
+
     async def load(self, incoming: Incoming) -> Turn:
         record = await self.store.load_chat(incoming.chat_id)
         session = self._session_of(record)
@@ -117,34 +133,41 @@ class Turns:
         except (KeyError, TypeError, ValueError):
             log.warning("a chat has an unreadable session; starting afresh")
             return None
-        if session.flow != self.guide.flow.id or session.flow_version != self.guide.flow.version:
-            return None  # an older flow: its answers may not fit the questions any more
-        if session.state not in self.guide.machine.states:
-            return None
-        return session
+        # An older flow version keeps the answers that still fit (engine: Guide.resume).
+        return self.guide.resume(session)
 
     def catalog(self, turn: Turn) -> Catalog:
         return self.guide.catalog(turn.session.language if turn.session else turn.incoming.language)
 
-    async def guarded(self, turn: Turn, work: Awaitable[None]) -> None:
-        """Run the turn; a blocked chat is marked, anything unexpected is told kindly."""
+    async def guarded(self, turn: Turn, work: Awaitable[None], last_try: bool = True) -> None:
+        """Run the turn; a blocked chat is marked, anything unexpected is told kindly (also a
+        session conflict on the last try: the person's place is kept)."""
         try:
             await work
+        except SessionConflict:
+            if not last_try:
+                raise
+            await self._failed(turn)
         except ChatBlocked:
             log.info("a chat blocked the bot; marked inactive")
             await self.store.mark_blocked(turn.chat_id)
         except OutcomeUnknown:  # Telegram may have shown it: "something went wrong" could be a lie
             log.info("update %s: Telegram did not confirm a reply; not repeated", turn.update_id)
-        except Exception:
+        except Exception as error:
+            metrics.update_failed(error)
             log.exception("update %s failed", turn.update_id)
-            await self.answer(turn)
-            try:
-                await self.send(turn, plain(self.catalog(turn).text("ui.tg_error")))
-            except ChatBlocked:
-                log.warning("could not tell the chat of update %s about the failure", turn.update_id)
-            except Exception:
-                log.warning("could not tell the chat of update %s about the failure", turn.update_id,
-                            exc_info=True)
+            await self._failed(turn)
+
+    async def _failed(self, turn: Turn) -> None:
+        """Tell the person something went wrong (nothing of the turn was committed)."""
+        await self.answer(turn)
+        try:
+            await self.send(turn, plain(self.catalog(turn).text("ui.tg_error")))
+        except ChatBlocked:
+            log.warning("could not tell the chat of update %s about the failure", turn.update_id)
+        except Exception:
+            log.warning("could not tell the chat of update %s about the failure", turn.update_id,
+                        exc_info=True)
 
     # ---- moving the guide -----------------------------------------------------------------
 
@@ -159,6 +182,7 @@ class Turns:
         if not await self._commit(turn, new, view):
             await self.redelivered(turn)
             return
+        metrics.guide_moved(self.guide, turn.session, new, None)
         catalog = self.guide.catalog(new.language)
         before = plain(catalog.text("ui.tg_welcome")) if welcome else []
         notice = None if welcome else catalog.text("ui.tg_restarted")
@@ -181,6 +205,7 @@ class Turns:
         if not await self._commit(turn, moved.session, moved.view):
             await self.redelivered(turn)
             return
+        metrics.guide_moved(self.guide, session, moved.session, event)
         accepted = moved.session.step != session.step
         catalog = self.guide.catalog(session.language)
         # A draft, once shown, stays: the result's message is never edited into another step.
@@ -194,7 +219,8 @@ class Turns:
 
     async def end(self, turn: Turn) -> bool:
         """End the guide (the chat keeps its run counter); False when redelivered."""
-        if not await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, None):
+        if not await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, None,
+                                            expected_version=self.expected_version(turn)):
             return False
         await self.close_current(turn)
         return True
@@ -209,7 +235,13 @@ class Turns:
                 saved_at=int(time.time()),
             )
         return await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, session.to_dict(),
-                                            result=result)
+                                            result=result, expected_version=self.expected_version(turn))
+
+    @staticmethod
+    def expected_version(turn: Turn) -> int:
+        """The chat's version when the turn loaded it (0: a chat never seen): the session is
+        written only if no other turn wrote it since."""
+        return turn.record.version if turn.record is not None else 0
 
     async def show_again(self, turn: Turn, notice: str | None) -> None:
         """The current step once more, below a short notice (after a stray message)."""

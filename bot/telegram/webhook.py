@@ -1,4 +1,5 @@
-"""The bot's own HTTP server for webhook mode (aiohttp): the webhook path and `/healthz`.
+"""The bot's own HTTP server for webhook mode (aiohttp): the webhook path, and the ops paths
+(`/healthz`, `/readyz`, `/metrics`, see bot/ops.py).
 
 POST on the path of WEBHOOK_URL: the secret header is checked first (403), then the request
 must be a small JSON object shaped like an update (415, 413, 400 otherwise: a forged or broken
@@ -21,6 +22,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.ops import OpsRoutes, Probes
 from bot.settings import Settings
 from bot.storage import Store
 from bot.telegram.handlers import ALLOWED_UPDATES
@@ -29,7 +31,6 @@ from bot.telegram.http import may_hold_surrogates, without_lone_surrogates
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-HEALTH_PATH = "/healthz"
 MAX_UPDATE_BYTES = 256 * 1024
 """Telegram's updates are a few KiB (a message is at most 4,096 characters plus entities)."""
 MAX_DEPTH = 24
@@ -47,7 +48,8 @@ def webhook_path(webhook_url: str) -> str:
 class WebhookServer:
     def __init__(
         self, settings: Settings, application: Application[Any, Any, Any, Any, Any, Any], store: Store,
-        *, idle_seconds: float = IDLE_SECONDS, body_seconds: float = BODY_SECONDS,
+        probes: Probes | None = None, *, idle_seconds: float = IDLE_SECONDS,
+        body_seconds: float = BODY_SECONDS,
     ) -> None:
         assert settings.webhook_url, "webhook mode needs WEBHOOK_URL"
         self.settings = settings
@@ -59,11 +61,12 @@ class WebhookServer:
         self._secret = settings.webhook_secret.encode()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.ops = OpsRoutes(probes or Probes(database=store.ping, probe_api=application.bot.get_me))
 
     def make_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_UPDATE_BYTES)
         app.router.add_post(self.path, self.receive)
-        app.router.add_get(HEALTH_PATH, self.health)
+        self.ops.add_to(app)
         return app
 
     async def start(self) -> None:
@@ -123,12 +126,6 @@ class WebhookServer:
         if self.store.lost() is not None:  # not committed anywhere that lasts: Telegram keeps it
             return web.Response(status=503, text="database lost")
         return web.Response(text="ok")
-
-    async def health(self, request: web.Request) -> web.Response:
-        problem = await self.store.readiness()
-        if problem is None:
-            return web.Response(text="ok")
-        return web.Response(status=503, text=problem)
 
 
 def parse_update(body: bytes) -> dict[str, Any] | None:

@@ -25,8 +25,10 @@ from tests.telegram.test_process import BotProcess
 from tests.telegram.walking import walk
 
 # The primary asks a question, so the plan has the one follow-up nudge (default: 6 business days).
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "none", "goal": "this_role"}
+# Interview, no reason given: one feedback question (naming the company for future roles),
+# so one nudge after 5-7 business days.
+FINAL = {"stage": "interview", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
+         "new_material": "none", "contact": "none", "goal": "future"}
 # Future roles, a month on: nothing to nudge about, a check-in in about a month.
 FUTURE = {"stage": "interview", "role_status": "filled", "time_since": "month", "feedback": "none",
           "new_material": "none", "contact": "none", "goal": "future"}
@@ -269,7 +271,7 @@ def test_two_processes_send_each_of_many_reminders_exactly_once(
             fake.run(store.add_reminder(update_id, person.id, person.id, 1, "b6", "en",
                                         {**content, "about": f"Co{person.id}"}, int(time.time()) + 3600))
     finally:
-        store.close_sync()
+        fake.run(store.close())
     env = {"REMINDER_CHECK_SECONDS": "0.05", "WEBHOOK_LISTEN": "127.0.0.1"}
     processes = []
     for name in ("one", "two"):  # webhook mode: no getUpdates conflict between the two
