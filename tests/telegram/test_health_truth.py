@@ -1,5 +1,5 @@
 """Health that tells the truth: a deleted database file stops a running bot with one clear
-line (exit 1) instead of carrying on in memory, and /healthz says 503 meanwhile."""
+line (exit 1) instead of carrying on in memory, and /readyz says 503 meanwhile."""
 
 from __future__ import annotations
 
@@ -42,14 +42,14 @@ def test_a_deleted_database_stops_the_bot_with_a_clear_error(
     assert second.terminate() == 0
 
 
-async def test_healthz_is_503_once_the_file_is_gone(webhook_bot: RunningBot) -> None:
+async def test_readyz_is_503_once_the_file_is_gone(webhook_bot: RunningBot) -> None:
     assert webhook_bot.runner is not None and webhook_bot.runner.webhook is not None
-    url = f"http://127.0.0.1:{webhook_bot.runner.webhook.port}/healthz"
+    url = f"http://127.0.0.1:{webhook_bot.runner.webhook.port}/readyz"
     async with aiohttp.ClientSession() as http:
         async with http.get(url) as response:
             assert response.status == 200
         delete_database(webhook_bot.store.path.parent)
         async with http.get(url) as response:
-            assert response.status == 503 and "was deleted" in await response.text()
-    await webhook_bot.runner.failed.wait()  # the runner noticed by itself, too
+            assert response.status == 503 and "database" in await response.text()
+    await webhook_bot.runner.gave_up.wait()  # the runner noticed by itself, too
     assert "was deleted" in (webhook_bot.runner.failure or "")
