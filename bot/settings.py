@@ -49,6 +49,9 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("LOG_FORMAT", "text", "text, or json: one JSON object per line"),
     ("FLOWS_DIR", "the shipped flows", "another folder of flows"),
     ("REMINDER_CHECK_SECONDS", "30", "how often due follow-up reminders are looked for"),
+    ("BOT_RATE_LIMIT", "30", "messages per second the bot sends at most, bot-wide (Telegram's limit)"),
+    ("RECONSIDER_TEST_CRASH_AT", "unset", "tests only, never set it: after-commit makes the process kill "
+     "itself between a turn's commit and its send"),
     ("RETENTION_DAYS", "30", "what people typed, their results and share links are erased after this many "
      "days without activity"),
     ("MIGRATE_ON_START", "true", "apply pending schema migrations at start-up (false: run "
