@@ -10,7 +10,6 @@ from pathlib import Path
 
 from bot.content.errors import ContentError
 from bot.engine import Guide
-from bot.engine.contract import DETAILS, QUESTIONS
 from bot.settings import SettingsError, configured_flows_dir, load_settings
 
 USAGE_ERROR = 2
@@ -26,10 +25,21 @@ def _flows_dir(args: argparse.Namespace) -> Path:
     return Path(given) if given else configured_flows_dir()
 
 
-def _load_guide(flows_dir: Path) -> Guide:
-    from bot.content.flow_loader import load_guide
+def _load_guides(flows_dir: Path) -> dict[str, Guide]:
+    from bot.content.flow_loader import load_guides
 
-    return load_guide(flows_dir)
+    return load_guides(flows_dir)
+
+
+def _pick_guide(args: argparse.Namespace) -> Guide:
+    """The guide `--flow` names (default: the one people start with)."""
+    guides = _load_guides(_flows_dir(args))
+    wanted = getattr(args, "flow", None)
+    if wanted is None:
+        return next(iter(guides.values()))
+    if wanted not in guides:
+        raise ValueError(f"unknown flow {wanted!r}; the flows are: {', '.join(guides)}")
+    return guides[wanted]
 
 
 def _pairs(items: Sequence[str] | None, what: str) -> dict[str, str]:
@@ -59,30 +69,36 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.terminal import run_chat
 
-    guide = _load_guide(_flows_dir(args))
-    return run_chat(guide, sys.stdin, sys.stdout, args.lang)
+    try:
+        guide = _pick_guide(args)
+        carried = _pairs(args.detail, "detail")
+    except ValueError as error:
+        return _fail(str(error))
+    return run_chat(guide, sys.stdin, sys.stdout, args.lang, carried=carried)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    guide = _load_guide(_flows_dir(args))
     try:
+        guide = _pick_guide(args)
         answers = _pairs(args.answer, "answer")
         details = _pairs(args.detail, "detail")
     except ValueError as error:
         return _fail(str(error))
+    questions = {question.id: question.options for question in guide.flow.questions}
+    detail_ids = [detail.id for detail in guide.flow.details]
     problems = []
     for key in answers:
-        if key not in QUESTIONS:
-            problems.append(f"unknown question {key!r}; the questions are: {', '.join(QUESTIONS)}")
-    for question, allowed in QUESTIONS.items():
+        if key not in questions:
+            problems.append(f"unknown question {key!r}; the questions are: {', '.join(questions)}")
+    for question, allowed in questions.items():
         value = answers.get(question)
         if value is None:
             problems.append(f"missing --answer {question}=... (one of: {', '.join(allowed)})")
         elif value not in allowed:
             problems.append(f"{question}={value!r} is not allowed; use one of: {', '.join(allowed)}")
     for key in details:
-        if key not in DETAILS:
-            problems.append(f"unknown detail {key!r}; the details are: {', '.join(DETAILS)}")
+        if key not in detail_ids:
+            problems.append(f"unknown detail {key!r}; the details are: {', '.join(detail_ids)}")
     if args.lang and args.lang not in guide.catalogs:
         problems.append(f"no catalog for language {args.lang!r}; have: {', '.join(guide.catalogs)}")
     if problems:
@@ -116,8 +132,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_graph(args: argparse.Namespace) -> int:
     from bot.graph import flow_markdown, mermaid
 
-    guide = _load_guide(_flows_dir(args))
-    print(flow_markdown(guide) if args.format == "markdown" else mermaid(guide), end="")
+    guides = list(_load_guides(_flows_dir(args)).values())
+    text = flow_markdown(guides) if args.format == "markdown" else "\n".join(map(mermaid, guides))
+    print(text, end="")
     return 0
 
 
@@ -136,11 +153,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="take the guide in the terminal (works with piped input)")
     chat.add_argument("--lang", default=None, help="language code of the texts (default: en)")
+    chat.add_argument("--flow", default=None,
+                      help="which flow: reconsider (default) or after_reply (they replied)")
+    chat.add_argument("--detail", action="append", metavar="NAME=TEXT",
+                      help="a detail you gave before, so it is not asked again (after_reply)")
     chat.add_argument("--flows-dir", help="folder with guide.yaml (default: FLOWS_DIR or the shipped flows)")
     chat.set_defaults(func=cmd_chat)
 
     plan = sub.add_parser("plan", help="the recommendation and drafts for given answers, non-interactively")
-    plan.add_argument("--answer", action="append", metavar="QUESTION=VALUE", help="repeat for all seven")
+    plan.add_argument("--answer", action="append", metavar="QUESTION=VALUE",
+                      help="repeat for every question of the flow")
+    plan.add_argument("--flow", default=None,
+                      help="which flow: reconsider (default) or after_reply (they replied)")
     plan.add_argument("--detail", action="append", metavar="NAME=TEXT", help="a personal detail for drafts")
     plan.add_argument("--lang", default=None)
     plan.add_argument("--format", choices=("text", "json"), default="text")
@@ -151,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("flows_dir", nargs="?", metavar="FLOWS_DIR")
     check.set_defaults(func=cmd_check)
 
-    graph = sub.add_parser("graph", help="print the flow as a Mermaid diagram")
+    graph = sub.add_parser("graph", help="print the flows as Mermaid diagrams")
     graph.add_argument("--format", choices=("mermaid", "markdown"), default="mermaid",
                        help="markdown wraps the diagram as in docs/flow.md")
     graph.add_argument("--flows-dir")

@@ -5,6 +5,7 @@ Works the same on a TTY and on piped input, so a whole conversation can be scrip
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TextIO
 
 from bot.engine import (
@@ -114,11 +115,20 @@ def parse(line: str, view: View) -> Event | None:
     return None
 
 
-def run_chat(guide: Guide, stdin: TextIO, stdout: TextIO, language: str | None = None) -> int:
-    """Talk until the input ends or the user types q. Returns the exit code."""
-    turn = guide.start(language)
+def run_chat(
+    guide: Guide,
+    stdin: TextIO,
+    stdout: TextIO,
+    language: str | None = None,
+    carried: Mapping[str, str] | None = None,
+) -> int:
+    """Talk until the input ends or the user types q. Returns the exit code.
+
+    `carried`: details given before (for a flow that follows another), not asked again."""
+    turn = guide.start(language, carried=carried)
     catalog = guide.catalog(turn.session.language)
-    stdout.write(catalog.text("ui.terminal_welcome") + "\n\n")
+    if guide.flow.follows is None:  # a flow that answers a result opens with its own question
+        stdout.write(catalog.text("ui.terminal_welcome") + "\n\n")
     session, view = turn.session, turn.view
     stdout.write(render(view, catalog) + "\n> ")
     stdout.flush()

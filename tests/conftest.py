@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.flow_loader import load_guide
+from bot.content.flow_loader import load_guide, load_guides
 from bot.engine import Guide
 
 REPO = Path(__file__).resolve().parent.parent
@@ -16,6 +16,17 @@ FLOWS = REPO / "flows"
 @pytest.fixture(scope="session")
 def guide() -> Guide:
     return load_guide(FLOWS)
+
+
+@pytest.fixture(scope="session")
+def guides() -> dict[str, Guide]:
+    """Every flow's guide by id: `reconsider` first, then `after_reply`."""
+    return load_guides(FLOWS)
+
+
+@pytest.fixture(scope="session")
+def after_reply(guides: dict[str, Guide]) -> Guide:
+    return guides["after_reply"]
 
 
 # ---- what the tests measured (record_property), repeated at the end of the run ------------

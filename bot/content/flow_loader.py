@@ -1,8 +1,13 @@
-"""Load and validate the guide: flows/guide.yaml plus flows/texts/<language>.yaml.
+"""Load and validate the flows: every flows/*.yaml plus its words in flows/texts/.
+
+Each `flows/<name>.yaml` is one flow (guide.yaml, after_reply.yaml, ...). Its words come from
+`texts/<language>.yaml` and `texts/<language>/*.yaml`: a text file's `ui:` section is shared
+by every flow, its other sections belong to the flow named by its `flow:` key.
 
 `validate(flows_dir)` returns every problem found (for `reconsider-bot check`);
-`load_guide(flows_dir)` raises ContentError unless there are none, so the bot refuses to
-start with a broken flow instead of failing mid-conversation.
+`load_guides(flows_dir)` (and `load_guide`, the flow people start with) raise ContentError
+unless there are none, so the bot refuses to start with a broken flow instead of failing
+mid-conversation.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from bot.engine.model import (
 )
 
 FLOW_FILE = "guide.yaml"
+"""The flow people start with; any other flows/*.yaml answers a flow's result (`follows`)."""
 TEXTS_DIR = "texts"
 CHANNELS = ("email", "message", "none")
 DERIVED_FACTS = {"primary", "primary_asks_question"}
@@ -131,7 +137,7 @@ def _condition(
     return Condition(tuple(clauses))
 
 
-def _questions(reader: _Reader, node: Located) -> list[Question]:
+def _questions(reader: _Reader, node: Located, terms: contract.FlowContract) -> list[Question]:
     questions: list[Question] = []
     seen: dict[str, Located] = {}
     for item in reader.sequence(node, "questions"):
@@ -145,12 +151,12 @@ def _questions(reader: _Reader, node: Located) -> list[Question]:
             reader.report(fields["id"], f"duplicate question id {qid!r} (first on line {seen[qid].line})")
             continue
         seen[qid] = fields["id"]
-        if qid not in contract.QUESTIONS:
+        if qid not in terms.questions:
             reader.report(fields["id"], f"unknown question id {qid!r}; the contract has: "
-                                        + ", ".join(contract.QUESTIONS))
+                                        + ", ".join(terms.questions))
             continue
         options = reader.strings(fields["options"], f"{qid}.options")
-        expected = contract.QUESTIONS[qid]
+        expected = terms.questions[qid]
         for value in options:
             if value not in expected:
                 reader.report(fields["options"], f"option {value!r} of {qid} is not in the contract; "
@@ -226,15 +232,21 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         "the flow",
         required=["flow", "version", "languages", "questions", "details", "approaches",
                   "limits", "rules", "never", "secondary", "tips"],
+        optional=["follows", "carry"],
     )
     if top is None or any(key not in top for key in ("flow", "version", "languages", "questions")):
         return None
     flow_id = reader.text(top["flow"], "flow") or "flow"
+    terms = contract.FLOWS.get(flow_id)
+    if terms is None:
+        reader.report(top["flow"], f"unknown flow {flow_id!r}; the contract has: "
+                                   + ", ".join(contract.FLOWS))
+        return None
     version = reader.integer(top["version"], "version", 1, 10**6) or 1
     languages = reader.strings(top["languages"], "languages")
     if not languages:
         reader.report(top["languages"], "languages needs at least one language code, e.g. ['en']")
-    questions = _questions(reader, top["questions"])
+    questions = _questions(reader, top["questions"], terms)
     where: dict[str, Located] = {}
     for item in top["questions"].value if isinstance(top["questions"].value, list) else []:
         if isinstance(item.value, dict) and "id" in item.value:
@@ -249,9 +261,9 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         detail_id = reader.text(fields["id"], "a detail id")
         if detail_id is None:
             continue
-        if detail_id not in contract.DETAILS:
+        if detail_id not in terms.details:
             reader.report(fields["id"], f"unknown detail {detail_id!r}; the contract has: "
-                                        + ", ".join(contract.DETAILS))
+                                        + ", ".join(terms.details))
         elif any(existing.id == detail_id for existing in details):
             reader.report(fields["id"], f"duplicate detail id {detail_id!r}")
         else:
@@ -260,9 +272,9 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
 
     approaches: dict[str, Approach] = {}
     approach_map = reader.mapping(top.get("approaches", root), "approaches",
-                                  required=contract.APPROACHES)
+                                  required=terms.approaches)
     for approach_id, node in (approach_map or {}).items():
-        if approach_id not in contract.APPROACHES:
+        if approach_id not in terms.approaches:
             continue
         fields = reader.mapping(node, f"approaches.{approach_id}", required=["channel", "asks_question"])
         if not fields or "channel" not in fields:
@@ -279,8 +291,11 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         )
 
     limits: dict[str, WordLimits] = {}
-    for channel, node in (reader.mapping(top.get("limits", root), "limits",
-                                         required=contract.CHANNELS) or {}).items():
+    used_channels = [c for c in contract.CHANNELS if any(a.channel == c for a in approaches.values())]
+    for channel, node in (reader.mapping(top.get("limits", root), "limits", required=used_channels,
+                                         optional=approaches) or {}).items():
+        if channel not in used_channels and channel not in approaches:
+            continue
         fields = reader.mapping(node, f"limits.{channel}", required=["min_words", "max_words"])
         if fields and "min_words" in fields and "max_words" in fields:
             low = reader.integer(fields["min_words"], "min_words", 1, 1000)
@@ -291,7 +306,7 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
     answer_facts = {question.id: set(question.options) for question in questions}
     all_facts = {
         **answer_facts,
-        "primary": set(contract.APPROACHES),
+        "primary": set(terms.approaches),
         "primary_asks_question": {"yes", "no"},
     }
 
@@ -316,7 +331,7 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         name = reader.text(node, what)
         if name is not None and name not in approaches:
             reader.report(node, f"{what} {name!r} is not an approach; use one of: "
-                                + ", ".join(contract.APPROACHES))
+                                + ", ".join(terms.approaches))
             return None
         return name
 
@@ -350,6 +365,11 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
     if rules and any(rules[-1].primary in n.approaches for n in never):
         reader.report(last_rule, "the last rule's approach can be forbidden by a `never` rule; "
                                     "some answers would get no recommendation")
+    follows = reader.text(top["follows"], "follows") if "follows" in top else None
+    carry = reader.strings(top["carry"], "carry") if "carry" in top else []
+    for name in carry:
+        if name not in {detail.id for detail in details}:
+            reader.report(top["carry"], f"carry names {name!r}, which is not a detail of this flow")
     return Flow(
         id=flow_id,
         version=version,
@@ -362,6 +382,8 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         secondary=tuple(secondary),
         tips=tuple(tips),
         limits=limits,
+        follows=follows,
+        carry=tuple(carry),
     )
 
 
@@ -451,8 +473,10 @@ def _drafts(reader: _Reader, node: Located, flow: Flow) -> dict[str, DraftTempla
         if approach_id not in with_draft:
             continue
         channel = flow.approaches[approach_id].channel
-        required = ["subject", "body"] if channel == "email" else ["body"]
-        fields = reader.mapping(template_node, f"drafts.{approach_id}", required=required)
+        # An email that answers theirs goes in their thread and needs no subject of its own.
+        optional = ["subject"] if channel == "email" else []
+        fields = reader.mapping(template_node, f"drafts.{approach_id}", required=["body"],
+                                optional=optional)
         if not fields or "body" not in fields:
             continue
         subject = None
@@ -479,10 +503,12 @@ def catalog_files(flows_dir: Path, language: str) -> list[Path]:
     return ([single] if single.is_file() else []) + sorted(folder.glob("*.yaml"))
 
 
-def _catalog(reader: _Reader, flows_dir: Path, language: str, flow: Flow) -> Catalog | None:
+def _catalog(reader: _Reader, flows_dir: Path, language: str, flow: Flow,
+             flow_ids: set[str]) -> Catalog | None:
     flat: dict[str, Located] = {}
     drafts_nodes: list[Located] = []
     first: Located | None = None
+    own_first: Located | None = None
     unreadable = False
     for path in catalog_files(flows_dir, language):
         try:
@@ -493,27 +519,38 @@ def _catalog(reader: _Reader, flows_dir: Path, language: str, flow: Flow) -> Cat
             continue
         first = first or root
         top = reader.mapping(root, f"the {language} catalog", required=["language"],
-                             optional=CATALOG_SECTIONS)
+                             optional=["flow", *CATALOG_SECTIONS])
         if top is None:
             continue
         if "language" in top and top["language"].value != language:
             reader.report(top["language"], f"language is {top['language'].value!r} but the file "
                                            f"is for {language!r}; make them match")
+        owner = top["flow"].value if "flow" in top else None
+        if owner is not None and owner not in flow_ids:
+            reader.report(top["flow"], f"flow {owner!r} is not one of the flows here: "
+                                       + ", ".join(sorted(flow_ids)))
+        flow_words = [key for key in CATALOG_SECTIONS[1:] if key in top]
+        if owner is None and flow_words:
+            reader.report(root, f"say whose words these are: add `flow: <id>` (one of: "
+                                f"{', '.join(sorted(flow_ids))}); only `ui:` is shared by every flow")
+        own = owner == flow.id
+        if own:
+            own_first = own_first or root
         for section in CATALOG_SECTIONS[:-1]:
-            if section in top:
+            if section in top and (own or section == "ui"):
                 before = dict(flat)
                 _flatten(top[section], section, flat)
                 for key in before:
                     if flat[key] is not before[key]:
                         reader.report(flat[key], f"text {key!r} is also set in "
                                                  f"{before[key].file}:{before[key].line}; keep one")
-        if "drafts" in top:
+        if "drafts" in top and own:
             drafts_nodes.append(top["drafts"])
     if first is None or unreadable:  # the syntax error is the problem to fix; spare the echoes
         return None
     if len(drafts_nodes) > 1:
         reader.report(drafts_nodes[1], "drafts are set in two files; keep them in one")
-    root = first
+    root = own_first or first
     expected = _expected_texts(flow)
     optional = {pattern.format(item) for pattern in OPTIONAL_TEXTS
                 for item in [*(q.id for q in flow.questions), *(d.id for d in flow.details)]}
@@ -534,10 +571,10 @@ def _catalog(reader: _Reader, flows_dir: Path, language: str, flow: Flow) -> Cat
         texts[key] = text
     for key in expected:
         if key not in flat:
-            reader.report(root, f"missing text {key!r} in the {language} catalog; add it "
-                                f"(the flow or the interface uses it)")
+            reader.report(root, f"missing text {key!r} in the {language} catalog of flow "
+                                f"{flow.id!r}; add it (the flow or the interface uses it)")
     if not drafts_nodes:
-        reader.report(root, f"the {language} catalog has no `drafts:` section")
+        reader.report(root, f"the {language} catalog of flow {flow.id!r} has no `drafts:` section")
     drafts = _drafts(reader, drafts_nodes[0], flow) if drafts_nodes else {}
     return Catalog(language=language, texts=texts, drafts=drafts)
 
@@ -556,16 +593,39 @@ def _check_payloads(reader: _Reader, flow: Flow, where: Located) -> None:
 # ---- entry points -------------------------------------------------------------------------
 
 
-def _load(flows_dir: Path) -> tuple[Flow | None, dict[str, Catalog], list[Problem]]:
+def flow_files(flows_dir: Path) -> list[Path]:
+    """Every flow: guide.yaml (the one people start with) first, then the others by name."""
+    others = sorted(p for p in flows_dir.glob("*.yaml") if p.name != FLOW_FILE)
+    main = flows_dir / FLOW_FILE
+    return ([main] if main.is_file() else []) + others
+
+
+def _load_all(flows_dir: Path) -> tuple[list[tuple[Flow, dict[str, Catalog]]], list[Problem]]:
     reader = _Reader()
-    flow_path = flows_dir / FLOW_FILE
-    try:
-        root = read_yaml(flow_path, _display(flow_path, flows_dir))
-    except ContentError as error:
-        return None, {}, error.problems
-    flow = _flow(reader, root)
-    catalogs: dict[str, Catalog] = {}
-    if flow is not None:
+    parsed: list[tuple[Flow, Located]] = []
+    for flow_path in flow_files(flows_dir):
+        try:
+            root = read_yaml(flow_path, _display(flow_path, flows_dir))
+        except ContentError as error:
+            reader.problems.extend(error.problems)
+            continue
+        flow = _flow(reader, root)
+        if flow is None:
+            continue
+        if any(known.id == flow.id for known, _ in parsed):
+            reader.report(root, f"flow {flow.id!r} is defined twice; give each file its own `flow:`")
+            continue
+        parsed.append((flow, root))
+    flow_ids = {flow.id for flow, _ in parsed}
+    loaded: list[tuple[Flow, dict[str, Catalog]]] = []
+    for index, (flow, root) in enumerate(parsed):
+        if (index == 0) != (flow.follows is None):
+            reader.report(root, f"only {FLOW_FILE} starts from nothing; every other flow must say "
+                                f"which flow's result it answers (`follows: <id>`)")
+        elif flow.follows is not None and flow.follows not in flow_ids:
+            reader.report(root, f"follows {flow.follows!r}, which is not a flow here; use one "
+                                f"of: {', '.join(sorted(flow_ids))}")
+        catalogs: dict[str, Catalog] = {}
         _check_payloads(reader, flow, root)
         for language in flow.languages:
             if not catalog_files(flows_dir, language):
@@ -573,10 +633,20 @@ def _load(flows_dir: Path) -> tuple[Flow | None, dict[str, Catalog], list[Proble
                                     f"{language}.yaml is missing; add the catalog or drop the "
                                     f"language")
                 continue
-            catalog = _catalog(reader, flows_dir, language, flow)
+            catalog = _catalog(reader, flows_dir, language, flow, flow_ids)
             if catalog is not None:
                 catalogs[language] = catalog
-    return flow, catalogs, reader.problems
+        loaded.append((flow, catalogs))
+    # Shared files are read once per flow: report each of their problems once.
+    return loaded, list(dict.fromkeys(reader.problems))
+
+
+def _load(flows_dir: Path) -> tuple[Flow | None, dict[str, Catalog], list[Problem]]:
+    """The flow people start with, its catalogs, and the problems of every flow."""
+    loaded, problems = _load_all(Path(flows_dir))
+    if not loaded or loaded[0][0].follows is not None:
+        return None, {}, problems
+    return loaded[0][0], loaded[0][1], problems
 
 
 def _display(path: Path, flows_dir: Path) -> str:
@@ -587,11 +657,17 @@ def _display(path: Path, flows_dir: Path) -> str:
 
 
 def validate(flows_dir: Path) -> list[Problem]:
-    return _load(Path(flows_dir))[2]
+    return _load_all(Path(flows_dir))[1]
+
+
+def load_guides(flows_dir: Path) -> dict[str, Guide]:
+    """Every flow's guide by flow id, the one people start with first."""
+    loaded, problems = _load_all(Path(flows_dir))
+    if problems or not loaded:
+        raise ContentError(problems or [Problem(str(flows_dir), 0, "no flow found")])
+    return {flow.id: Guide(flow, catalogs) for flow, catalogs in loaded}
 
 
 def load_guide(flows_dir: Path) -> Guide:
-    flow, catalogs, problems = _load(Path(flows_dir))
-    if problems or flow is None:
-        raise ContentError(problems or [Problem(str(flows_dir), 0, "no flow found")])
-    return Guide(flow, catalogs)
+    """The guide people start with (guide.yaml); fails when any flow has a problem."""
+    return next(iter(load_guides(flows_dir).values()))

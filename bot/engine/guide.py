@@ -171,9 +171,19 @@ class Guide:
     def catalog(self, language: str) -> Catalog:
         return self.catalogs.get(language) or self.catalogs[self.flow.languages[0]]
 
-    def new_session(self, language: str | None = None, run: int = 1, step: int = 0) -> Session:
+    def new_session(
+        self,
+        language: str | None = None,
+        run: int = 1,
+        step: int = 0,
+        carried: Mapping[str, str] | None = None,
+    ) -> Session:
+        """A session at the first question. `carried`: details from the result this flow
+        follows; those the flow's `carry` names are kept and not asked again."""
         if language not in self.catalogs:
             language = self.flow.languages[0]
+        kept = {name: value for name, value in (carried or {}).items()
+                if name in self.flow.carry and value}
         return Session(
             flow=self.flow.id,
             flow_version=self.flow.version,
@@ -181,16 +191,19 @@ class Guide:
             state=self.flow.start,
             run=run,
             step=step,
+            details=kept,
+            asked=[detail.id for detail in self.flow.details if detail.id in kept],
         )
 
-    def start(self, language: str | None = None) -> Turn:
-        session = self.new_session(language)
+    def start(self, language: str | None = None, carried: Mapping[str, str] | None = None) -> Turn:
+        session = self.new_session(language, carried=carried)
         return Turn(session, self.view(session))
 
     def handle(self, session: Session, event: Event) -> Turn:
         """Apply one event. Raises InvalidMove when it does not fit the current state."""
         if isinstance(event, Restart):
-            fresh = self.new_session(session.language, run=session.run + 1, step=session.step + 1)
+            fresh = self.new_session(session.language, run=session.run + 1, step=session.step + 1,
+                                     carried=session.details)
             return Turn(fresh, self.view(fresh))
         if session.state not in self.machine.states:
             raise InvalidMove(f"unknown state {session.state!r} (flow changed?)")

@@ -115,10 +115,19 @@ class Flow:
     secondary: tuple[Secondary, ...]
     tips: tuple[Tip, ...]
     limits: Mapping[str, WordLimits]
+    """Words per draft body, by channel; an approach id here overrides its channel's."""
+    follows: str | None = None
+    """The flow whose result this one answers (None for a flow that starts from nothing)."""
+    carry: tuple[str, ...] = ()
+    """Details taken over from that result when given there, so they are not asked again."""
 
     @property
     def start(self) -> str:
         return self.questions[0].id
+
+    def limit_for(self, approach_id: str) -> WordLimits | None:
+        channel = self.approaches[approach_id].channel
+        return self.limits.get(approach_id) or (self.limits.get(channel) if channel else None)
 
     def question(self, question_id: str) -> Question:
         return self._questions_by_id[question_id]
