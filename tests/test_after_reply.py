@@ -139,7 +139,8 @@ def test_story_through_the_terminal_chat(after_reply: Guide, story: dict[str, An
 
 
 def test_plan_json_has_the_first_flows_shape(guide: Guide) -> None:
-    first = run("plan", "--format", "json", *(f"--answer={q.id}={q.options[0]}" for q in guide.flow.questions))
+    answers = [f"--answer={question.id}={question.options[0]}" for question in guide.flow.questions]
+    first = run("plan", "--format", "json", *answers)
     second = run("plan", "--flow", "after_reply", "--format", "json", "--answer=reply=call")
     assert first.returncode == second.returncode == 0
     one, two = json.loads(first.stdout), json.loads(second.stdout)
