@@ -10,11 +10,19 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bot.storage.base import ChatRecord, Reminder, SavedResult, SharedPath, Store, StoreError
+from bot.storage.base import (
+    ChatRecord,
+    Reminder,
+    SavedReply,
+    SavedResult,
+    SharedPath,
+    Store,
+    StoreError,
+)
 from bot.storage.sqlite import SQLiteStore
 
 __all__ = [
-    "ChatRecord", "Reminder", "SQLiteStore", "SavedResult", "SharedPath", "Store", "StoreError", "open_store",
+    "ChatRecord", "Reminder", "SQLiteStore", "SavedReply", "SavedResult", "SharedPath", "Store", "StoreError", "open_store",
     "sqlite_path",
 ]
 

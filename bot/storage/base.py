@@ -47,6 +47,26 @@ class SavedResult:
 
 
 @dataclass(frozen=True)
+class SavedReply:
+    """What the employer answered, and the plan for it (a flow that follows another, such as
+    after_reply), stored with the result it answers: that result's flow and answers are copied,
+    so the record stands on its own once a newer result replaces it."""
+
+    user_id: int
+    result_flow: str
+    result_answers: dict[str, str]
+    result_saved_at: int
+    flow: str
+    flow_version: int
+    language: str
+    run: int
+    """The guide run of the reply: changing the answer in that run replaces the record."""
+    answers: dict[str, str]
+    details: dict[str, str]
+    saved_at: int
+
+
+@dataclass(frozen=True)
 class SharedPath:
     """A share link's content: the answers only, never the personal details."""
 
@@ -125,8 +145,8 @@ class Store(Protocol):
         ...
 
     async def forget_user(self, user_id: int) -> int:
-        """Erase everything stored about the user (chats, latest result, share links, which
-        stop working); returns how many chats were erased."""
+        """Erase everything stored about the user (chats, latest result, replies, share links,
+        which stop working); returns how many chats were erased."""
         ...
 
     async def export_user(self, user_id: int) -> dict[str, Any]:
@@ -139,6 +159,11 @@ class Store(Protocol):
 
     async def load_result(self, user_id: int) -> SavedResult | None:
         """The person's latest result, or None."""
+        ...
+
+    async def save_reply(self, reply: SavedReply) -> None:
+        """Keep what the employer answered to a result (replacing the record of the same result
+        and run, so a changed answer or a retried save leaves one record)."""
         ...
 
     async def add_share(self, shared: SharedPath) -> SharedPath:

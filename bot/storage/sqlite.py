@@ -19,11 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.storage.base import ChatRecord, Reminder, SavedResult, SharedPath, StoreError
+from bot.storage.base import ChatRecord, Reminder, SavedReply, SavedResult, SharedPath, StoreError
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 UPDATE_RETENTION_SECONDS = 3 * 24 * 3600
 """Telegram keeps an unconfirmed update for 24 hours; ids older than this can never return."""
 PRUNE_EVERY = 256
@@ -97,6 +97,23 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX reminders_by_state_due ON reminders (state, due_at);
     CREATE INDEX reminders_by_chat ON reminders (chat_id);
     CREATE INDEX reminders_by_user ON reminders (user_id);
+    """,
+    # 4: what the employer answered (the after_reply flow), with a copy of the result it answers.
+    """
+    CREATE TABLE replies (
+        user_id         INTEGER NOT NULL,
+        result_saved_at INTEGER NOT NULL,
+        run             INTEGER NOT NULL,
+        result_flow     TEXT NOT NULL,
+        result_answers  TEXT NOT NULL,
+        flow            TEXT NOT NULL,
+        flow_version    INTEGER NOT NULL,
+        language        TEXT NOT NULL,
+        answers         TEXT NOT NULL,
+        details         TEXT NOT NULL,
+        saved_at        INTEGER NOT NULL,
+        PRIMARY KEY (user_id, result_saved_at, run)
+    );
     """,
 )
 
@@ -270,6 +287,7 @@ class SQLiteStore:
         def work(db: sqlite3.Connection) -> int:
             db.execute("DELETE FROM results WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM shares WHERE user_id = ?", (user_id,))
+            db.execute("DELETE FROM replies WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM reminders WHERE user_id = ? OR chat_id = ?", (user_id, user_id))
             erased = db.execute("DELETE FROM chats WHERE user_id = ? OR chat_id = ?", (user_id, user_id))
             return erased.rowcount
@@ -303,7 +321,29 @@ class SQLiteStore:
             ],
             "reminders": [reminder.to_dict() for reminder in self._reminders_where(
                 "user_id = ? OR chat_id = ?", (user_id, user_id))],
+            "replies": [_reply_dict(reply) for reply in self._replies_of(user_id)],
         }
+
+    def _save_reply(self, reply: SavedReply) -> None:
+        self._transaction(lambda db: db.execute(
+            "INSERT INTO replies (user_id, result_saved_at, run, result_flow, result_answers, flow, "
+            "flow_version, language, answers, details, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (user_id, result_saved_at, run) DO UPDATE SET flow = excluded.flow, "
+            "flow_version = excluded.flow_version, language = excluded.language, "
+            "answers = excluded.answers, details = excluded.details, saved_at = excluded.saved_at",
+            (reply.user_id, reply.result_saved_at, reply.run, reply.result_flow,
+             _json(reply.result_answers), reply.flow, reply.flow_version, reply.language,
+             _json(reply.answers), _json(reply.details), reply.saved_at),
+        ))
+
+    def _replies_of(self, user_id: int) -> list[SavedReply]:
+        rows = self._db.execute(
+            "SELECT user_id, result_flow, result_answers, result_saved_at, flow, flow_version, language, "
+            "run, answers, details, saved_at FROM replies WHERE user_id = ? ORDER BY saved_at, run",
+            (user_id,),
+        ).fetchall()
+        return [SavedReply(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5], row[6], row[7],
+                           json.loads(row[8]), json.loads(row[9]), row[10]) for row in rows]
 
     def _save_result(self, result: SavedResult) -> None:
         self._transaction(lambda db: db.execute(
@@ -464,7 +504,15 @@ class SQLiteStore:
             "outcomes_no": "SELECT COUNT(*) FROM reminders WHERE outcome = 'no'",
             "outcomes_waiting": "SELECT COUNT(*) FROM reminders WHERE outcome = 'waiting'",
         }
-        return {name: int(self._db.execute(sql).fetchone()[0]) for name, sql in counts.items()}
+        found = {name: int(self._db.execute(sql).fetchone()[0]) for name, sql in counts.items()}
+        # What employers answered, by the first answer of the reply flow (after_reply: `reply`).
+        rows = self._db.execute(
+            "SELECT value, COUNT(*) FROM (SELECT (SELECT value FROM json_each(answers) LIMIT 1) AS value "
+            "FROM replies) GROUP BY value ORDER BY value"
+        ).fetchall()
+        found["replies"] = sum(int(count) for _value, count in rows)
+        found |= {f"replied_{value}": int(count) for value, count in rows if value}
+        return found
 
     def _ping(self) -> bool:
         return self._db.execute("SELECT 1").fetchone() == (1,)
@@ -509,6 +557,9 @@ class SQLiteStore:
 
     async def load_result(self, user_id: int) -> SavedResult | None:
         return await self._call(self._load_result, user_id)
+
+    async def save_reply(self, reply: SavedReply) -> None:
+        await self._call(self._save_reply, reply)
 
     async def add_share(self, shared: SharedPath) -> SharedPath:
         return await self._call(self._add_share, shared)
@@ -594,6 +645,14 @@ def _result_dict(result: SavedResult | None) -> dict[str, Any] | None:
         return None
     return {"flow": result.flow, "flow_version": result.flow_version, "language": result.language,
             "answers": result.answers, "details": result.details, "saved_at": result.saved_at}
+
+
+def _reply_dict(reply: SavedReply) -> dict[str, Any]:
+    return {"answers_result": {"flow": reply.result_flow, "answers": reply.result_answers,
+                               "saved_at": reply.result_saved_at},
+            "flow": reply.flow, "flow_version": reply.flow_version, "language": reply.language,
+            "run": reply.run, "answers": reply.answers, "details": reply.details,
+            "saved_at": reply.saved_at}
 
 
 _REMINDER_COLUMNS = (

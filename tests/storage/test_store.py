@@ -104,7 +104,7 @@ async def test_forget_revokes_share_links_and_the_result_and_export_shows_them(s
     assert await store.forget_user(42) == 1
     assert await store.load_result(42) is None and await store.load_share("abc") is None
     assert (await store.export_user(42)) == {
-        "user_id": 42, "chats": [], "latest_result": None, "shares": [], "reminders": []
+        "user_id": 42, "chats": [], "latest_result": None, "shares": [], "reminders": [], "replies": []
     }
     assert await store.load_share("other") is not None
 
