@@ -22,8 +22,8 @@ from bot.storage.base import (
 from bot.storage.sqlite import SQLiteStore
 
 __all__ = [
-    "ChatRecord", "Reminder", "SQLiteStore", "SavedReply", "SavedResult", "SharedPath", "Store", "StoreError", "open_store",
-    "sqlite_path",
+    "ChatRecord", "Reminder", "SQLiteStore", "SavedReply", "SavedResult", "SharedPath", "Store",
+    "StoreError", "open_store", "sqlite_path",
 ]
 
 
