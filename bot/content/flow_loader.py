@@ -665,9 +665,14 @@ def load_guides(flows_dir: Path) -> dict[str, Guide]:
     loaded, problems = _load_all(Path(flows_dir))
     if problems or not loaded:
         raise ContentError(problems or [Problem(str(flows_dir), 0, "no flow found")])
-    return {flow.id: Guide(flow, catalogs) for flow, catalogs in loaded}
+    guides = {flow.id: Guide(flow, catalogs) for flow, catalogs in loaded}
+    for guide in guides.values():
+        if guide.flow.follows is not None:
+            guides[guide.flow.follows].followers[guide.flow.id] = guide
+    return guides
 
 
 def load_guide(flows_dir: Path) -> Guide:
-    """The guide people start with (guide.yaml); fails when any flow has a problem."""
+    """The guide people start with (guide.yaml), with the flows that follow it as its
+    `followers`; fails when any flow has a problem."""
     return next(iter(load_guides(flows_dir).values()))

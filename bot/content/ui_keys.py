@@ -142,8 +142,15 @@ UI_KEYS: dict[str, frozenset[str]] = {
     # operators (bot/telegram/admin.py)
     "tg_stats": frozenset({
         "chats", "guides_in_progress", "blocked_chats", "results", "share_links", "reminders_pending",
-        "reminders_sent", "outcomes_yes", "outcomes_no", "outcomes_waiting",
+        "reminders_sent", "outcomes_yes", "outcomes_no", "outcomes_waiting", "replies",
+        "replied_feedback", "replied_no_again", "replied_call", "replied_keep_in_mind",
+        "replied_other_role", "replied_silence",
     }),
+    # after they reply (bot/telegram/replied.py)
+    "tg_cmd_replied": frozenset(),
+    "tg_they_replied": frozenset(),
+    "tg_replied_about": frozenset({"what"}),
+    "tg_replied_no_result": frozenset(),
     "tg_tone_prompt": frozenset(),
     "tg_tone_placeholder": frozenset(),
     "tg_tone_offer": frozenset(),

@@ -104,6 +104,8 @@ class Guide:
         self._details = {detail.id: detail for detail in flow.details}
         self._question_index = {q.id: i for i, q in enumerate(flow.questions)}
         self.machine = self._build_machine()
+        self.followers: dict[str, Guide] = {}
+        """Guides of the flows that answer this one's result (after_reply), by flow id."""
         self._decisions: dict[tuple[tuple[str, str], ...], Decision] = {}
         self._needed: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, ...]] = {}
         self.cache_limit = DECISION_CACHE_LIMIT

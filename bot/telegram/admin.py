@@ -32,5 +32,9 @@ class Admin:
             await conversation._unknown_command(turn)
             return
         counts = await conversation.store.stats()
+        replied = conversation.replied.guide
+        if replied is not None:  # every reply value, also those nobody has given yet
+            for value in replied.flow.question(replied.flow.start).options:
+                counts.setdefault(f"replied_{value}", 0)
         text = conversation._catalog(turn).text("ui.tg_stats", **{name: str(n) for name, n in counts.items()})
         await conversation._reply(turn, plain(text))

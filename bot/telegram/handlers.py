@@ -74,6 +74,7 @@ from bot.telegram.render import (
     render_closed,
     render_view,
 )
+from bot.telegram.replied import Replied
 from bot.telegram.share_handlers import Sharing
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,7 @@ class Conversation:
         self, guide: Guide, store: Store, tone: Mapping[str, ToneLexicon], admin_ids: Iterable[int] = (),
     ) -> None:
         self.guide = guide
+        self.guides = {guide.flow.id: guide, **guide.followers}
         self.store = store
         self.reminders = Reminders(self)
         self.tone = dict(tone)
@@ -140,6 +142,9 @@ class Conversation:
         self.commands.update(share=self.sharing.share, export=self.sharing.export)
         self.admin = Admin(self, admin_ids)
         self.commands.update(stats=self.admin.stats)
+        self.replied = Replied(self)
+        if self.replied.available:
+            self.commands.update(replied=self.replied.command)
         # Buttons that do not move the guide: each feature checks its own argument, so they
         # are valid whatever the session's step (a reminder's answer arrives weeks later).
         self.feature_buttons: dict[str, Callable[[Incoming, Payload], Awaitable[None]]] = {
@@ -153,6 +158,8 @@ class Conversation:
             Act.OUTCOME: self.reminders.on_button,
             Act.CANCEL_REMINDER: self.reminders.on_button,
         }
+        if self.replied.available:
+            self.feature_buttons[Act.REPLIED] = self.replied.on_button
 
     def register(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         new = filters.UpdateType.MESSAGE  # edits of earlier messages change nothing
@@ -232,11 +239,16 @@ class Conversation:
         except (KeyError, TypeError, ValueError):
             log.warning("chat %s has an unreadable session; starting afresh", record.chat_id)
             return None
-        if session.flow != self.guide.flow.id or session.flow_version != self.guide.flow.version:
+        guide = self.guides.get(session.flow)
+        if guide is None or session.flow_version != guide.flow.version:
             return None  # an older flow: its answers may not fit the questions any more
-        if session.state not in self.guide.machine.states:
+        if session.state not in guide.machine.states:
             return None
         return session
+
+    def guide_for(self, session: Session) -> Guide:
+        """The guide of the session's flow: the first one, or one that follows it (after_reply)."""
+        return self.guides[session.flow]
 
     def _catalog(self, turn: Incoming) -> Catalog:
         return self.guide.catalog(turn.session.language if turn.session else turn.language)
@@ -271,14 +283,15 @@ class Conversation:
                                                                     self.tone_prompts):
             await self._check_tone(turn, text, turn.message.message_id)
             return
-        detail_step = turn.session is not None and isinstance(self.guide.view(turn.session), DetailView)
+        detail_step = turn.session is not None and isinstance(
+            self.guide_for(turn.session).view(turn.session), DetailView)
         if not detail_step and turn.message is not None and tonecheck.looks_like_draft(text):
             offer = tonecheck.offer(self._catalog(turn), turn.session, turn.message.message_id)
             await self._reply(turn, offer)
             return
         if turn.session is None:
             await self._reply(turn, plain(self._catalog(turn).text("ui.tg_no_guide")))
-        elif isinstance(self.guide.view(turn.session), DetailView):
+        elif isinstance(self.guide_for(turn.session).view(turn.session), DetailView):
             await self._move(turn, GiveDetail(text))
         else:
             await self._show_again(turn, self._catalog(turn).text("ui.tg_use_buttons"))
@@ -287,7 +300,7 @@ class Conversation:
         catalog = self._catalog(turn)
         if turn.session is None:
             await self._reply(turn, plain(catalog.text("ui.tg_no_guide")))
-        elif isinstance(self.guide.view(turn.session), DetailView):
+        elif isinstance(self.guide_for(turn.session).view(turn.session), DetailView):
             await self._show_again(turn, catalog.text("ui.tg_text_only_detail"))
         else:
             await self._show_again(turn, catalog.text("ui.tg_text_only"))
@@ -306,7 +319,7 @@ class Conversation:
         if payload is None or (payload.flow_version, payload.run, payload.step) != current:
             await self._stale(turn, "ui.tg_stale")
             return
-        event = _event_for(payload.action, payload.argument, self.guide.view(session))
+        event = _event_for(payload.action, payload.argument, self.guide_for(session).view(session))
         if event is None:
             await self._stale(turn, "ui.tg_stale")
             return
@@ -322,7 +335,9 @@ class Conversation:
         await self._begin(turn, welcome=True)
 
     async def _restart(self, turn: Incoming, argument: str) -> None:
-        await self._begin(turn, welcome=turn.session is None)
+        """Start over in the flow in progress (after_reply keeps the details it took over)."""
+        guide = self.guide_for(turn.session) if turn.session is not None else self.guide
+        await self._begin(turn, welcome=turn.session is None, guide=guide)
 
     async def _back(self, turn: Incoming, argument: str) -> None:
         if turn.session is None:
@@ -405,20 +420,21 @@ class Conversation:
 
     # ---- moving the guide ---------------------------------------------------------------
 
-    async def _begin(self, turn: Incoming, welcome: bool) -> None:
+    async def _begin(self, turn: Incoming, welcome: bool, guide: Guide | None = None) -> None:
         """A fresh run of the guide (a restart when one is in progress)."""
+        guide = guide or self.guide
         if turn.session is not None:
-            new = self.guide.handle(turn.session, Restart()).session
+            new = guide.handle(turn.session, Restart()).session
         else:
             runs = turn.record.runs if turn.record else 0
-            new = self.guide.new_session(turn.language, run=runs + 1)
+            new = guide.new_session(turn.language, run=runs + 1)
         if not await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, new.to_dict()):
             await self._redelivered(turn)
             return
-        catalog = self.guide.catalog(new.language)
+        catalog = guide.catalog(new.language)
         before = plain(catalog.text("ui.tg_welcome")) if welcome else []
         notice = None if welcome else catalog.text("ui.tg_restarted")
-        await self._show(turn, new, self.guide.view(new), before=before, notice=notice, close=True)
+        await self._show(turn, new, guide.view(new), before=before, notice=notice, close=True)
 
     async def _move(
         self, turn: Incoming, event: Event, *, stale_if_invalid: bool = False,
@@ -427,9 +443,10 @@ class Conversation:
         """Apply one event, commit it with the update id, then show where it led."""
         session = turn.session
         assert session is not None
-        before = self.guide.view(session)
+        guide = self.guide_for(session)
+        before = guide.view(session)
         try:
-            moved = self.guide.handle(session, event)
+            moved = guide.handle(session, event)
         except InvalidMove as error:
             log.debug("chat %s: %s", turn.chat_id, error)
             if stale_if_invalid:
@@ -444,7 +461,7 @@ class Conversation:
             await self._redelivered(turn)
             return
         accepted = moved.session.step != session.step
-        catalog = self.guide.catalog(session.language)
+        catalog = guide.catalog(session.language)
         if self._tapped_on_screen(turn):
             answered = render_answered(before, event, catalog) if accepted else None
             await self._show_in_place(turn, moved.session, moved.view, answered)
@@ -460,7 +477,8 @@ class Conversation:
             return
         assert turn.session is not None
         await self._answer(turn)
-        await self._show(turn, turn.session, self.guide.view(turn.session), notice=notice, close=True)
+        await self._show(turn, turn.session, self.guide_for(turn.session).view(turn.session), notice=notice,
+                         close=True)
 
     async def _stale(self, turn: Incoming, notice_key: str) -> None:
         """An old button: say so; if the current step never arrived, show it now."""
@@ -478,7 +496,7 @@ class Conversation:
 
     async def _show_if_undelivered(self, turn: Incoming) -> None:
         if turn.session is not None and turn.delivery_pending:
-            await self._show(turn, turn.session, self.guide.view(turn.session), close=True)
+            await self._show(turn, turn.session, self.guide_for(turn.session).view(turn.session), close=True)
 
     async def _reply(self, turn: Incoming, messages: list[Outgoing]) -> None:
         """A reply that changes no session (help, notices)."""
@@ -495,9 +513,11 @@ class Conversation:
     ) -> None:
         """Send the step as new messages. With `close`, the message of the step we leave is
         edited at the same time (to `closed_html`, or only its buttons dropped when None)."""
-        catalog = self.guide.catalog(session.language)
+        catalog = self.guide_for(session).catalog(session.language)
         await self._remember_result(turn, session, view)
-        messages = [*(before or []), *render_view(view, session, catalog, notice)]
+        shareable, can_reply = self._result_kind(session)
+        messages = [*(before or []), *render_view(view, session, catalog, notice, shareable=shareable,
+                                                  can_reply=can_reply)]
         if not close:
             message_id = await self._send(turn, messages)
         else:
@@ -507,9 +527,20 @@ class Conversation:
             await self.store.record_delivery(turn.chat_id, message_id, session.step)
 
     async def _remember_result(self, turn: Incoming, session: Session, view: View) -> None:
-        """A result is kept before it is seen, for /share, inline mode and /export."""
+        """A result is kept before it is seen: the first flow's for /share, inline mode and
+        /export; a reply flow's with the result it answers (bot/telegram/replied.py)."""
         if isinstance(view, ResultView):
-            await self.sharing.remember(turn.user_id if turn.user_id is not None else turn.chat_id, session)
+            person = turn.user_id if turn.user_id is not None else turn.chat_id
+            if session.flow == self.guide.flow.id:
+                await self.sharing.remember(person, session)
+            else:
+                await self.replied.remember(person, session)
+
+    def _result_kind(self, session: Session) -> tuple[bool, bool]:
+        """Which buttons a result gets (shareable, can_reply): Share and Export, and "They
+        replied", belong to the first flow's result; a reply flow's result has neither."""
+        first = session.flow == self.guide.flow.id
+        return first, first and self.replied.available
 
     @staticmethod
     def _tapped_on_screen(turn: Incoming) -> bool:
@@ -525,9 +556,11 @@ class Conversation:
         several messages continues below it. If the edit is refused, the step is sent anew."""
         assert turn.record is not None and turn.record.message_id is not None
         on_screen = turn.record.message_id
-        catalog = self.guide.catalog(session.language)
+        catalog = self.guide_for(session).catalog(session.language)
         await self._remember_result(turn, session, view)
-        messages = render_view(view, session, catalog, answered=answered)
+        shareable, can_reply = self._result_kind(session)
+        messages = render_view(view, session, catalog, answered=answered, shareable=shareable,
+                               can_reply=can_reply)
         first = messages[0]
         # Steps carry inline keyboards only (ForceReply belongs to the tone check's prompt).
         assert isinstance(first, Text) and not isinstance(first.keyboard, ForceReply)

@@ -63,8 +63,9 @@ class Reminders:
             return
         now = self.clock()
         messages: list[Outgoing] = [*plain(catalog.text("ui.tg_reminders_head"))]
+        can_reply = conversation.replied.available
         messages += [Text(reminder_line(reminder, self._catalog_of(reminder), now),
-                          cancel_keyboard(reminder, self._catalog_of(reminder)))
+                          cancel_keyboard(reminder, self._catalog_of(reminder), can_reply))
                      for reminder in pending[:MAX_LISTED]]
         await conversation._reply(turn, messages)
 
@@ -84,11 +85,12 @@ class Reminders:
             await conversation._stale(turn, "ui.tg_stale_no_guide")
             return
         current = (session.flow_version, session.run, session.step)
-        on_result = isinstance(conversation.guide.view(session), ResultView)
+        guide = conversation.guide_for(session)
+        on_result = isinstance(guide.view(session), ResultView)
         if (payload.flow_version, payload.run, payload.step) != current or not on_result:
             await conversation._stale(turn, "ui.tg_stale")
             return
-        catalog = conversation.guide.catalog(session.language)
+        catalog = guide.catalog(session.language)
         if payload.action == Act.DELAYS:
             await conversation._reply(turn, plain(catalog.text("ui.tg_delays_prompt"),
                                                   delays_keyboard(session, catalog)))
@@ -98,7 +100,7 @@ class Reminders:
             await conversation._stale(turn, "ui.tg_stale")
             return
         now = self.clock()
-        content = reminder_content(conversation.guide.plan(session), catalog, delay)
+        content = reminder_content(guide.plan(session), catalog, delay)
         added = await self._add(turn, session.run, delay, session.language, content, now)
         if added is None:
             await conversation._redelivered(turn)
@@ -164,6 +166,9 @@ class Reminders:
         assert turn.query is not None and turn.query.message is not None
         answered = render_answered(reminder, catalog, letter)
         await conversation._edit(turn, turn.query.message.message_id, answered)
+        if letter == "y" and conversation.replied.available:
+            await conversation._send(turn, await conversation.replied.question(turn))  # what did they say?
+            return
         acknowledgement = {"y": "ui.tg_outcome_ack_yes", "n": "ui.tg_outcome_ack_no",
                            "w": "ui.tg_outcome_ack_waiting"}[letter]
         keyboard = check_in_later_keyboard(reminder, catalog) if letter == "w" else None
