@@ -139,7 +139,8 @@ async def test_double_taps_stale_copies_and_redelivered_updates_start_nothing_tw
     await ann.press(question.message_id, data)  # the double tap
     assert "earlier step" in (ann.callback_answer().get("text") or "")
     record = await bot.store.load_chat(ann.id)
-    assert record is not None and record.session is not None and record.session["answers"] == {"reply": "call"}
+    assert record is not None and record.session is not None
+    assert record.session["answers"] == {"reply": "call"}
     run = record.session["run"]
     await ann.press(second.message_id, second.buttons[0][0].data)  # the other copy: stale as well
     assert "earlier step" in (ann.callback_answer().get("text") or "")
