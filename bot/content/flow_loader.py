@@ -596,8 +596,7 @@ def _check_payloads(reader: _Reader, flow: Flow, where: Located) -> None:
 def flow_files(flows_dir: Path) -> list[Path]:
     """Every flow: guide.yaml (the one people start with) first, then the others by name."""
     others = sorted(p for p in flows_dir.glob("*.yaml") if p.name != FLOW_FILE)
-    main = flows_dir / FLOW_FILE
-    return ([main] if main.is_file() else []) + others
+    return [flows_dir / FLOW_FILE, *others]  # a missing guide.yaml is reported when read
 
 
 def _load_all(flows_dir: Path) -> tuple[list[tuple[Flow, dict[str, Catalog]]], list[Problem]]:
