@@ -66,17 +66,15 @@ def run_tone(args: argparse.Namespace) -> int:
 
 
 def render_text(findings: Sequence[Finding]) -> str:
-    """The findings as a terminal reads best: passage, why, and the line to try instead."""
+    """The findings as a terminal reads best: passage, why, and the line to try instead (or,
+    for suspected discrimination, where to get advice)."""
     if not findings:
         return "Nothing to flag: the tone reads calm and professional."
     blocks = []
     for number, finding in enumerate(findings, start=1):
         head = f'{number}. {finding.category}: "{_one_line(finding.passage)}"'
-        blocks.append("\n".join([
-            head,
-            _wrap(finding.why),
-            _wrap(f"Try instead: {finding.alternative}"),
-        ]))
+        instead = f"Instead: {finding.advice}" if finding.advice else f"Try instead: {finding.alternative}"
+        blocks.append("\n".join([head, _wrap(finding.why), _wrap(instead)]))
     count = len(findings)
     summary = (f"{count} thing{'s' if count != 1 else ''} to look at. "
                "Nothing was changed; the draft is yours to edit.")
@@ -89,6 +87,7 @@ def _as_json(finding: Finding) -> dict[str, str]:
         "category": finding.category,
         "why": finding.why,
         "alternative": finding.alternative,
+        "advice": finding.advice,
     }
 
 

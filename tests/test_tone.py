@@ -6,10 +6,12 @@ import ast
 import io
 import itertools
 import json
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -26,22 +28,53 @@ from bot.engine.tone import (
     SEVERAL_QUESTIONS,
     TOO_LONG,
     FormCheck,
+    PatternError,
     ToneCategory,
     ToneEntry,
     ToneLexicon,
     check_tone,
+    compile_pattern,
+    expand_pattern,
+    first_words,
+    word_forms,
 )
+from bot.telegram import tonecheck
+from bot.telegram.render import Text, esc
 
 REPO = Path(__file__).resolve().parent.parent
 FLOWS = REPO / "flows"
 ENGLISH = FLOWS / "tone" / "en.yaml"
-LABELLED = yaml.safe_load((Path(__file__).parent / "data" / "tone_labelled.yaml").read_text())
-DRAFTS = LABELLED["drafts"]
+DATA = Path(__file__).parent / "data"
+
+
+def labelled(name: str) -> list[dict[str, Any]]:
+    drafts: list[dict[str, Any]] = yaml.safe_load((DATA / name).read_text())["drafts"]
+    return drafts
+
+
+# The first set was written together with the lexicon; the fresh one before lexicon v2, with
+# a held-back part never used for tuning; the second, third and fourth ones each after a
+# round of tuning, to see how far it generalises (their first scores are in the README).
+DRAFTS = labelled("tone_labelled.yaml")
+FRESH = labelled("tone_fresh.yaml")
+SECOND = labelled("tone_second.yaml")
+THIRD = labelled("tone_third.yaml")
+FOURTH = labelled("tone_fourth.yaml")
+SETS = {
+    "labelled (first)": DRAFTS,
+    "fresh, tuned on": [draft for draft in FRESH if not draft.get("held")],
+    "fresh, held back": [draft for draft in FRESH if draft.get("held")],
+    "second": SECOND,
+    "third": THIRD,
+    "fourth": FOURTH,
+}
+EVERY_SET = (DRAFTS, FRESH, SECOND, THIRD, FOURTH)
 POLITE = [draft for draft in DRAFTS if not draft["expect"]]
 PROBLEMATIC = [draft for draft in DRAFTS if draft["expect"]]
+ALL_POLITE = [draft for drafts in EVERY_SET for draft in drafts if not draft["expect"]]
 CONTENT_CATEGORIES = {
     "confrontational", "entitled", "arguing", "comparing", "desperate", "oversharing",
-    "sarcastic", "pressure", "misusing_contact",
+    "sarcastic", "guilt_tripping", "pressure", "over_familiar", "misusing_contact", "discrimination",
 }
 
 
@@ -67,40 +100,75 @@ def test_english_lexicon_covers_every_category_and_form_check(lexicon: ToneLexic
     assert lexicon.language == "en"
 
 
-def test_labelled_set_is_big_enough() -> None:
+def test_labelled_sets_are_big_enough() -> None:
     assert len(POLITE) >= 15
     assert len(PROBLEMATIC) >= 25
-    assert len({draft["id"] for draft in DRAFTS}) == len(DRAFTS)
+    fresh_polite = [draft for draft in FRESH if not draft["expect"]]
+    assert len(fresh_polite) >= 15 and len(FRESH) - len(fresh_polite) >= 25
+    assert {c for draft in FRESH for c in draft["expect"]} >= CONTENT_CATEGORIES
+    assert all(len(drafts) >= 10 for drafts in (SECOND, THIRD, FOURTH))
+    ids = [draft["id"] for drafts in EVERY_SET for draft in drafts]
+    assert len(set(ids)) == len(ids)
+    known = CONTENT_CATEGORIES | set(FORM_CHECK_IDS)
+    assert {c for drafts in EVERY_SET for d in drafts for c in d["expect"]} <= known
 
 
-def test_precision_and_recall_on_the_labelled_drafts(
-    lexicon: ToneLexicon, capsys: pytest.CaptureFixture[str], record_property
-) -> None:
+def draft_scores(drafts: list[dict[str, Any]], lexicon: ToneLexicon) -> tuple[float, float, list[str]]:
+    """Per whole draft: a problem draft is caught when flagged with one of its categories;
+    precision is the share of flagged drafts that were caught, so a polite draft with any
+    finding and a problem draft flagged only for the wrong reason both count against it."""
+    flagged = caught = problems = 0
+    notes = []
+    for draft in drafts:
+        expected, found = set(draft["expect"]), categories(draft["text"], lexicon)
+        flagged += bool(found)
+        problems += bool(expected)
+        if expected & found:
+            caught += 1
+        elif found or expected:
+            notes.append(f"  {draft['id']}: expected {sorted(expected)}, found {sorted(found)}")
+    precision = caught / flagged if flagged else 1.0
+    return precision, caught / problems, notes
+
+
+def pair_scores(drafts: list[dict[str, Any]], lexicon: ToneLexicon) -> tuple[float, float]:
     """Micro-averaged over (draft, category) pairs; polite drafts expect no category."""
     hits = false_alarms = misses = 0
-    notes = []
-    for draft in DRAFTS:
+    for draft in drafts:
         expected, found = set(draft["expect"]), categories(draft["text"], lexicon)
         hits += len(expected & found)
         false_alarms += len(found - expected)
         misses += len(expected - found)
-        if expected != found:
-            notes.append(f"  {draft['id']}: extra {sorted(found - expected)}, "
-                         f"missed {sorted(expected - found)}")
-    precision = hits / (hits + false_alarms)
-    recall = hits / (hits + misses)
-    record_property("tone_precision", round(precision, 3))
-    record_property("tone_recall", round(recall, 3))
+    return hits / (hits + false_alarms), hits / (hits + misses)
+
+
+def test_precision_and_recall_on_the_labelled_drafts(
+    lexicon: ToneLexicon, capsys: pytest.CaptureFixture[str], record_property: Any
+) -> None:
+    """Each set on its own, per whole draft; the first set also per (draft, category) pair,
+    its historical measure. Targets: 0.9 and 0.9 everywhere, no polite draft flagged."""
+    lines, failures = [], []
+    for name, drafts in SETS.items():
+        precision, recall, notes = draft_scores(drafts, lexicon)
+        polite = sum(1 for draft in drafts if not draft["expect"])
+        record_property(f"tone {name}", f"precision {precision:.3f} recall {recall:.3f}")
+        lines.append(f"tone check on {len(drafts)} {name} drafts ({polite} polite), per draft: "
+                     f"precision {precision:.3f}, recall {recall:.3f}")
+        lines += notes
+        if precision < 0.9 or recall < 0.9:
+            failures.append(name)
+    pair_precision, pair_recall = pair_scores(DRAFTS, lexicon)
+    record_property("tone_precision", round(pair_precision, 3))
+    record_property("tone_recall", round(pair_recall, 3))
+    lines.append(f"tone check on the first set per (draft, category) pair: "
+                 f"precision {pair_precision:.3f}, recall {pair_recall:.3f}")
     with capsys.disabled():
-        print(f"\ntone check on {len(DRAFTS)} labelled drafts ({len(POLITE)} polite): "
-              f"precision {precision:.3f}, recall {recall:.3f}")
-        if notes:
-            print("\n".join(notes))
-    assert precision >= 0.9
-    assert recall >= 0.85
+        print("\n" + "\n".join(lines))
+    assert failures == []
+    assert pair_precision >= 0.9 and pair_recall >= 0.85
 
 
-@pytest.mark.parametrize("draft", POLITE, ids=[draft["id"] for draft in POLITE])
+@pytest.mark.parametrize("draft", ALL_POLITE, ids=[draft["id"] for draft in ALL_POLITE])
 def test_polite_drafts_pass_clean(draft: dict[str, object], lexicon: ToneLexicon) -> None:
     assert check_tone(str(draft["text"]), lexicon) == []
 
@@ -131,6 +199,7 @@ def test_every_guide_draft_passes_clean(guide: Guide, lexicon: ToneLexicon) -> N
 def test_suggested_alternatives_pass_clean(lexicon: ToneLexicon) -> None:
     lines = [entry.alternative for category in lexicon.categories for entry in category.entries]
     lines += [check.alternative for check in lexicon.form_checks]
+    lines += [category.advice for category in lexicon.categories if category.advice]
     assert {line: check_tone(line, lexicon) for line in lines if check_tone(line, lexicon)} == {}
 
 
@@ -226,6 +295,141 @@ def test_the_engine_imports_only_the_standard_library() -> None:
     assert imported <= set(sys.stdlib_module_names) | {"__future__"}
 
 
+@pytest.mark.parametrize(("text", "category", "passage"), [
+    # word forms and contractions: one entry, every way of writing it
+    ("I will consult a lawyer.", "pressure", "consult a lawyer"),
+    ("I’m consulting a lawyer.", "pressure", "consulting a lawyer"),
+    ("I have consulted my solicitor.", "pressure", "consulted my solicitor"),
+    ("Why wasn't I even told the real reason?", "confrontational", "Why wasn't I even told"),
+    ("Why wasnt I told?", "confrontational", "Why wasnt I told"),
+    ("I promise I won't let you down.", "desperate", "I promise I won't"),
+    # passive voice and conditional threats
+    ("Unless the outcome is changed, I'll escalate.", "pressure",
+     "Unless the outcome is changed, I'll escalate"),
+    ("This matter will be reported to the board.", "pressure",
+     "This matter will be reported to the board"),
+    ("Could you get the decision reversed?", "misusing_contact", "get the decision reversed"),
+    # sarcasm, guilt, entitlement, register, contacts
+    ("I suppose a reply two months later is better than none.", "sarcastic",
+     "I suppose a reply two months later is better than none"),
+    ("After all the prep I did, I hoped for more.", "guilt_tripping", "After all the prep I did"),
+    ("I cancelled a holiday to be there.", "guilt_tripping", "I cancelled a holiday"),
+    ("I'd appreciate your reasons before the weekend.", "entitled", "reasons before the weekend"),
+    ("That is only reasonable.", "entitled", "That is only reasonable"),
+    ("Cheers buddy, haha.", "over_familiar", "buddy"),
+    ("Thanks for letting me know 😊", "over_familiar", "😊"),
+    ("Could you have a word with them?", "misusing_contact", "have a word with them"),
+])
+def test_meanings_are_matched_over_word_forms_and_voice(
+    text: str, category: str, passage: str, lexicon: ToneLexicon
+) -> None:
+    assert (category, passage) in {(f.category, f.passage) for f in check_tone(text, lexicon)}
+
+
+@pytest.mark.parametrize("text", [
+    "I'm not asking you to change your decision, only for one piece of advice.",
+    "I am not asking you to reconsider.",
+    "I'm not trying to argue the point.",
+    "I don't expect a reply by Friday.",
+    "I won't be contacting your CEO, of course.",
+    "I have no intention of disputing it.",
+    "I hope this doesn't come across as disrespectful.",
+    # near misses of entries, written politely
+    "I enjoyed the time I spent with the team.",
+    "I would love to hear about any further steps in the process.",
+    "I think it is fair to say I learned a lot from the exercise.",
+    "If you need anything at all from me, just say.",
+    "My background in logistics was the reason I applied.",
+    "I may have given the wrong impression about my Excel skills.",
+    "I will respond as quickly as I can.",
+    "I'd be glad to send the case study by Friday if that helps.",
+    "Thanks so much, Mateo.",
+    "It was an unbelievable opportunity to meet the team, and the demo was quite something.",
+    "If there's any chance at all of a few lines of feedback, I'd be grateful.",
+    "I prepared a point-by-point plan for the first ninety days, which I'd be glad to share.",
+    "My nationality means I would need a visa, which I understand may have mattered.",
+    "I admire how the team has outpaced its competitors this year.",
+    "I never listen to anyone who says a first interview is easy, and I enjoyed ours.",
+    "I'm still learning what really matters in product work, and your feedback helped.",
+])
+def test_negated_and_near_miss_sentences_are_not_flagged(text: str, lexicon: ToneLexicon) -> None:
+    assert check_tone(text, lexicon) == []
+
+
+def test_a_negation_reaches_only_within_its_clause(lexicon: ToneLexicon) -> None:
+    assert categories("I'm not asking for much, but I deserve an explanation.", lexicon) == {"entitled"}
+    assert categories("I will not hesitate to take legal action.", lexicon) == {"pressure"}
+
+
+def test_suspected_discrimination_gets_the_advice_not_a_gentler_line(lexicon: ToneLexicon) -> None:
+    [finding] = check_tone("I believe I was rejected because of my age.", lexicon)
+    assert (finding.category, finding.passage) == ("discrimination", "because of my age")
+    assert finding.alternative == ""
+    assert "employment-rights adviser" in finding.advice and finding.why
+    others = check_tone("Why did you reject me?", lexicon)
+    assert others and all(f.advice == "" and f.alternative for f in others)
+
+
+def test_telegram_shows_the_advice_in_place_of_a_gentler_line(guide: Guide, lexicon: ToneLexicon) -> None:
+    text = "I think I was turned down because of my age. Why did you reject me?"
+    [message] = tonecheck.render_findings(text, check_tone(text, lexicon), guide.catalog("en"))
+    assert isinstance(message, Text)
+    advice = next(c.advice for c in lexicon.categories if c.advice)
+    discrimination, confrontational = message.html.split("\n\n")[1:3]
+    assert discrimination.startswith("1. <b>Possible discrimination</b>")
+    assert discrimination.endswith(esc(advice)) and "Try" not in discrimination
+    assert "<i>Try instead:</i>" in confrontational
+
+
+def test_a_stream_of_single_exclamation_marks_is_a_form_note(lexicon: ToneLexicon) -> None:
+    assert EXCLAMATIONS not in categories("Thanks so much! I enjoyed it! Best wishes.", lexicon)
+    [note] = [f for f in check_tone("Hi! Thanks! Really! Bye.", lexicon) if f.category == EXCLAMATIONS]
+    assert note.passage == "Hi! … Thanks! … Really!"
+
+
+@pytest.mark.parametrize(("pattern", "words"), [
+    ("(thanks?( you)?|(really )?appreciate) it", {"thank", "thanks", "really", "appreciate"}),
+    ("job[- ]?hunting", {"job", "jobhunting"}),
+    ("(?<=[a-z] )x(?= ?$)", {"x"}),
+    (r"(\w+ )?reject", None),  # any word may come first
+    ("[:;]-?[)(]", None),  # starts with a symbol
+    ("discriminat\\w*", None),
+])
+def test_first_words_of_a_pattern(pattern: str, words: set[str] | None) -> None:
+    assert first_words(pattern) == (None if words is None else frozenset(words))
+    assert first_words(compile_pattern(pattern).pattern) == first_words(pattern)  # as wrapped
+
+
+def test_the_word_index_finds_exactly_what_a_full_scan_finds(lexicon: ToneLexicon) -> None:
+    def scanning(entry: ToneEntry) -> ToneEntry:
+        copy = ToneEntry(entry.id, entry.patterns, entry.alternative)
+        object.__setattr__(copy, "first_words", tuple(None for _ in copy.compiled))
+        return copy
+
+    scanned = ToneLexicon(lexicon.language, lexicon.version, tuple(
+        ToneCategory(c.id, c.label, c.why, tuple(scanning(e) for e in c.entries), c.advice)
+        for c in lexicon.categories), lexicon.form_checks, lexicon.negations)
+    texts = [draft["text"] for drafts in EVERY_SET for draft in drafts]
+    assert sum(bool(check_tone(text, lexicon)) for text in texts) > 90
+    assert [check_tone(text, lexicon) for text in texts] == [check_tone(text, scanned) for text in texts]
+
+
+def test_word_forms_cover_regular_and_irregular_inflections() -> None:
+    assert set(word_forms("consult")) == {"consult", "consults", "consulted", "consulting"}
+    assert {"escalates", "escalated", "escalating"} <= set(word_forms("escalate"))
+    assert {"stopped", "stopping"} <= set(word_forms("stop"))
+    assert {"replies", "replied", "replying"} <= set(word_forms("reply"))
+    assert {"took", "taken", "taking"} <= set(word_forms("take", {"take": ["took", "taken"]}))
+
+
+def test_expanded_patterns_name_sets_and_forms() -> None:
+    regex = expand_pattern("{be} ~ask", {"be": ["is", "was"]}, {})
+    assert re.fullmatch(regex, "was asking") and re.fullmatch(regex, "is asked")
+    with pytest.raises(PatternError) as caught:
+        expand_pattern("{nope} x", {}, {})
+    assert caught.value.name == "nope"
+
+
 # ---- validation ---------------------------------------------------------------------------
 
 MINIMAL = """\
@@ -259,6 +463,19 @@ def test_the_minimal_lexicon_loads(tmp_path: Path) -> None:
     assert categories("Why did you reject me?", lexicon) == {"confrontational"}
 
 
+def test_sets_forms_negations_and_advice_load(tmp_path: Path) -> None:
+    text = MINIMAL.replace("      - why did you reject me\n", "      - why did you ~reject {whom}\n")
+    text = text.replace("    why: It puts them on the defensive.\n",
+                        "    why: It puts them on the defensive.\n    advice: Ask an adviser.\n")
+    text = text.replace("    alternative: Thank you for letting me know.\n", "")
+    text = text.replace("entries:\n", "sets:\n  whom: [me, us]\nforms:\n  reject: [rejectified]\n"
+                                       "negations:\n  - not asking\nentries:\n")
+    lexicon = load_tone_lexicon(write(tmp_path, text))
+    [finding] = check_tone("Why did you rejectified us?", lexicon)
+    assert (finding.advice, finding.alternative) == ("Ask an adviser.", "")
+    assert check_tone("I am not asking why did you reject me", lexicon) == []
+
+
 @pytest.mark.parametrize(("old", "new", "line", "message"), [
     ("    why: It puts", "    wy: It puts", 6,
      "unknown key 'wy' in category 'confrontational'; did you mean 'why'?"),
@@ -288,6 +505,30 @@ def test_the_minimal_lexicon_loads(tmp_path: Path) -> None:
      "note 'words' must use exactly one placeholder, {count}"),
     ("entries:\n", "form:\n  exclamations:\n    label: Marks\n    why: Loud.\nentries:\n", 9,
      "form check 'exclamations' is missing the key 'alternative'"),
+    ("entries:\n", "form:\n  exclamations:\n    label: Marks\n    why: Loud.\n    alternative: Calm."
+                   "\n    limit: 0\nentries:\n", 12, "limit must be a whole number, 1 or more"),
+    ("      - why did you reject me", "      - why did you {rejcet}", 11,
+     "pattern 'why did you {rejcet}' in entry 'why_rejected' names the unknown word set "
+     "{rejcet}; declare it under `sets`"),
+    ("      - why did you reject me", "      - why did you ~ reject", 11,
+     "~ must be followed by a lower-case word, as in ~consult"),
+    ("entries:\n", "sets:\n  Reject: [reject]\nentries:\n", 8,
+     "word set name 'Reject' must be lower_case_with_underscores"),
+    ("entries:\n", "sets:\n  reject: [reject, 'turn(ed down']\nentries:\n", 8,
+     "pattern 'turn(ed down' in word set 'reject' is not a valid regex"),
+    ("entries:\n", "forms:\n  take: [took, Taken!]\nentries:\n", 8,
+     "forms of 'take' must be lower-case words; got 'Taken!'"),
+    ("entries:\n", "negations:\n  - not (asking\nentries:\n", 8,
+     "pattern 'not (asking' in negations is not a valid regex"),
+    ("entries:\n", "negations: not asking\nentries:\n", 7,
+     "patterns of negations must be a list"),
+    ("    why: It puts them on the defensive.\n",
+     "    why: It puts them on the defensive.\n    advice: See an adviser.\n", 13,
+     "entry 'why_rejected' is in the category 'confrontational', which gives its advice instead "
+     "of a gentler line; remove `alternative`"),
+    ("    why: It puts them on the defensive.\n", "    why: It puts them on the defensive.\n"
+                                                  "    advise: See an adviser.\n", 7,
+     "unknown key 'advise' in category 'confrontational'; did you mean 'advice'?"),
 ])
 def test_each_mistake_names_file_line_and_what_is_wrong(
     tmp_path: Path, old: str, new: str, line: int, message: str
@@ -373,8 +614,21 @@ def test_cli_json_lists_passage_category_why_alternative(
     findings = json.loads(out)
     assert code == 1
     assert [f["passage"] for f in findings] == ["Thanks for nothing", "Good luck replacing me"]
-    assert all(set(f) == {"passage", "category", "why", "alternative"} for f in findings)
+    assert all(set(f) == {"passage", "category", "why", "alternative", "advice"} for f in findings)
     assert {f["category"] for f in findings} == {"sarcastic"}
+
+
+def test_cli_shows_the_advice_for_suspected_discrimination(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    draft = write(tmp_path, "I think I was turned down because of my age.", "draft.txt")
+    code, out, _ = run([str(draft)], capsys)
+    assert code == 1
+    assert '1. discrimination: "because of my age"' in out
+    assert "Instead: An employment-rights adviser" in out and "Try instead" not in out
+    code, out, _ = run([str(draft), "--format", "json"], capsys)
+    [finding] = json.loads(out)
+    assert finding["alternative"] == "" and finding["advice"].startswith("An employment-rights")
 
 
 def test_cli_json_for_a_clean_draft_is_an_empty_list(

@@ -1,8 +1,9 @@
 """Load and validate a tone lexicon, flows/tone/<language>.yaml, into a `ToneLexicon`.
 
 `validate_tone_lexicon(path)` returns every problem found (for `reconsider-bot check`);
-`load_tone_lexicon(path)` raises ContentError unless there are none. Patterns are plain
-regex text, compiled exactly as the tone check compiles them.
+`load_tone_lexicon(path)` raises ContentError unless there are none. Patterns are regex
+text with two additions, expanded here: `{name}` for a word set of the file's `sets`, and
+`~word` for every form of a word (irregular ones from the file's `forms`).
 """
 
 from __future__ import annotations
@@ -23,11 +24,14 @@ from bot.engine.tone import (
     FORM_CHECK_IDS,
     SEVERAL_QUESTIONS,
     TOO_LONG,
+    WORD_FORMS,
     FormCheck,
+    PatternError,
     ToneCategory,
     ToneEntry,
     ToneLexicon,
     compile_pattern,
+    expand_pattern,
 )
 
 LEXICON_VERSION = 1
@@ -36,8 +40,9 @@ _FORM_KEYS: dict[str, tuple[set[str], set[str]]] = {  # form check -> (required,
     TOO_LONG: ({"label", "why", "alternative", "limit", "note"}, set()),
     SEVERAL_QUESTIONS: ({"label", "why", "alternative", "limit", "note"}, set()),
     ALL_CAPS: ({"label", "why", "alternative"}, {"allow"}),
-    EXCLAMATIONS: ({"label", "why", "alternative"}, set()),
+    EXCLAMATIONS: ({"label", "why", "alternative"}, {"limit"}),
 }
+_WORD = re.compile(r"[a-z]+")
 
 
 def validate_tone_lexicon(path: Path | str) -> list[Problem]:
@@ -82,12 +87,24 @@ def _read(path: Path) -> tuple[ToneLexicon | None, list[Problem]]:
     return (None if reader.problems else lexicon), reader.problems
 
 
+@dataclass(frozen=True)
+class _Head:
+    """A category as declared, before its entries are attached."""
+
+    label: str
+    why: str
+    advice: str
+    where: Located
+
+
 @dataclass
 class _Reader:
     """Turns Located YAML into lexicon values, collecting problems instead of stopping."""
 
     problems: list[Problem] = field(default_factory=list)
     referenced: set[str] = field(default_factory=set)  # categories named by any entry
+    sets: dict[str, list[str]] = field(default_factory=dict)
+    forms: dict[str, list[str]] = field(default_factory=dict)
 
     def report(self, where: Located, message: str) -> None:
         self.problems.append(where.problem(message))
@@ -96,7 +113,7 @@ class _Reader:
 
     def lexicon(self, root: Located, expected_language: str) -> ToneLexicon:
         top = self.mapping(root, "the lexicon", {"version", "language", "categories", "entries"},
-                           {"form"})
+                           {"form", "sets", "forms", "negations"})
         version = LEXICON_VERSION
         found = top["version"].value if "version" in top else LEXICON_VERSION
         if isinstance(found, bool) or found != LEXICON_VERSION:
@@ -109,38 +126,79 @@ class _Reader:
                                              f"name; expected {expected_language!r}")
         heads = self.categories(top["categories"]) if "categories" in top else {}
         form = self.form(top["form"]) if "form" in top else ()
+        if "forms" in top:
+            self.forms = self.irregular_forms(top["forms"])
+        if "sets" in top:
+            self.sets = self.word_sets(top["sets"])
+        negations = tuple(self.patterns(top["negations"], "negations")) if "negations" in top else ()
         entries = self.entries(top["entries"], heads) if "entries" in top else {}
         for check in form:
             if check.id in heads:
                 self.report(top["categories"].value[check.id],
                             f"category {check.id!r} clashes with the form check of that name")
         categories = []
-        for category_id, (label, why, where) in heads.items():
+        for category_id, head in heads.items():
             if category_id not in self.referenced:
-                self.report(where, f"category {category_id!r} has no entries; add one or remove it")
-            categories.append(ToneCategory(category_id, label, why, tuple(entries.get(category_id, []))))
-        return ToneLexicon(language, version, tuple(categories), form)
+                self.report(head.where, f"category {category_id!r} has no entries; add one or remove it")
+            categories.append(ToneCategory(category_id, head.label, head.why,
+                                           tuple(entries.get(category_id, [])), head.advice))
+        return ToneLexicon(language, version, tuple(categories), form, negations)
 
-    def categories(self, node: Located) -> dict[str, tuple[str, str, Located]]:
-        heads: dict[str, tuple[str, str, Located]] = {}
+    def categories(self, node: Located) -> dict[str, _Head]:
+        heads: dict[str, _Head] = {}
         for category_id, body in self.mapping(node, "categories").items():
             if not _ID.fullmatch(category_id):
                 self.report(body, f"category id {category_id!r} must be lower_case_with_underscores")
-            fields = self.mapping(body, f"category {category_id!r}", {"label", "why"})
+            fields = self.mapping(body, f"category {category_id!r}", {"label", "why"}, {"advice"})
             label = self.text(fields["label"], "label") if "label" in fields else None
             why = self.text(fields["why"], "why") if "why" in fields else None
-            heads[category_id] = (label or "", why or "", body)
+            advice = self.text(fields["advice"], "advice") if "advice" in fields else None
+            heads[category_id] = _Head(label or "", why or "", advice or "", body)
         return heads
 
-    def entries(
-        self, node: Located, heads: dict[str, tuple[str, str, Located]]
-    ) -> dict[str, list[ToneEntry]]:
+    def word_sets(self, node: Located) -> dict[str, list[str]]:
+        sets: dict[str, list[str]] = {}
+        for name, body in self.mapping(node, "sets").items():
+            if not _ID.fullmatch(name):
+                self.report(body, f"word set name {name!r} must be lower_case_with_underscores")
+                continue
+            items = self.patterns(body, f"word set {name!r}", expand=False)
+            if items:
+                sets[name] = items
+        return sets
+
+    def irregular_forms(self, node: Located) -> dict[str, list[str]]:
+        forms: dict[str, list[str]] = {}
+        for word, body in self.mapping(node, "forms").items():
+            found = []
+            for item in self.sequence(body, f"forms of {word!r}"):
+                if isinstance(item.value, str) and _WORD.fullmatch(item.value):
+                    found.append(item.value)
+                else:
+                    self.report(item, f"forms of {word!r} must be lower-case words; got {item.value!r}")
+            if not _WORD.fullmatch(word):
+                self.report(body, f"{word!r} in forms must be one lower-case word")
+            elif found:
+                forms[word] = found
+        return forms
+
+    def entries(self, node: Located, heads: dict[str, _Head]) -> dict[str, list[ToneEntry]]:
         by_category: dict[str, list[ToneEntry]] = {}
         first_seen: dict[str, int] = {}
         for item in self.sequence(node, "entries"):
             named = item.value.get("id") if isinstance(item.value, dict) else None
             what = f"entry {named.value!r}" if named and isinstance(named.value, str) else "an entry"
-            fields = self.mapping(item, what, {"id", "category", "patterns", "alternative"})
+            category_node = item.value.get("category") if isinstance(item.value, dict) else None
+            named_category = category_node.value if category_node is not None else None
+            head = heads.get(named_category) if isinstance(named_category, str) else None
+            gives_advice = head is not None and bool(head.advice)
+            fields = self.mapping(item, what, {"id", "category", "patterns"}, {"alternative"})
+            if gives_advice and "alternative" in fields:
+                self.report(fields.pop("alternative"),
+                            f"{what} is in the category {named_category!r}, which gives its "
+                            "advice instead of a gentler line; remove `alternative`")
+            elif not gives_advice and "alternative" not in fields and isinstance(item.value, dict):
+                self.report(item, f"{what} is missing the key 'alternative'")
             entry_id = self.text(fields["id"], "id") if "id" in fields else None
             if entry_id is not None:
                 if not _ID.fullmatch(entry_id):
@@ -159,13 +217,14 @@ class _Reader:
                 category_id = None
             patterns = self.patterns(fields["patterns"], what) if "patterns" in fields else []
             alternative = (self.text(fields["alternative"], f"alternative of {what}")
-                           if "alternative" in fields else None)
-            if entry_id and category_id and patterns and alternative:
+                           if "alternative" in fields else ("" if gives_advice else None))
+            if entry_id and category_id and patterns and alternative is not None:
                 by_category.setdefault(category_id, []).append(
                     ToneEntry(entry_id, tuple(patterns), alternative))
         return by_category
 
-    def patterns(self, node: Located, what: str) -> list[str]:
+    def patterns(self, node: Located, what: str, expand: bool = True) -> list[str]:
+        """The valid patterns of a list, as plain regex (`expand`: sets and forms filled in)."""
         items = self.sequence(node, f"patterns of {what}")
         if isinstance(node.value, list) and not items:
             self.report(node, f"{what} has no patterns; add at least one")
@@ -175,8 +234,18 @@ class _Reader:
             if not isinstance(pattern, str) or not pattern.strip():
                 self.report(item, f"empty pattern in {what}; write a regex or remove the line")
                 continue
+            if pattern.count("~") != len(WORD_FORMS.findall(pattern)):
+                self.report(item, f"pattern {pattern!r} in {what}: ~ must be followed by a "
+                                  "lower-case word, as in ~consult")
+                continue
             try:
-                compiled = compile_pattern(pattern)
+                regex = expand_pattern(pattern, self.sets, self.forms) if expand else pattern
+                compiled = compile_pattern(regex)
+            except PatternError as error:
+                hint = self.known(error.name, self.sets) if self.sets else "declare it under `sets`"
+                self.report(item, f"pattern {pattern!r} in {what} names the unknown word set "
+                                  f"{{{error.name}}}; {hint}")
+                continue
             except re.error as error:
                 self.report(item, f"pattern {pattern!r} in {what} is not a valid regex: {error}")
                 continue
@@ -184,7 +253,7 @@ class _Reader:
                 self.report(item, f"pattern {pattern!r} in {what} matches empty text, so it "
                                   "would flag every draft; make at least one word required")
                 continue
-            valid.append(pattern)
+            valid.append(regex)
         return valid
 
     def form(self, node: Located) -> tuple[FormCheck, ...]:

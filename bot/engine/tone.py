@@ -2,13 +2,21 @@
 
 Pure and synchronous. The lexicon arrives as plain values (loaded and validated by
 `bot.content.tone_lexicon`); this module never blocks or rewrites a draft, it only reports.
+Matching is on meaning rather than exact strings: contractions are expanded before
+matching ("I'm" reads as "I am"), lexicon patterns name word forms (`~consult` is consult,
+consults, consulted, consulting) and shared word sets (`{be}`), and a phrase governed by a
+negation from the lexicon ("I'm not asking you to reconsider") is not flagged.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 # Form checks are implemented here; the lexicon supplies their wording and limits.
 TOO_LONG = "too_long"
@@ -19,16 +27,112 @@ FORM_CHECK_IDS = (TOO_LONG, SEVERAL_QUESTIONS, ALL_CAPS, EXCLAMATIONS)
 
 COUNT_PLACEHOLDER = "{count}"
 
+# `{name}` in a pattern: one of the lexicon's word sets. `~word`: any form of the word.
+SET_REFERENCE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+WORD_FORMS = re.compile(r"~([a-z]+)")
 
+
+class PatternError(ValueError):
+    """A lexicon pattern names a word set that does not exist."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown word set {{{name}}}")
+        self.name = name
+
+
+@functools.cache  # the loader validates each pattern, then the lexicon compiles it: once
 def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile a lexicon pattern: case-insensitive, matching whole words only.
+    """Compile a lexicon pattern to run on lower-cased text, ending at a word's end.
 
-    The pattern is compiled on its own first, so that something like "a)|(b" is reported
-    as the broken regex it is instead of being balanced by the word-boundary wrapper.
+    The check lower-cases the draft and keeps only matches that start a word, instead of
+    asking the regex engine for case-folding and a look-behind: either one stops it from
+    skipping ahead to a pattern's first letters, which makes a long draft several times
+    slower. The pattern is compiled on its own first, so that something like "a)|(b" is
+    reported as the broken regex it is instead of being balanced by the wrapper.
     Raises `re.error`.
     """
-    re.compile(pattern, re.IGNORECASE)
-    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+    lowered = _lower_case(pattern)
+    _parse(lowered)
+    return re.compile(rf"(?:{lowered})(?!\w)")
+
+
+@functools.lru_cache(maxsize=64)  # an entry's patterns are checked, then compiled, together
+def _parse(pattern: str) -> list[tuple[Any, Any]] | None:
+    """The standard library's parse of a regex, shared by the check in `compile_pattern`
+    and by `first_words`; raises `re.error`. None where that parser (a private module)
+    does not exist, after checking the pattern the public way."""
+    try:
+        parser = importlib.import_module("re._parser")
+    except ImportError:
+        re.compile(pattern)
+        return None
+    return list(parser.parse(pattern))
+
+
+def matches_at_word_starts(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """The matches of a compiled pattern that start a word (or at a non-word character)."""
+    position = 0
+    search = pattern.search
+    while (match := search(text, position)) is not None:
+        start = match.start()
+        if start and _is_word_char(text[start - 1]) and _is_word_char(text[start]):
+            position = start + 1  # inside a word: look again from the next character
+            continue
+        if match.end() > start:
+            yield match
+        position = max(match.end(), start + 1)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _lower_case(pattern: str) -> str:
+    """The pattern's letters in lower case, escapes such as \\W and \\S left alone."""
+    return _ESCAPE_OR_CAPITAL.sub(lambda m: m.group() if len(m.group()) > 1 else m.group().lower(), pattern)
+
+
+_ESCAPE_OR_CAPITAL = re.compile(r"\\.|[A-Z]")
+
+
+def expand_pattern(
+    pattern: str, sets: Mapping[str, Sequence[str]], forms: Mapping[str, Sequence[str]]
+) -> str:
+    """A lexicon pattern as plain regex: `{name}` becomes the alternation of that word set,
+    then `~word` becomes every form of the word (see `word_forms`). Raises PatternError
+    for an unknown set."""
+
+    def one_set(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in sets:
+            raise PatternError(name)
+        return "(?:" + "|".join(sets[name]) + ")"
+
+    expanded = SET_REFERENCE.sub(one_set, pattern)
+    return WORD_FORMS.sub(lambda m: "(?:" + "|".join(word_forms(m.group(1), forms)) + ")", expanded)
+
+
+def word_forms(word: str, irregular: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    """The word and its regular inflections (-s, -ed, -ing; plural for nouns), plus any
+    irregular forms the lexicon lists: "consult" gives consult, consults, consulted,
+    consulting. A spelling rule that does not apply only adds a form nobody writes."""
+    forms = [word]
+    if word.endswith("ee"):
+        forms += [word + "s", word + "d", word + "ing"]
+    elif word.endswith("e"):
+        forms += [word + "s", word + "d", word[:-1] + "ing"]
+    elif len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
+        forms += [word[:-1] + "ies", word[:-1] + "ied", word + "ing"]
+    elif word.endswith(("s", "x", "z", "ch", "sh")):
+        forms += [word + "es", word + "ed", word + "ing"]
+    else:
+        forms += [word + "s", word + "ed", word + "ing"]
+        if len(word) > 2 and word[-1] not in "aeiouwxy" and word[-2] in "aeiou" and word[-3] not in "aeiou":
+            forms += [word + word[-1] + "ed", word + word[-1] + "ing"]  # stop, stopped, stopping
+    for form in (irregular or {}).get(word, ()):
+        forms += [form]
+    # Longest first, so the alternation never stops at a shorter prefix of the word.
+    return sorted(dict.fromkeys(forms), key=len, reverse=True)
 
 
 @dataclass(frozen=True)
@@ -39,27 +143,103 @@ class ToneEntry:
     patterns: tuple[str, ...]
     alternative: str
     compiled: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+    first_words: tuple[frozenset[str] | None, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Compiled once here: the bot checks many drafts against one lexicon.
         object.__setattr__(self, "compiled", tuple(compile_pattern(p) for p in self.patterns))
+        words = tuple(first_words(_lower_case(p)) for p in self.patterns)
+        object.__setattr__(self, "first_words", words)
+
+
+_MAX_FIRST_WORDS = 512  # more variants than this, and a pattern is simply run over the text
+
+
+def first_words(pattern: str) -> frozenset[str] | None:
+    """Every word a match of `pattern` (in lower case) can begin with, or None when that is
+    not a short list (it starts with \\w+, a symbol, or a long repeat).
+
+    A pattern is then tried only where the draft has one of those words, instead of being
+    run over the whole draft: most patterns have none of their first words in a draft, so
+    this is what keeps a long draft fast. The list may hold words no match begins with,
+    never the reverse. Uses the standard library's own regex parser (a private module: on
+    a Python without it, every pattern is run over the whole text, which is slower only).
+    """
+    try:
+        parsed = _parse(pattern)
+    except re.error:
+        return None
+    if parsed is None:
+        return None
+    found: set[str] = set()
+    pending: list[tuple[str, list[tuple[object, object]]]] = [("", parsed)]
+    for _ in range(20 * _MAX_FIRST_WORDS):
+        if not pending:
+            return frozenset(found)
+        prefix, items = pending.pop()
+        if not items:
+            if not prefix:
+                return None
+            found.add(prefix)
+            continue
+        (operation, argument), rest = items[0], items[1:]
+        more = _first_word_steps(str(operation), argument, prefix, rest)
+        if more is None:
+            return None
+        if isinstance(more, str):
+            found.add(more)
+        else:
+            pending += more
+        if len(found) > _MAX_FIRST_WORDS:
+            return None
+    return None
+
+
+def _first_word_steps(
+    operation: str, argument: Any, prefix: str, rest: list[tuple[object, object]]
+) -> str | list[tuple[str, list[tuple[object, object]]]] | None:
+    """One step of `first_words`: the word completed here, the ways to go on, or None to
+    give up."""
+    if operation == "LITERAL":
+        char = chr(argument)
+        if _is_word_char(char):
+            return [(prefix + char, rest)]
+        return prefix or None  # a symbol ends the first word; none may come before it
+    if operation == "SUBPATTERN":
+        return [(prefix, [*argument[-1], *rest])]
+    if operation == "BRANCH":
+        return [(prefix, [*branch, *rest]) for branch in argument[1]]
+    if operation in ("MAX_REPEAT", "MIN_REPEAT") and argument[0] in (0, 1) and argument[1] == 1:
+        once = [(prefix, [*argument[2], *rest])]
+        return once + [(prefix, rest)] if argument[0] == 0 else once
+    if operation == "IN" and all(str(kind) == "LITERAL" for kind, _ in argument):
+        return [(prefix, [item, *rest]) for item in argument]
+    if operation in ("AT", "ASSERT", "ASSERT_NOT"):  # zero-width: it only narrows matches
+        return [(prefix, rest)]
+    return None
 
 
 @dataclass(frozen=True)
 class ToneCategory:
-    """A kind of passage that can backfire, e.g. "confrontational", with why it can."""
+    """A kind of passage that can backfire, e.g. "confrontational", with why it can.
+
+    A category with `advice` (suspected discrimination) offers that pointer instead of a
+    gentler line: such a passage is not a matter of tone.
+    """
 
     id: str
     label: str
     why: str
     entries: tuple[ToneEntry, ...]
+    advice: str = ""
 
 
 @dataclass(frozen=True)
 class FormCheck:
     """Wording and limits for one of the form checks in `FORM_CHECK_IDS`.
 
-    `limit` is the most words (too_long) or questions (several_questions) that pass;
+    `limit` is the most words (too_long), questions (several_questions) or single "!"
+    (exclamations; none means only "!!" counts) that pass;
     `note` describes the problem with a `{count}` placeholder; `allow` lists capitalised
     words that are not shouting (acronyms such as NASA).
     """
@@ -75,10 +255,28 @@ class FormCheck:
 
 @dataclass(frozen=True)
 class ToneLexicon:
+    """Everything the check needs for one language.
+
+    `negations` are regexes for what cancels a phrase that follows it in the same clause
+    ("not asking you to", "no intention of"); up to `_NEGATION_REACH` words may stand
+    between the two, counting the phrase's first word.
+    """
+
     language: str
     version: int
     categories: tuple[ToneCategory, ...]
     form_checks: tuple[FormCheck, ...] = ()
+    negations: tuple[str, ...] = ()
+    negated: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        negated = None
+        if self.negations:
+            frames = "|".join(f"(?:{frame})" for frame in self.negations)
+            negated = re.compile(
+                rf"(?<!\w)(?:{_lower_case(frames)})(?:\s+[\w']+){{0,{_NEGATION_REACH}}}\s*$"
+            )
+        object.__setattr__(self, "negated", negated)
 
 
 @dataclass(frozen=True)
@@ -97,13 +295,22 @@ class Finding:
     alternative: str
     start: int
     end: int
+    advice: str = ""  # instead of `alternative`, where a gentler line is not the answer
+
+
+_NEGATION_REACH = 4  # words from a negation to the first word of the phrase it cancels
+_NEGATION_WINDOW = 80  # characters before a phrase searched for a negation
+# A negation reaches no further back than the clause the phrase is in.
+_FIRST_WORD = re.compile(r"[\w']*")  # matches anywhere, if only the empty string
+_CLAUSE_BREAK = re.compile(r".*(?:[.;:!?,()\"]|\s(?:but|and|so|yet|though|although|however)\s)",
+                           re.DOTALL)
 
 
 def check_tone(text: str, lexicon: ToneLexicon) -> list[Finding]:
     """Return the findings for `text`, ordered by position; an empty list means clean."""
     normalised, offsets = _normalise(text)
     findings = [
-        *_phrase_findings(text, normalised, offsets, lexicon.categories),
+        *_phrase_findings(text, normalised, offsets, lexicon),
         *_form_findings(text, lexicon.form_checks),
     ]
     return sorted(findings, key=lambda f: (f.start, f.end))
@@ -121,42 +328,145 @@ class _Match:
     entry: ToneEntry
 
 
+_STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
+_ODD_SPACE = re.compile(r"\s{2,}|[^\S ]")  # whitespace other than one plain space
+
+# Contractions, with or without the apostrophe, and what they stand for.
+_WHOLE_CONTRACTIONS = {
+    "won't": "will not", "wont": "will not", "can't": "cannot", "cant": "cannot",
+    "shan't": "shall not", "ain't": "is not", "let's": "let us", "im": "I am",
+    "ive": "I have", "youre": "you are", "youll": "you will", "youve": "you have",
+    "theyre": "they are",
+}
+_SUFFIXES = {"n't": " not", "'m": " am", "'re": " are", "'ve": " have", "'ll": " will",
+             "'d": " would"}
+_CONTRACTION = re.compile(
+    r"\b(?:won'?t|can'?t|shan'?t|ain'?t|let's|im|ive|youre|youll|youve|theyre)\b"
+    r"|\b(?:do|does|did|is|are|was|were|has|have|had|could|would|should|must|need)nt\b"
+    r"|\b(?:it|that|he|she|there|what|who|here|where|how|this|everything|nothing)'s\b"
+    r"|(?<=[a-z])(?:n't|'m|'re|'ve|'ll|'d)\b",
+    re.IGNORECASE,
+)
+
+
+def _meaning(written: str) -> str:
+    """What a contraction matched by `_CONTRACTION` stands for."""
+    lower = written.lower()
+    if lower in _WHOLE_CONTRACTIONS:
+        return _WHOLE_CONTRACTIONS[lower]
+    if lower in _SUFFIXES:
+        return _SUFFIXES[lower]
+    if lower.endswith("'s"):
+        return lower[:-2] + " is"
+    return lower[:-2] + " not"  # "didnt"
+
+
 def _normalise(text: str) -> tuple[str, list[int]]:
-    """Collapse whitespace and straighten quotes so patterns need not care.
+    """Collapse whitespace, straighten quotes and expand contractions, so patterns need
+    not care: "I'm", "Im" and "I am" all read "I am", "didn't" and "didnt" "did not".
 
     Returns the normalised text and, for each of its characters (plus one past the end),
     the index of the original character, so findings point into the user's own text.
     """
-    chars: list[str] = []
+    straight = text.translate(_STRAIGHT_QUOTES)
+    pieces: list[str] = []
     offsets: list[int] = []
-    for index, char in enumerate(text):
-        if char.isspace():
-            if chars and chars[-1] == " ":
-                continue
-            char = " "
-        elif char in "\u2018\u2019\u02bc":
-            char = "'"
-        elif char in "\u201c\u201d":
-            char = '"'
-        chars.append(char)
-        offsets.append(index)
-    offsets.append(len(text))
-    return "".join(chars), offsets
+    last = 0
+    for space in _ODD_SPACE.finditer(straight):
+        pieces += [straight[last : space.start()], " "]
+        offsets += range(last, space.start() + 1)
+        last = space.end()
+    pieces.append(straight[last:])
+    offsets += range(last, len(text) + 1)
+    plain = "".join(pieces)
+    if "'" not in plain and not _CONTRACTION.search(plain):
+        return plain, offsets
+    expanded: list[str] = []
+    mapped: list[int] = []
+    last = 0
+    for match in _CONTRACTION.finditer(plain):
+        start, end = match.span()
+        meaning = _meaning(match.group())
+        expanded.append(plain[last:start])
+        mapped += offsets[last:start]
+        expanded.append(meaning)
+        # Each character of the meaning points into the contraction, the last at its end,
+        # so a passage ending in "won't" quotes all of it.
+        width, length = end - start, len(meaning)
+        mapped += [offsets[start + min(width - 1, k * width // length)] for k in range(length - 1)]
+        mapped.append(offsets[end - 1])
+        last = end
+    expanded.append(plain[last:])
+    mapped += offsets[last:]
+    return "".join(expanded), mapped
 
 
-def _phrase_matches(normalised: str, categories: Iterable[ToneCategory]) -> Iterator[_Match]:
+def _phrase_matches(normalised: str, lexicon: ToneLexicon) -> Iterator[_Match]:
+    lowered = _lower_text(normalised)
+    where: dict[str, list[int]] = {}  # each word of the draft -> where it starts
+    for word in _WORD_RUN.finditer(lowered):
+        where.setdefault(word.group(), []).append(word.start())
+    words = where.keys()
     rank = 0
-    for category in categories:
+    for category in lexicon.categories:
         for entry in category.entries:
-            for pattern in entry.compiled:
-                for match in pattern.finditer(normalised):
-                    if match.end() > match.start():
+            for pattern, first in zip(entry.compiled, entry.first_words, strict=True):
+                if first is None:
+                    matches: Iterable[re.Match[str]] = matches_at_word_starts(pattern, lowered)
+                elif first.isdisjoint(words):
+                    continue
+                else:
+                    starts = sorted(start for word in first & words for start in where[word])
+                    matches = _matches_from(pattern, lowered, starts)
+                for match in matches:
+                    if not _negated(lowered, match.start(), lexicon):
                         yield _Match(match.start(), match.end(), rank, category, entry)
             rank += 1
 
 
+_WORD_RUN = re.compile(r"\w+")
+
+
+def _matches_from(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """The matches of `pattern` that begin at one of `starts`, without overlaps (as a scan
+    of the whole text would find them)."""
+    covered = 0
+    for start in starts:
+        if start < covered:
+            continue
+        match = pattern.match(text, start)
+        if match is not None and match.end() > start:
+            covered = match.end()
+            yield match
+
+
+def _lower_text(text: str) -> str:
+    """Lower case, character for character (a few letters lower-case to two characters;
+    those stay as written, so offsets still line up)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(low if len(low := char.lower()) == 1 else char for char in text)
+
+
+def _negated(lowered: str, start: int, lexicon: ToneLexicon) -> bool:
+    """Whether a negation earlier in the same clause cancels the phrase at `start`.
+
+    The phrase's first word is read with what comes before it, so that "not asking" cancels
+    a phrase that starts with "asking".
+    """
+    if lexicon.negated is None:
+        return False
+    first_word = _FIRST_WORD.match(lowered, start)
+    before = lowered[max(0, start - _NEGATION_WINDOW) : first_word.end() if first_word else start]
+    clause = _CLAUSE_BREAK.match(before)
+    if clause:
+        before = before[clause.end() :]
+    return lexicon.negated.search(before) is not None
+
+
 def _phrase_findings(
-    text: str, normalised: str, offsets: list[int], categories: Iterable[ToneCategory]
+    text: str, normalised: str, offsets: list[int], lexicon: ToneLexicon
 ) -> Iterator[Finding]:
     """One finding per passage: overlapping matches are merged into their union.
 
@@ -164,7 +474,7 @@ def _phrase_findings(
     wins); on a tie, the entry listed first in the lexicon.
     """
     matches = sorted(
-        _phrase_matches(normalised, categories),
+        _phrase_matches(normalised, lexicon),
         key=lambda m: (m.start, -(m.end - m.start), m.rank),
     )
     group: list[_Match] = []
@@ -185,16 +495,26 @@ def _phrase_findings(
 def _merge(text: str, offsets: list[int], group: list[_Match]) -> Finding:
     best = min(group, key=lambda m: (-(m.end - m.start), m.rank))
     start = offsets[group[0].start]
-    end = offsets[max(m.end for m in group) - 1] + 1
+    end = _word_end(text, offsets[max(m.end for m in group) - 1] + 1)
     return Finding(
         passage=text[start:end],
         category=best.category.id,
         category_label=best.category.label,
         why=best.category.why,
-        alternative=best.entry.alternative,
+        alternative="" if best.category.advice else best.entry.alternative,
         start=start,
         end=end,
+        advice=best.category.advice,
     )
+
+
+def _word_end(text: str, end: int) -> int:
+    """`end`, moved to the end of the word it falls in: a match that stops inside an
+    expanded contraction ("I promise I will" read from "I won't") quotes the whole word."""
+    while end < len(text) and (_is_word_char(text[end]) or (
+            text[end] in "'\u2019" and end + 1 < len(text) and _is_word_char(text[end + 1]))):
+        end += 1
+    return end
 
 
 # --- form ----------------------------------------------------------------------------------
@@ -203,6 +523,8 @@ _WORD = re.compile(r"\S*[^\W_]\S*")
 _QUESTION = re.compile(r"\?+")
 # Two or more "!" in one run of ! and ?, with the word they end: "now!!", "really?!!".
 _EXCLAMATION = re.compile(r"\w*(?:[!?]*![!?]*){2,}")
+# Any run with an "!", with the word it ends.
+_ANY_EXCLAMATION = re.compile(r"\w*[!?]*![!?]*")
 # Capitalised words: two or more capitals (an apostrophe-s allowed), or a lone "I".
 _CAPS_WORD = re.compile(r"\b(?:[A-Z]{2,}(?:'S)?|I)\b")
 _VOWELS = frozenset("AEIOU")
@@ -234,10 +556,11 @@ def _note(check: FormCheck, count: int) -> str:
 
 
 def _too_long(text: str, check: FormCheck) -> Finding | None:
-    words = list(_WORD.finditer(text))
-    if len(words) <= check.limit:
+    count = len(_WORD.findall(text))
+    if count <= check.limit:
         return None
-    return _form_finding(check, _note(check, len(words)), words[check.limit].start(), len(text))
+    first_over = next(itertools.islice(_WORD.finditer(text), check.limit, None))
+    return _form_finding(check, _note(check, count), first_over.start(), len(text))
 
 
 def _several_questions(text: str, check: FormCheck) -> Finding | None:
@@ -248,7 +571,12 @@ def _several_questions(text: str, check: FormCheck) -> Finding | None:
 
 
 def _exclamations(text: str, check: FormCheck) -> Finding | None:
-    return _grouped(check, [(m.start(), m.end()) for m in _EXCLAMATION.finditer(text)], text)
+    """"!!" anywhere; with a `limit`, also more single "!" than that in one draft."""
+    doubled = [(m.start(), m.end()) for m in _EXCLAMATION.finditer(text)]
+    if doubled or not check.limit:
+        return _grouped(check, doubled, text)
+    singles = [(m.start(), m.end()) for m in _ANY_EXCLAMATION.finditer(text)]
+    return _grouped(check, singles if len(singles) > check.limit else [], text)
 
 
 def _all_caps(text: str, check: FormCheck) -> Finding | None:

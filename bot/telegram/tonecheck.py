@@ -93,7 +93,7 @@ def _passage(number: int, finding: Finding, try_label: str) -> str:
     return "\n".join([
         f"{number}. <b>{esc(finding.category_label)}</b>: “{esc(_quoted(finding.passage))}”",
         esc(finding.why),
-        f"<i>{try_label}</i> {esc(finding.alternative)}",
+        esc(finding.advice) if finding.advice else f"<i>{try_label}</i> {esc(finding.alternative)}",
     ])
 
 
