@@ -39,6 +39,7 @@ from bench.prefill import prefill
 from bench.report import Report
 from bot.content.flow_loader import load_guide
 from bot.engine import Guide
+from bot.libraries import quiet_libraries
 from bot.settings import default_flows_dir
 
 LIGHT_THINK = (0.2, 0.6)
@@ -219,6 +220,7 @@ def machine() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    quiet_libraries()  # the engine-only rates must not pay for transitions' warnings
     args = parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="reconsider-bench-"))
     try:

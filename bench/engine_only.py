@@ -103,7 +103,7 @@ def engine_turns_per_second(guide: Guide, seconds: float = 1.0, repetitions: int
 
 def turn_cpu_per_second(guide: Guide, seconds: float = 1.0, repetitions: int = 3) -> Rate:
     """Turns per second including what the transport does around one, minus the I/O."""
-    from bot.telegram.render import render_view
+    from bot.telegram.views.steps import render_view
 
     rng = random.Random(2)
     walks = [[(json.dumps(s.to_dict()), e) for s, e in walk(guide, rng)] for _ in range(200)]

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from bench.engine_only import DETAIL_WORDS, script
 from bench.fake import BenchBotAPI
-from bot import callbacks
 from bot.engine import Guide
+from bot.telegram import buttons as callbacks
 from tests.fakebotapi import ChatMessage
 
 REPO = Path(__file__).resolve().parent.parent

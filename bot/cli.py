@@ -10,7 +10,8 @@ from pathlib import Path
 
 from bot.content.errors import ContentError
 from bot.engine import Guide
-from bot.settings import SettingsError, configured_flows_dir, load_settings
+from bot.libraries import quiet_libraries
+from bot.settings import Settings, SettingsError, configured_flows_dir, load_settings
 
 USAGE_ERROR = 2
 
@@ -55,15 +56,48 @@ def _pairs(items: Sequence[str] | None, what: str) -> dict[str, str]:
 # ---- commands -----------------------------------------------------------------------------
 
 
+def _interface_texts() -> dict[str, frozenset[str]]:
+    """The words the Telegram wing's commands need in every catalog (from its registry)."""
+    from bot.telegram.registry import required_texts
+
+    return required_texts()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
+    except SettingsError as error:
+        return _fail(str(error))
+    return run_bot(settings)
+
+
+def run_bot(settings: Settings) -> int:
+    """The bot's composition root: logging, flows, tone lexicons and the store, each loaded once
+    here and handed to the Telegram wing. 2 for settings, content or store problems."""
+    try:
         settings.require_token()
     except SettingsError as error:
         return _fail(str(error))
-    from bot.telegram.app import main as run_bot
+    from bot.content.flow_loader import load_guide
+    from bot.content.tone_lexicon import load_tone_lexicons
+    from bot.storage import StoreError, open_store
+    from bot.telegram.logs import configure_logging
 
-    return run_bot(settings)
+    configure_logging(settings.log_level, secrets=(settings.token, settings.webhook_secret))
+    try:
+        guide = load_guide(settings.flows_dir, _interface_texts())
+        tone = load_tone_lexicons(settings.flows_dir, guide.flow.languages)
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return _fail("the flows have problems; fix them (see `reconsider-bot check`).")
+    try:
+        store = open_store(settings.database_url)
+    except StoreError as error:
+        return _fail(str(error))
+    from bot.telegram.app import run
+
+    return run(settings, guide, store, tone)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -119,7 +153,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from bot.content.checks import check_all
 
     flows_dir = Path(args.flows_dir) if args.flows_dir else _flows_dir(args)
-    problems, summary = check_all(flows_dir)
+    problems, summary = check_all(flows_dir, _interface_texts())
     if problems:
         for problem in problems:
             print(problem)
@@ -191,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    quiet_libraries()
     args = build_parser().parse_args(argv)
     try:
         handler = getattr(args, "func", None) or args.handler

@@ -28,34 +28,41 @@ from bot.engine import (
     SkipDetail,
     View,
 )
+from bot.engine.document import Bullets, Heading, Lines, Paragraph, Section, plan_document
 from bot.engine.model import Catalog
 
 RULE = "-" * 60
 
 
+def _plain(section: Section) -> list[str]:
+    """One section of the plan document as terminal lines (a side note is left out)."""
+    lines: list[str] = []
+    listed = any(isinstance(block, Bullets | Lines) for block in section.blocks)
+    for block in section.blocks:
+        if isinstance(block, Heading):
+            lines.append(block.text + (":" if listed else ""))
+        elif isinstance(block, Paragraph):
+            lines += [] if block.aside else ["", block.text]
+        elif isinstance(block, Lines):
+            lines += [f"  {line}" for line in block.items]
+        elif isinstance(block, Bullets):
+            lines += [f"  - {item.title}: {item.text} ({item.aside})" if item.title else f"  - {item.text}"
+                      for item in block.items]
+        else:
+            lines += [RULE, f"{block.title} ({block.when})", RULE]
+            if block.subject:
+                lines += [f"{block.subject_label}: {block.subject}", ""]
+            lines.append(block.body)
+    return lines
+
+
 def render_plan(plan: Plan, catalog: Catalog, with_drafts: bool = True) -> str:
-    primary = plan.actions[0]
-    lines = [f"{catalog.text('ui.recommendation')}: {primary.title}", "", primary.why, ""]
-    lines.append(catalog.text("ui.why_this") + ":")
-    lines += [f"  - {reason}" for reason in plan.reasons]
-    lines += ["", catalog.text("ui.what_to_expect") + ":"]
-    lines += [f"  {expectation}" for expectation in plan.expectations]
-    if len(plan.actions) > 1:
-        lines += ["", catalog.text("ui.also") + ":"]
-        for action in plan.actions[1:]:
-            lines.append(f"  - {action.title}: {action.why} ({action.when})")
-    if plan.tips:
-        lines += ["", catalog.text("ui.tips") + ":"]
-        lines += [f"  - {tip}" for tip in plan.tips]
-    if with_drafts:
-        for action, draft in plan.drafts:
-            lines += ["", RULE, f"{action.title} ({action.when})", RULE]
-            if draft.subject:
-                lines.append(f"{catalog.text('ui.subject')}: {draft.subject}")
-                lines.append("")
-            lines.append(draft.body)
-        if plan.drafts:
-            lines.append(RULE)
+    sections = [s for s in plan_document(plan, catalog) if with_drafts or not s.is_draft]
+    lines: list[str] = []
+    for index, section in enumerate(sections):
+        lines += ([""] if index else []) + _plain(section)
+    if any(section.is_draft for section in sections):
+        lines.append(RULE)
     return "\n".join(lines)
 
 

@@ -8,9 +8,14 @@ import pytest
 
 from bot.content.flow_loader import load_guide, load_guides
 from bot.engine import Guide
+from bot.libraries import quiet_libraries
 
 REPO = Path(__file__).resolve().parent.parent
 FLOWS = REPO / "flows"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    quiet_libraries()  # as the CLI and the bot process do when they configure logging
 
 
 @pytest.fixture(scope="session")

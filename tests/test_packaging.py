@@ -20,6 +20,9 @@ def test_the_wheel_carries_the_flows_and_works_from_anywhere(tmp_path: Path) -> 
     assert build.returncode == 0, build.stderr[-2000:]
     assert (site / "bot" / "flows" / "guide.yaml").is_file()
     assert (site / "bot" / "flows" / "texts" / "en.yaml").is_file()
+    packages = {path.parent.relative_to(REPO) for path in (REPO / "bot").rglob("__init__.py")}
+    missing = [str(package) for package in sorted(packages) if not (site / package / "__init__.py").is_file()]
+    assert missing == [], f"subpackages left out of the wheel: {missing}"
     env = {**os.environ, "PYTHONPATH": str(site)}
     env.pop("FLOWS_DIR", None)
     where = subprocess.run([sys.executable, "-c", "import bot; print(bot.__file__)"], cwd=tmp_path, env=env,

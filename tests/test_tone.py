@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+from bot.telegram.render import Text, esc
 
 from bot import tone_cli
 from bot.content.errors import ContentError, Problem
@@ -39,7 +40,6 @@ from bot.engine.tone import (
     word_forms,
 )
 from bot.telegram import tonecheck
-from bot.telegram.render import Text, esc
 
 REPO = Path(__file__).resolve().parent.parent
 FLOWS = REPO / "flows"
@@ -55,11 +55,17 @@ def labelled(name: str) -> list[dict[str, Any]]:
 # The first set was written together with the lexicon; the fresh one before lexicon v2, with
 # a held-back part never used for tuning; the second, third and fourth ones each after a
 # round of tuning, to see how far it generalises (their first scores are in the README).
+# Round 2 wrote two more before changing the lexicon: set A (dev) to tune on, and set B
+# (locked), never tuned on: its score is printed, not held to the targets. Set C was written
+# after the first round-2 changes, scored at first look, then tuned on.
 DRAFTS = labelled("tone_labelled.yaml")
 FRESH = labelled("tone_fresh.yaml")
 SECOND = labelled("tone_second.yaml")
 THIRD = labelled("tone_third.yaml")
 FOURTH = labelled("tone_fourth.yaml")
+DEV = labelled("tone_dev.yaml")
+DEV2 = labelled("tone_dev2.yaml")
+LOCKED = labelled("tone_locked.yaml")
 SETS = {
     "labelled (first)": DRAFTS,
     "fresh, tuned on": [draft for draft in FRESH if not draft.get("held")],
@@ -67,11 +73,15 @@ SETS = {
     "second": SECOND,
     "third": THIRD,
     "fourth": FOURTH,
+    "round 2, set A (dev)": DEV,
+    "round 2, set C (dev, second half)": DEV2,
 }
-EVERY_SET = (DRAFTS, FRESH, SECOND, THIRD, FOURTH)
+LOCKED_SETS = {"round 2, set B (locked, never tuned on)": LOCKED}
+TUNED_SETS = (DRAFTS, FRESH, SECOND, THIRD, FOURTH, DEV, DEV2)
+EVERY_SET = (*TUNED_SETS, LOCKED)
 POLITE = [draft for draft in DRAFTS if not draft["expect"]]
 PROBLEMATIC = [draft for draft in DRAFTS if draft["expect"]]
-ALL_POLITE = [draft for drafts in EVERY_SET for draft in drafts if not draft["expect"]]
+ALL_POLITE = [draft for drafts in TUNED_SETS for draft in drafts if not draft["expect"]]
 CONTENT_CATEGORIES = {
     "confrontational", "entitled", "arguing", "comparing", "desperate", "oversharing",
     "sarcastic", "guilt_tripping", "pressure", "over_familiar", "misusing_contact", "discrimination",
@@ -107,6 +117,11 @@ def test_labelled_sets_are_big_enough() -> None:
     assert len(fresh_polite) >= 15 and len(FRESH) - len(fresh_polite) >= 25
     assert {c for draft in FRESH for c in draft["expect"]} >= CONTENT_CATEGORIES
     assert all(len(drafts) >= 10 for drafts in (SECOND, THIRD, FOURTH))
+    for drafts in (DEV, DEV2, LOCKED):  # round 2: >= 20 problem and >= 10 polite whole drafts each
+        assert sum(1 for d in drafts if d["expect"]) >= 20
+        assert sum(1 for d in drafts if not d["expect"]) >= 10
+    assert {c for d in DEV for c in d["expect"]} >= CONTENT_CATEGORIES
+    assert {c for d in LOCKED for c in d["expect"]} >= CONTENT_CATEGORIES
     ids = [draft["id"] for drafts in EVERY_SET for draft in drafts]
     assert len(set(ids)) == len(ids)
     known = CONTENT_CATEGORIES | set(FORM_CHECK_IDS)
@@ -146,16 +161,17 @@ def test_precision_and_recall_on_the_labelled_drafts(
     lexicon: ToneLexicon, capsys: pytest.CaptureFixture[str], record_property: Any
 ) -> None:
     """Each set on its own, per whole draft; the first set also per (draft, category) pair,
-    its historical measure. Targets: 0.9 and 0.9 everywhere, no polite draft flagged."""
+    its historical measure. Targets: 0.9 and 0.9 on every set tuned on, no polite draft
+    flagged. The locked set is printed only: holding it to a target would invite tuning on it."""
     lines, failures = [], []
-    for name, drafts in SETS.items():
+    for name, drafts in {**SETS, **LOCKED_SETS}.items():
         precision, recall, notes = draft_scores(drafts, lexicon)
         polite = sum(1 for draft in drafts if not draft["expect"])
         record_property(f"tone {name}", f"precision {precision:.3f} recall {recall:.3f}")
         lines.append(f"tone check on {len(drafts)} {name} drafts ({polite} polite), per draft: "
                      f"precision {precision:.3f}, recall {recall:.3f}")
         lines += notes
-        if precision < 0.9 or recall < 0.9:
+        if name in SETS and (precision < 0.9 or recall < 0.9):
             failures.append(name)
     pair_precision, pair_recall = pair_scores(DRAFTS, lexicon)
     record_property("tone_precision", round(pair_precision, 3))
@@ -428,6 +444,196 @@ def test_expanded_patterns_name_sets_and_forms() -> None:
     with pytest.raises(PatternError) as caught:
         expand_pattern("{nope} x", {}, {})
     assert caught.value.name == "nope"
+
+
+# ---- round 2: meanings by structure, and the polite sentences that resemble them --------
+
+
+@pytest.mark.parametrize(("text", "category", "passage"), [
+    ("Frankly, your recruiters behaved appallingly.", "confrontational",
+     "your recruiters behaved appallingly"),
+    ("The interview process felt completely disorganised.", "confrontational",
+     "The interview process felt completely disorganised"),
+    ("You strung me along for a month.", "confrontational", "You strung me along"),
+    ("What exactly went wrong in the final round?", "confrontational", "What exactly"),
+    ("How on earth was that decided?", "confrontational", "How on earth"),
+    ("Did the panel even read my portfolio?", "confrontational", "Did the panel even read"),
+    ("This outcome is impossible to reconcile with the feedback on the day.", "confrontational",
+     "This outcome is impossible to reconcile"),
+    ("I need you to send the scores.", "entitled", "I need you to"),
+    ("I'd like an answer within 48 hours.", "entitled", "I'd like an answer within 48 hours"),
+    ("I expect to hear from you by Wednesday.", "entitled", "I expect to hear from you by Wednesday"),
+    ("I trust you will give me the same chance as internal applicants.", "entitled",
+     "I trust you will give me"),
+    ("This is a perfectly reasonable request.", "entitled", "is a perfectly reasonable request"),
+    ("I was far and away the strongest applicant.", "entitled", "I was far and away the strongest applicant"),
+    ("I would point out that I led the migration myself.", "arguing", "I would point out that I led"),
+    ("That is leadership by any definition.", "arguing", "That is leadership by any definition"),
+    ("You should weigh the written test more heavily than the chat.", "arguing",
+     "You should weigh the written test more heavily"),
+    ("I scored 95 on the assessment, the top mark of the cohort.", "arguing",
+     "I scored 95 on the assessment, the top mark"),
+    ("I was a better fit than whoever you chose.", "comparing", "better fit than whoever"),
+    ("What experience did they have compared with mine?", "comparing", "compared with mine"),
+    ("Just give me one chance.", "desperate", "Just give me one chance"),
+    ("I'll work harder than anyone on the team.", "desperate", "work harder than anyone"),
+    ("Anything at all would help.", "desperate", "Anything at all would help"),
+    ("My dad has been in hospital since March.", "oversharing", "My dad has been in hospital"),
+    ("My partner and I split up last month.", "oversharing", "My partner and I split up"),
+    ("I'm behind on rent.", "oversharing", "behind on rent"),
+    ("Thanks for the three weeks of silence.", "sarcastic", "Thanks for the three weeks of silence"),
+    ("Thanks a bunch for ghosting me.", "sarcastic", "Thanks a bunch for ghosting"),
+    ("I appreciate you finally replying.", "sarcastic", "appreciate you finally"),
+    ("The email came, only a month after the interview.", "sarcastic", "only a month after"),
+    ("I had to pay for a nanny for the day.", "guilt_tripping", "I had to pay for"),
+    ("I turned down two other interviews to keep your dates free.", "guilt_tripping",
+     "to keep your dates free"),
+    ("What this process asked of my family was a lot.", "guilt_tripping",
+     "What this process asked of my family"),
+    ("I'm in final talks with one of your competitors.", "pressure", "talks with one of your competitors"),
+    ("If you want to reconsider, now would be the time.", "pressure", "now would be the time"),
+    ("I'll be sharing my story with a journalist.", "pressure", "sharing my story with a journalist"),
+    ("Should I not hear back, I'll be raising this with the ombudsman.", "pressure",
+     "raising this with the ombudsman"),
+    ("If this is not resolved, we will be writing a review of the whole process.", "pressure",
+     "If this is not resolved, we will be writing a review"),
+    ("Could you talk to the hiring manager and persuade him to look again?", "misusing_contact",
+     "talk to the hiring manager and persuade him to look again"),
+    ("Maybe they could bring me back in for another round?", "misusing_contact", "bring me back in"),
+    ("Could you quietly find out who got it?", "misusing_contact", "you quietly find out"),
+    ("lemme know if u hear anything", "over_familiar", "lemme"),
+    ("Nobody on the panel even listened.", "confrontational", "Nobody on the panel even listened"),
+    ("She kept cutting me off.", "confrontational", "kept cutting me off"),
+    ("How could anyone call that a fair interview?", "confrontational",
+     "How could anyone call that a fair interview"),
+    ("Saying I lack drive is not a fair reflection of my record.", "arguing",
+     "is not a fair reflection of my"),
+    ("I'd urge the committee to look again.", "arguing", "urge the committee to look again"),
+    ("How did the successful candidate score on the test?", "comparing", "the successful candidate score"),
+    ("Is there any way I could still join in some capacity?", "desperate",
+     "Is there any way I could still join"),
+    ("I'd shadow the team unpaid.", "desperate", "shadow the team unpaid"),
+    ("All that for a form letter.", "sarcastic", "for a form letter"),
+    ("I rearranged my entire summer around your interviews.", "guilt_tripping",
+     "rearranged my entire summer around"),
+    ("I missed my daughter's sports day for the final round.", "guilt_tripping",
+     "missed my daughter's sports day"),
+    ("I worked through the weekend on your take-home task.", "guilt_tripping",
+     "worked through the weekend on your take-home"),
+    ("My offer from the other firm expires on Monday.", "pressure", "offer from the other firm expires on"),
+    ("I'm writing directly to your chairman.", "pressure", "writing directly to your chairman"),
+    ("Could you have a word with Priya and push my case?", "misusing_contact",
+     "word with Priya and push my case"),
+    ("You've got more clout with them than me.", "misusing_contact", "more clout with them"),
+    ("Could you have a nose around and see who they hired?", "misusing_contact", "have a nose around"),
+])
+def test_signals_hold_across_wordings(text: str, category: str, passage: str, lexicon: ToneLexicon) -> None:
+    """One structural signal each (the reader with a word that blames, a deadline set for the
+    reader, thanks for a grievance, "if … not …, I will" with a consequence, …), in wordings
+    no labelled set uses."""
+    assert (category, passage) in {(f.category, f.passage) for f in check_tone(text, lexicon)}
+
+
+@pytest.mark.parametrize("text", [
+    "I'd appreciate any feedback you're able to share.",
+    "I understand the decision is final.",
+    "Thank you for letting me know.",
+    "I'm not asking you to change your decision.",
+    "Thank you for your patience during the long wait for my references.",
+    "You handled a difficult conversation kindly.",
+    "I know I answered the last question poorly.",
+    "You asked a great question that I answered poorly.",
+    "The panel was kind even though I was nervous and spoke badly.",
+    "I expect I'll be finishing my course in June.",
+    "I would like to send the portfolio by Friday, if that suits.",
+    "I'd like the chance to reapply in a few months.",
+    "I assume you will be busy with the new hire.",
+    "I trust you will give the new hire a warm welcome.",
+    "I think it's a perfectly fair decision.",
+    "I should point out that I'm moving to Leeds in the spring.",
+    "By any measure, it was a great experience.",
+    "What tipped the balance for me was the team.",
+    "I'd welcome anything at all you're able to share.",
+    "Caring for a child with additional needs taught me patience, which I hope came across.",
+    "Only a week after our interview, I completed the certification you mentioned.",
+    "I know the team is very busy, so I'll keep this short.",
+    "It really made me feel valued when Ana called me personally.",
+    "I'm sorry I had to miss the end of your presentation.",
+    "I had to find a quiet room for the video call, so thank you for your patience.",
+    "I want you to know how much I enjoyed meeting everyone.",
+    "I just want you to know how grateful I am for the feedback.",
+    "I need you to know how much I appreciated your candour.",
+    "Now would be the time to say thank you for everything.",
+    "I won't be available for long periods in August, but I could interview remotely.",
+    "I'd be happy to speak to someone more senior about future roles.",
+    "I'll share my portfolio on LinkedIn so it's easy to find.",
+    "If I don't hear back, I'll assume the role has been filled.",
+    "If there's no news by spring, I will write again to ask about openings.",
+    "If it's no trouble, I'll contact you next month about the graduate scheme.",
+    "Could you mention to him that I'm still interested?",
+    "Any advice coming from you would mean a lot.",
+    "You know the hiring manager well, so I'd value your view on how to approach future openings.",
+    "I'll quietly get on with improving my portfolio.",
+    "What was said in the debrief was really helpful, thank you.",
+    "What exactly does the role involve day to day?",
+    "It was hard to reconcile my schedule with the interview dates.",
+    "I expected more from myself in the final round.",
+    "I'd be grateful for the same consideration for future roles.",
+    "Your team was lovely, and the process was clear and well run.",
+    "The interviewers were friendly and I never felt rushed.",
+    "I didn't feel the process was unfair in any way.",
+    "Thank you for the swift reply, even though the news wasn't what I hoped.",
+    "I'm glad I finally got to meet the team in person.",
+    "Glad to finally meet you at the open day.",
+    "I appreciate you taking the time to explain the decision.",
+    "I'm in touch with a few other companies, but I'd love to stay in touch with yours.",
+    "I'm not going to contact anyone else about this.",
+    "I'd like your view on whether to reapply next year.",
+    "I don't need a detailed answer, just a pointer if you have one.",
+    "I'm not expecting a reply, so please don't feel obliged.",
+    "If you're not able to share feedback, I completely understand.",
+    "If I'm not the right fit now, I'll keep building my skills and apply again.",
+    "I travelled down for the day and enjoyed seeing the office.",
+    "My father passed on his love of engineering to me, which is why I applied.",
+    "My mum was thrilled I got to the final round.",
+    "Please give me a call whenever suits you.",
+    "If you give me the chance to reapply, I'll be ready.",
+    "I can prove my progress with the new portfolio whenever useful.",
+    "Thanks so much for the detailed two-page feedback.",
+    "I'd love the opportunity to get my foot in the door in a future role.",
+    "Your feedback contradicted nothing I'd heard from my mentor, which was reassuring.",
+    "I scored lower than I hoped on the test, and I'm working on it.",
+    "Compared with my last interview, this one felt much calmer.",
+    "How exactly should I prepare if a similar role opens?",
+    "No one I met cared more about quality than your team.",
+    "I appreciated that nobody interrupted me, even when I rambled.",
+    "I consider this a fair process, and I'm grateful for it.",
+    "The interview wasn't a true reflection of my nerves on the day, but I learned a lot.",
+    "I'll revisit the feedback over the weekend.",
+    "The new hire did brilliantly, I'm sure.",
+    "Is there any way I could get a line of feedback?",
+    "I really, really enjoyed meeting the team.",
+    "Congratulations on a remarkable product launch this spring.",
+    "I'll definitely tell my friends about the graduate scheme.",
+    "I was impressed by how seriously you take accessibility.",
+    "I hope you find your perfect candidate soon.",
+    "I hope the new hire is everything you hoped for.",
+    "It's clear the team has such high standards, which is why I applied.",
+    "It's reassuring to know the role may reopen in spring.",
+    "I'm happy to arrange my week around your availability.",
+    "I'm used to working through the night on launches.",
+    "I appreciate how much goes into organising interviews.",
+    "As a loyal customer for years, I was excited to apply.",
+    "I'll check the file before I send it.",
+    "Let me know if I should send it over.",
+    "I'd love to speak with you about future openings.",
+    "I'd be glad to connect on LinkedIn and follow the team's work.",
+    "I don't think the process was unfair at all.",
+])
+def test_polite_sentences_that_resemble_a_signal_are_not_flagged(text: str, lexicon: ToneLexicon) -> None:
+    """The near misses of the round-2 signals: thanks, expectations, deadlines, travel,
+    family, LinkedIn and questions, written politely, and negated."""
+    assert check_tone(text, lexicon) == []
 
 
 # ---- validation ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.content.errors import Problem
@@ -11,13 +12,16 @@ from bot.content.tone_lexicon import validate_tone_lexicon
 TONE_DIR = "tone"
 
 
-def check_all(flows_dir: Path) -> tuple[list[Problem], str]:
-    """All problems (empty when valid) and a one-line summary of what was checked."""
+def check_all(
+    flows_dir: Path, interface: Mapping[str, frozenset[str]] | None = None
+) -> tuple[list[Problem], str]:
+    """All problems (empty when valid) and a one-line summary of what was checked; `interface`
+    adds the texts a transport needs (as `flow_loader.load_guide` takes them)."""
     flows_dir = Path(flows_dir)
     if not (flows_dir / FLOW_FILE).is_file():
         return [Problem(str(flows_dir / FLOW_FILE), 0, f"no {FLOW_FILE} here; point at the folder "
                                                          "that holds the flow")], ""
-    loaded, problems = _load_all(flows_dir)
+    loaded, problems = _load_all(flows_dir, interface)
     flow = loaded[0][0] if loaded else None
     lexicons = sorted((flows_dir / TONE_DIR).glob("*.yaml"))
     for lexicon in lexicons:

@@ -12,16 +12,16 @@ mid-conversation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import callbacks
 from bot.content.errors import ContentError, Problem
 from bot.content.located import Located, read_yaml
 from bot.content.ui_keys import UI_KEYS
 from bot.engine import contract
 from bot.engine.guide import Guide
+from bot.engine.ids import MAX_ID_BYTES
 from bot.engine.model import (
     END,
     PLACEHOLDER,
@@ -390,10 +390,11 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
 # ---- the catalogs -------------------------------------------------------------------------
 
 
-def _expected_texts(flow: Flow) -> dict[str, frozenset[str]]:
-    """Every text key the flow needs, with the placeholders it may use."""
+def _expected_texts(flow: Flow, interface: Mapping[str, frozenset[str]] | None) -> dict[str, frozenset[str]]:
+    """Every text key the flow and the interface need, with the placeholders each may use."""
     none: frozenset[str] = frozenset()
-    keys: dict[str, frozenset[str]] = {f"ui.{key}": allowed for key, allowed in UI_KEYS.items()}
+    texts = {**UI_KEYS, **(interface or {})}
+    keys: dict[str, frozenset[str]] = {f"ui.{key}": allowed for key, allowed in texts.items()}
     for question in flow.questions:
         keys[f"questions.{question.id}.text"] = none
         keys[f"questions.{question.id}.short"] = none
@@ -503,8 +504,10 @@ def catalog_files(flows_dir: Path, language: str) -> list[Path]:
     return ([single] if single.is_file() else []) + sorted(folder.glob("*.yaml"))
 
 
-def _catalog(reader: _Reader, flows_dir: Path, language: str, flow: Flow,
-             flow_ids: set[str]) -> Catalog | None:
+def _catalog(
+    reader: _Reader, flows_dir: Path, language: str, flow: Flow, flow_ids: set[str],
+    interface: Mapping[str, frozenset[str]] | None,
+) -> Catalog | None:
     flat: dict[str, Located] = {}
     drafts_nodes: list[Located] = []
     first: Located | None = None
@@ -551,12 +554,12 @@ def _catalog(reader: _Reader, flows_dir: Path, language: str, flow: Flow,
     if len(drafts_nodes) > 1:
         reader.report(drafts_nodes[1], "drafts are set in two files; keep them in one")
     root = own_first or first
-    expected = _expected_texts(flow)
+    expected = _expected_texts(flow, interface)
     optional = {pattern.format(item) for pattern in OPTIONAL_TEXTS
                 for item in [*(q.id for q in flow.questions), *(d.id for d in flow.details)]}
     texts: dict[str, str] = {}
     for key, node in flat.items():
-        if key not in expected and key not in optional:
+        if key not in expected and key not in optional and not (interface is None and key.startswith("ui.")):
             reader.report(node, f"unknown text key {key!r}: no question, option, approach, rule or "
                                 f"tip of the flow uses it (a typo?)")
             continue
@@ -580,14 +583,14 @@ def _catalog(reader: _Reader, flows_dir: Path, language: str, flow: Flow,
 
 
 def _check_payloads(reader: _Reader, flow: Flow, where: Located) -> None:
-    """Every button the transports can make must fit Telegram's 64 bytes."""
+    """Ids and option values travel in button payloads: each must fit `MAX_ID_BYTES`."""
     arguments = [value for q in flow.questions for value in q.options]
     arguments += [q.id for q in flow.questions]
     for argument in arguments:
-        size = callbacks.longest("a", argument)
-        if size > callbacks.MAX_BYTES:
-            reader.report(where, f"a button for {argument!r} could need {size} bytes of callback "
-                                 f"data (Telegram allows {callbacks.MAX_BYTES}); shorten the id")
+        size = len(argument.encode("utf-8"))
+        if size > MAX_ID_BYTES:
+            reader.report(where, f"{argument!r} is {size} bytes long; ids and option values go into "
+                                 f"buttons, which allow {MAX_ID_BYTES}: shorten it")
 
 
 # ---- entry points -------------------------------------------------------------------------
@@ -599,7 +602,14 @@ def flow_files(flows_dir: Path) -> list[Path]:
     return [flows_dir / FLOW_FILE, *others]  # a missing guide.yaml is reported when read
 
 
-def _load_all(flows_dir: Path) -> tuple[list[tuple[Flow, dict[str, Catalog]]], list[Problem]]:
+def _load_all(
+    flows_dir: Path, interface: Mapping[str, frozenset[str]] | None = None
+) -> tuple[list[tuple[Flow, dict[str, Catalog]]], list[Problem]]:
+    """Every flow with its catalogs, and the problems of all. `interface` adds the texts a
+    transport needs (its commands' words, say), keyed without the catalog's "ui." prefix, with
+    their placeholders; without it (the terminal, which knows no Telegram commands) extra `ui.`
+    texts are let be. `check` and `run` pass the Telegram registry's, so there both a missing
+    and a stray text fail."""
     reader = _Reader()
     parsed: list[tuple[Flow, Located]] = []
     for flow_path in flow_files(flows_dir):
@@ -632,7 +642,7 @@ def _load_all(flows_dir: Path) -> tuple[list[tuple[Flow, dict[str, Catalog]]], l
                                     f"{language}.yaml is missing; add the catalog or drop the "
                                     f"language")
                 continue
-            catalog = _catalog(reader, flows_dir, language, flow, flow_ids)
+            catalog = _catalog(reader, flows_dir, language, flow, flow_ids, interface)
             if catalog is not None:
                 catalogs[language] = catalog
         loaded.append((flow, catalogs))
@@ -640,9 +650,11 @@ def _load_all(flows_dir: Path) -> tuple[list[tuple[Flow, dict[str, Catalog]]], l
     return loaded, list(dict.fromkeys(reader.problems))
 
 
-def _load(flows_dir: Path) -> tuple[Flow | None, dict[str, Catalog], list[Problem]]:
+def _load(
+    flows_dir: Path, interface: Mapping[str, frozenset[str]] | None = None
+) -> tuple[Flow | None, dict[str, Catalog], list[Problem]]:
     """The flow people start with, its catalogs, and the problems of every flow."""
-    loaded, problems = _load_all(Path(flows_dir))
+    loaded, problems = _load_all(Path(flows_dir), interface)
     if not loaded or loaded[0][0].follows is not None:
         return None, {}, problems
     return loaded[0][0], loaded[0][1], problems
@@ -655,13 +667,15 @@ def _display(path: Path, flows_dir: Path) -> str:
         return str(path)
 
 
-def validate(flows_dir: Path) -> list[Problem]:
-    return _load_all(Path(flows_dir))[1]
+def validate(flows_dir: Path, interface: Mapping[str, frozenset[str]] | None = None) -> list[Problem]:
+    return _load_all(Path(flows_dir), interface)[1]
 
 
-def load_guides(flows_dir: Path) -> dict[str, Guide]:
+def load_guides(
+    flows_dir: Path, interface: Mapping[str, frozenset[str]] | None = None
+) -> dict[str, Guide]:
     """Every flow's guide by flow id, the one people start with first."""
-    loaded, problems = _load_all(Path(flows_dir))
+    loaded, problems = _load_all(Path(flows_dir), interface)
     if problems or not loaded:
         raise ContentError(problems or [Problem(str(flows_dir), 0, "no flow found")])
     guides = {flow.id: Guide(flow, catalogs) for flow, catalogs in loaded}
@@ -671,7 +685,7 @@ def load_guides(flows_dir: Path) -> dict[str, Guide]:
     return guides
 
 
-def load_guide(flows_dir: Path) -> Guide:
+def load_guide(flows_dir: Path, interface: Mapping[str, frozenset[str]] | None = None) -> Guide:
     """The guide people start with (guide.yaml), with the flows that follow it as its
     `followers`; fails when any flow has a problem."""
-    return next(iter(load_guides(flows_dir).values()))
+    return next(iter(load_guides(flows_dir, interface).values()))

@@ -7,7 +7,6 @@ name ever comes from the flow files: every condition is a closure built here.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -39,10 +38,8 @@ from bot.engine.views import (
     View,
 )
 
-# With model_override=True, transitions logs a warning for every convenience method it
-# deliberately skips (is_<state> for each state) on every add_model: noise and a cost on
-# each turn. Real errors are still logged.
-logging.getLogger("transitions.core").setLevel(logging.ERROR)
+# transitions warns on every add_model about the is_<state> methods model_override skips:
+# bot.libraries.quiet_libraries() turns that down where logging is configured.
 
 RECOMMEND = "recommend"
 CHANGE = "change"

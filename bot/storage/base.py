@@ -120,9 +120,11 @@ class Store(Protocol):
         ...
 
     async def commit_turn(
-        self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None
+        self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
+        result: SavedResult | None = None, reply: SavedReply | None = None,
     ) -> bool:
-        """Record the update as processed and write the session, in one transaction.
+        """Record the update as processed and write the session (and, when given, the person's
+        latest `result`, or a `reply` as `save_reply` does), in one transaction.
 
         Returns False, writing nothing, when the update was processed before (redelivered).
         `session=None` ends the guide (the chat keeps its run counter). Also marks the chat

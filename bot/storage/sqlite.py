@@ -225,7 +225,8 @@ class SQLiteStore:
         return done
 
     def _commit_turn(
-        self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None
+        self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
+        result: SavedResult | None = None, reply: SavedReply | None = None,
     ) -> bool:
         text = None if session is None else json.dumps(session, ensure_ascii=False, sort_keys=True)
         runs = int(session.get("run", 0)) if session is not None else 0
@@ -240,6 +241,10 @@ class SQLiteStore:
                 "updated_at = excluded.updated_at",
                 (chat_id, user_id, text, runs, now, now),
             )
+            if result is not None:
+                _write_result(db, result)
+            if reply is not None:
+                _write_reply(db, reply)
             return True
 
         return self._once_per_update(update_id, work) is not None
@@ -325,16 +330,7 @@ class SQLiteStore:
         }
 
     def _save_reply(self, reply: SavedReply) -> None:
-        self._transaction(lambda db: db.execute(
-            "INSERT INTO replies (user_id, result_saved_at, run, result_flow, result_answers, flow, "
-            "flow_version, language, answers, details, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (user_id, result_saved_at, run) DO UPDATE SET flow = excluded.flow, "
-            "flow_version = excluded.flow_version, language = excluded.language, "
-            "answers = excluded.answers, details = excluded.details, saved_at = excluded.saved_at",
-            (reply.user_id, reply.result_saved_at, reply.run, reply.result_flow,
-             _json(reply.result_answers), reply.flow, reply.flow_version, reply.language,
-             _json(reply.answers), _json(reply.details), reply.saved_at),
-        ))
+        self._transaction(lambda db: _write_reply(db, reply))
 
     def _replies_of(self, user_id: int) -> list[SavedReply]:
         rows = self._db.execute(
@@ -346,15 +342,7 @@ class SQLiteStore:
                            json.loads(row[8]), json.loads(row[9]), row[10]) for row in rows]
 
     def _save_result(self, result: SavedResult) -> None:
-        self._transaction(lambda db: db.execute(
-            "INSERT INTO results (user_id, flow, flow_version, language, answers, details, saved_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow, flow_version = excluded.flow_version, "
-            "language = excluded.language, answers = excluded.answers, details = excluded.details, "
-            "saved_at = excluded.saved_at",
-            (result.user_id, result.flow, result.flow_version, result.language, _json(result.answers),
-             _json(result.details), result.saved_at),
-        ))
+        self._transaction(lambda db: _write_result(db, result))
 
     def _load_result(self, user_id: int) -> SavedResult | None:
         row = self._db.execute(
@@ -533,9 +521,10 @@ class SQLiteStore:
         return await self._call(self._load_chat, chat_id)
 
     async def commit_turn(
-        self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None
+        self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
+        result: SavedResult | None = None, reply: SavedReply | None = None,
     ) -> bool:
-        return await self._call(self._commit_turn, update_id, chat_id, user_id, session)
+        return await self._call(self._commit_turn, update_id, chat_id, user_id, session, result, reply)
 
     async def record_update(self, update_id: int, chat_id: int | None = None) -> bool:
         return await self._call(self._record_update, update_id, chat_id)
@@ -666,4 +655,29 @@ def _reminder(row: tuple[Any, ...]) -> Reminder:
         id=row[0], chat_id=row[1], user_id=row[2], run=row[3], delay=row[4], language=row[5],
         payload=json.loads(row[6]), due_at=row[7], state=row[8], attempts=row[9], claimed_by=row[10],
         sent_at=row[11], outcome=row[12], outcome_at=row[13], created_at=row[14],
+    )
+
+
+def _write_result(db: sqlite3.Connection, result: SavedResult) -> None:
+    db.execute(
+        "INSERT INTO results (user_id, flow, flow_version, language, answers, details, saved_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow, flow_version = excluded.flow_version, "
+        "language = excluded.language, answers = excluded.answers, details = excluded.details, "
+        "saved_at = excluded.saved_at",
+        (result.user_id, result.flow, result.flow_version, result.language, _json(result.answers),
+         _json(result.details), result.saved_at),
+    )
+
+
+def _write_reply(db: sqlite3.Connection, reply: SavedReply) -> None:
+    db.execute(
+        "INSERT INTO replies (user_id, result_saved_at, run, result_flow, result_answers, flow, "
+        "flow_version, language, answers, details, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (user_id, result_saved_at, run) DO UPDATE SET flow = excluded.flow, "
+        "flow_version = excluded.flow_version, language = excluded.language, "
+        "answers = excluded.answers, details = excluded.details, saved_at = excluded.saved_at",
+        (reply.user_id, reply.result_saved_at, reply.run, reply.result_flow,
+         _json(reply.result_answers), reply.flow, reply.flow_version, reply.language,
+         _json(reply.answers), _json(reply.details), reply.saved_at),
     )

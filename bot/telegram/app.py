@@ -1,6 +1,7 @@
 """Build and run the Telegram bot: long polling or a webhook, on one Guide and one Store.
 
-`main(settings)` is what `reconsider-bot run` calls; `serve(...)` runs until told to stop;
+`run(...)` is what `reconsider-bot run` calls once cli.py (the one composition root) has loaded
+the settings, guide, tone lexicons and store; `serve(...)` runs until told to stop;
 `build_application(...)` wires PTB: the rate limiter (with retries of network errors), one
 turn at a time per chat but chats in parallel, the handlers and an error handler.
 """
@@ -22,24 +23,19 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
 
-from bot.content.errors import ContentError
-from bot.content.tone_lexicon import load_tone_lexicons
 from bot.engine import Guide
 from bot.engine.tone import ToneLexicon
-from bot.settings import BOTFATHER_HELP, Settings, SettingsError
-from bot.storage import Store, StoreError, open_store
-from bot.telegram.handlers import ALLOWED_UPDATES, Conversation
+from bot.settings import BOTFATHER_HELP, Settings
+from bot.storage import Store
+from bot.telegram.handlers import ALLOWED_UPDATES, Handlers
 from bot.telegram.http import AiohttpRequest
-from bot.telegram.logs import (
-    REDACTED,
-    TOKEN_LIKE,
-    configure_logging,
-    quiet_noisy_loggers,
-    redact_library_loggers,
-)
+from bot.telegram.logs import REDACTED, TOKEN_LIKE, quiet_noisy_loggers, redact_library_loggers
 from bot.telegram.memory import TRIM_EVERY, release_free_memory
-from bot.telegram.render import commands, esc
+from bot.telegram.messenger import BotMessenger
+from bot.telegram.registry import Features, menu
 from bot.telegram.scheduler import ReminderScheduler
+from bot.telegram.turns import Turns
+from bot.telegram.views.html import esc
 
 log = logging.getLogger(__name__)
 
@@ -144,10 +140,10 @@ class RetryingRateLimiter(AIORateLimiter):
 
 
 def build_application(
-    settings: Settings, guide: Guide, store: Store, *, network_retry_delay: float = NETWORK_RETRY_DELAY,
-    tone: dict[str, ToneLexicon] | None = None,
+    settings: Settings, guide: Guide, store: Store, tone: dict[str, ToneLexicon], *,
+    network_retry_delay: float = NETWORK_RETRY_DELAY,
 ) -> BotApplication:
-    """The application; `tone` (the tone lexicons by language) is loaded from the flows if None."""
+    """The application on one guide, its tone lexicons (by language) and one store."""
     quiet_noisy_loggers()  # httpx logs every request URL, and the token is part of each
     redact_library_loggers([settings.token, settings.webhook_secret])  # PTB logs its API URL
     builder = (
@@ -164,10 +160,10 @@ def build_application(
     if settings.webhook_mode:
         builder = builder.updater(None)
     application: BotApplication = builder.build()
-    if tone is None:
-        tone = load_tone_lexicons(settings.flows_dir, guide.flow.languages)
-    conversation = Conversation(guide, store, tone, settings.admin_ids)
-    conversation.register(application)
+    turns = Turns(guide, store, BotMessenger(application.bot))
+    features = Features.build(turns, tone, settings.admin_ids)
+    handlers = Handlers(turns, features)
+    handlers.register(application)
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("unhandled error for update %s", getattr(update, "update_id", "?"),
@@ -181,7 +177,7 @@ def build_application(
                                                parse_mode=ParseMode.HTML)
 
     application.add_error_handler(on_error)
-    application.bot_data["conversation"] = conversation
+    application.bot_data["handlers"] = handlers
     return application
 
 
@@ -192,7 +188,7 @@ async def describe_bot(bot: Bot, guide: Guide) -> None:
         codes: list[str | None] = [None, language] if index == 0 else [language]
         for code in codes:
             steps: list[tuple[str, Callable[[], Awaitable[bool]]]] = [
-                ("commands", partial(bot.set_my_commands, commands(catalog), language_code=code)),
+                ("commands", partial(bot.set_my_commands, menu(catalog), language_code=code)),
                 ("description", partial(bot.set_my_description, catalog.text("ui.tg_description"), code)),
                 ("short description", partial(bot.set_my_short_description,
                                               catalog.text("ui.tg_short_description"), code)),
@@ -208,16 +204,15 @@ class Runner:
     """A started bot (polling or webhook) that can be stopped; `serve` and tests use it."""
 
     def __init__(
-        self, settings: Settings, guide: Guide, store: Store, *,
+        self, settings: Settings, guide: Guide, store: Store, tone: dict[str, ToneLexicon], *,
         poll_timeout: dtm.timedelta = POLL_TIMEOUT, network_retry_delay: float = NETWORK_RETRY_DELAY,
-        tone: dict[str, ToneLexicon] | None = None,
     ) -> None:
         self.settings = settings
         self.poll_timeout = poll_timeout
         self.guide = guide
         self.store = store
-        self.application = build_application(settings, guide, store, network_retry_delay=network_retry_delay,
-                                             tone=tone)
+        self.application = build_application(settings, guide, store, tone,
+                                             network_retry_delay=network_retry_delay)
         self.webhook: Any = None
         self.reminders = ReminderScheduler(self.application.bot, guide, store,
                                            settings.reminder_check_seconds)
@@ -259,62 +254,41 @@ class Runner:
 
 
 async def serve(
-    settings: Settings,
-    guide: Guide | None = None,
-    store: Store | None = None,
+    settings: Settings, guide: Guide, store: Store, tone: dict[str, ToneLexicon],
     stop: asyncio.Event | None = None,
-    tone: dict[str, ToneLexicon] | None = None,
 ) -> None:
     """Run until `stop` is set (or, without one, until SIGINT/SIGTERM)."""
-    if guide is None:
-        from bot.content.flow_loader import load_guide
-
-        guide = load_guide(settings.flows_dir)
-    own_store = store is None
-    store = store or open_store(settings.database_url)
     if stop is None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-    runner = Runner(settings, guide, store, tone=tone)
+    runner = Runner(settings, guide, store, tone)
     try:
         await runner.start()
         await stop.wait()
         log.info("stopping")
     finally:
         await runner.stop()
-        if own_store:
-            await store.close()
 
 
-def main(settings: Settings) -> int:
-    """`reconsider-bot run`: exit 0 after a clean stop, 2 for settings/content/token problems."""
+def run(settings: Settings, guide: Guide, store: Store, tone: dict[str, ToneLexicon]) -> int:
+    """`reconsider-bot run` after the composition root (cli.py) loaded everything: serve until
+    stopped; 0 after a clean stop, 2 for a token Telegram rejects, 1 when the API is unreachable.
+    The store is closed in every case."""
 
     def fail(message: str, code: int = USAGE_ERROR) -> int:
         print(f"reconsider-bot: {message}", file=sys.stderr)
         return code
 
-    try:
-        settings.require_token()
-    except SettingsError as error:
-        return fail(str(error))
-    configure_logging(settings.log_level, secrets=(settings.token, settings.webhook_secret))
-    from bot.content.flow_loader import load_guide
+    async def serve_then_close() -> None:
+        try:
+            await serve(settings, guide, store, tone)
+        finally:
+            await store.close()
 
     try:
-        guide = load_guide(settings.flows_dir)
-        tone = load_tone_lexicons(settings.flows_dir, guide.flow.languages)
-    except ContentError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        return fail("the flows have problems; fix them (see `reconsider-bot check`).")
-    try:
-        store = open_store(settings.database_url)
-    except StoreError as error:
-        return fail(str(error))
-    try:
-        asyncio.run(serve(settings, guide, store, tone=tone))
+        asyncio.run(serve_then_close())
     except InvalidToken:
         return fail("Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped?). " + BOTFATHER_HELP)
     except NetworkError as error:
@@ -322,8 +296,4 @@ def main(settings: Settings) -> int:
         return fail(f"could not reach the Bot API at {settings.api_base_url}: {reason}", 1)
     except KeyboardInterrupt:
         pass
-    finally:
-        close = getattr(store, "close_sync", None)
-        if close is not None:
-            close()
     return 0

@@ -15,6 +15,8 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+from bot.libraries import quiet_libraries
+
 TOKEN_LIKE = re.compile(r"\d{5,20}:[A-Za-z0-9_-]{30,}")
 REDACTED = "<redacted>"
 NOISY_LOGGERS = ("httpx", "httpcore")
@@ -74,6 +76,7 @@ def configure_logging(
 def quiet_noisy_loggers() -> None:
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    quiet_libraries()
 
 
 _AT_THE_SOURCE = RedactingFilter()

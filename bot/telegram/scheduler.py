@@ -25,7 +25,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.engine import Guide
 from bot.storage import Reminder, Store
-from bot.telegram.reminder_render import render_due
+from bot.telegram.views.reminders import render_due
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dtm
+import functools
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -14,7 +15,9 @@ from typing import Any
 
 import pytest
 
+from bot.content.tone_lexicon import load_tone_lexicons
 from bot.engine import Guide
+from bot.engine.tone import ToneLexicon
 from bot.settings import Settings
 from bot.storage import SQLiteStore
 from bot.telegram.app import Runner
@@ -71,11 +74,15 @@ class RunningBot:
     history: list[Runner] = field(default_factory=list)
 
     @property
+    def tone(self) -> dict[str, ToneLexicon]:
+        return tone_lexicons(self.settings.flows_dir, tuple(self.guide.flow.languages))
+
+    @property
     def mode(self) -> str:
         return "webhook" if self.settings.webhook_mode else "polling"
 
     async def start(self) -> None:
-        self.runner = Runner(self.settings, self.guide, self.store, poll_timeout=POLL_TIMEOUT,
+        self.runner = Runner(self.settings, self.guide, self.store, self.tone, poll_timeout=POLL_TIMEOUT,
                              network_retry_delay=0.01)
         self.history.append(self.runner)
         await self.runner.start()
@@ -207,3 +214,9 @@ class Person:
                    if c.params.get("callback_query_id") == query_id]
         assert len(answers) == 1, f"query {query_id} answered {len(answers)} times"
         return answers[0]
+
+
+@functools.cache
+def tone_lexicons(flows_dir: Path, languages: tuple[str, ...]) -> dict[str, ToneLexicon]:
+    """The tone lexicons, read once per test session (as the composition root reads them once)."""
+    return load_tone_lexicons(flows_dir, languages)

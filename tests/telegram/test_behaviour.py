@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
-import json
 import logging
+import re
 from email import message_from_bytes, policy
 
 import pytest
 from telegram import Chat, Message, Update
 
-from bot import callbacks
+from bot.telegram import buttons as callbacks
 from bot.telegram.app import PerChatUpdateProcessor
 from tests.telegram.conftest import SECRET, RunningBot
 from tests.telegram.walking import walk
@@ -120,25 +120,33 @@ async def test_result_files_mydata_and_forget(polling_bot: RunningBot) -> None:
     details = {"company": "Zoë & Co", "your_name": "Alex"}
     await walk(polling_bot.guide, ann, FINAL, details)
     assert fake.uploads == []  # files only on request
-    await ann.tap("Export", expect="whole plan as Markdown")
+    await ann.tap("Export", expect="one file that opens anywhere")
+    [plan] = fake.uploads  # one document, not a pile of attachments
+    assert plan.filename == "plan.txt" and b"Alex" in plan.content and "Zoë & Co".encode() in plan.content
+    await ann.tap("Email drafts as .eml files", expect="start an email draft")
     emls = [u for u in fake.uploads if u.filename.endswith(".eml")]
-    assert emls
+    assert emls and len(fake.uploads) == 1 + len(emls)
     draft = message_from_bytes(emls[0].content, policy=policy.default)
     assert draft["X-Unsent"] == "1" and draft["Subject"]
     assert "Zoë & Co" in draft.get_content()
-    assert any(u.filename == "messages.txt" and b"Alex" in u.content for u in fake.uploads)
 
-    await ann.send("/mydata", expect="Everything I've stored")
-    exported = json.loads(fake.uploads[-1].content)
-    assert fake.uploads[-1].filename == "my-data.json"
-    assert exported["chats"][0]["session"]["details"] == details
-    assert exported["chats"][0]["session"]["answers"]["stage"] == "final"
+    await ann.send("/mydata", expect="in plain words")
+    mine = fake.uploads[-1]
+    assert mine.filename == "my-data.txt"
+    words = mine.content.decode("utf-8")
+    catalog = polling_bot.guide.catalog("en")
+    assert "Stage: After the final round" in words  # answers in the words of the questions
+    assert f"{catalog.text('details.company.prompt')} Zoë & Co" in words  # what they typed, as asked
+    assert "Alex" in words and "You have reached your plan." in words
+    assert "Your latest plan, kept for /share and /export" in words
+    internal = re.findall(r"\b(?:history|step|revising|format|session|state|run|asked)\b|[_{}]", words)
+    assert internal == [], f"internal names shown to a person: {internal}"
 
     await ann.send("/forget", expect="Erase everything")
     await ann.tap("Yes, erase it")
     assert await polling_bot.store.load_chat(ann.id) is None
-    await ann.send("/mydata", expect="Everything I've stored")
-    assert json.loads(fake.uploads[-1].content)["chats"] == []
+    await ann.send("/mydata", expect="in plain words")
+    assert fake.uploads[-1].content.decode("utf-8") == "I have nothing stored about you.\n"
     assert fake.violations == [] and fake.unanswered_callback_queries() == []
 
 

@@ -32,10 +32,15 @@ async def test_golden_story_in_telegram(polling_bot: RunningBot, guide: Guide, s
     exported = await person.send("/export", expect=catalog.text("ui.tg_export_caption"))
     documents = [m.document["file_name"] for m in exported if m.document]
     emails = [a.approach for a, d in plan.drafts if d.channel == "email"]
-    assert documents[0] == "plan.md"
-    assert len([name for name in documents if name.endswith(".eml")]) == len(emails)
-    assert ("messages.txt" in documents) == bool(drafts)
-    markdown = person.fake.uploads[-len(documents)].content.decode("utf-8")
+    assert documents == ["plan.txt"]  # one document, whatever the plan holds
+    markdown = person.fake.uploads[-1].content.decode("utf-8")
     assert plan.actions[0].title in markdown and all(d.body in markdown for d in drafts.values())
+    eml_button = catalog.text("ui.tg_export_eml")
+    labels = [[button.text for button in row] for row in exported[-1].buttons]
+    assert labels == ([[eml_button]] if emails else [])
+    if emails:
+        sent = await person.tap(eml_button, expect="start an email draft")
+        names = [m.document["file_name"] for m in sent if m.document]
+        assert len(names) == len(emails) and all(name.endswith(".eml") for name in names)
     assert person.fake.violations == []
     assert person.fake.unanswered_callback_queries() == []

@@ -17,9 +17,9 @@ from typing import IO, Any
 
 import pytest
 
+from bot.cli import run_bot as main
 from bot.engine import Guide
 from bot.settings import Settings
-from bot.telegram.app import main
 from tests.conftest import FLOWS, REPO
 from tests.fakebotapi import FakeBotAPI
 from tests.telegram.conftest import Person, free_port

@@ -6,11 +6,13 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 
-from bot import callbacks
 from bot.engine import Guide
 from bot.engine.followup import DELAYS
 from bot.storage import Reminder
-from bot.telegram.reminder_render import (
+from bot.telegram import buttons as callbacks
+from bot.telegram.buttons import Act
+from bot.telegram.views.html import MAX_TEXT, utf16_len
+from bot.telegram.views.reminders import (
     check_in_content,
     date_words,
     delays_keyboard,
@@ -21,7 +23,6 @@ from bot.telegram.reminder_render import (
     render_answered,
     render_due,
 )
-from bot.telegram.render import MAX_TEXT, Act, utf16_len
 from tests.fakebotapi import parse_html
 
 NUDGE = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",

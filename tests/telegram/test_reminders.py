@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import callbacks
 from bot.engine import Guide
 from bot.engine.followup import DELAYS, nudge_draft
 from bot.storage import Reminder, SQLiteStore
-from bot.telegram.reminder_render import date_words
-from bot.telegram.render import Act
+from bot.telegram import buttons as callbacks
+from bot.telegram.buttons import Act
+from bot.telegram.views.reminders import date_words
 from tests.fakebotapi import ChatMessage, FakeBotAPI
 from tests.telegram.conftest import Person, RunningBot, free_port
 from tests.telegram.test_process import BotProcess
@@ -185,8 +185,9 @@ async def test_reminders_lists_and_cancels(polling_bot: RunningBot) -> None:
 async def test_forget_erases_reminders_and_their_buttons(polling_bot: RunningBot) -> None:
     bot, ann = polling_bot, polling_bot.person()
     reminder = await remind_from_result(bot, ann, FINAL)
-    await ann.send("/mydata", expect="Everything I've stored")
-    assert '"reminders"' in bot.fake.uploads[-1].content.decode()
+    await ann.send("/mydata", expect="in plain words")
+    words = bot.fake.uploads[-1].content.decode()
+    assert "Reminders (when, what, and how it went):" in words and "waiting to be sent" in words
     await ann.send("/forget", expect="your reminders")
     await ann.tap("Yes, erase it")
     assert "erased everything" in ann.messages[-1].text

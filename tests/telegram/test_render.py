@@ -6,19 +6,12 @@ import itertools
 
 import pytest
 
-from bot import callbacks
 from bot.engine import Answer, ChangeAnswer, GiveDetail, Guide, Proceed, ResultView, Revise, SkipDetail
 from bot.engine.session import Session
-from bot.telegram.render import (
-    MAX_TEXT,
-    Act,
-    Document,
-    Text,
-    render_closed,
-    render_view,
-    split_html,
-    utf16_len,
-)
+from bot.telegram import buttons as callbacks
+from bot.telegram.buttons import Act
+from bot.telegram.views.html import MAX_TEXT, Document, Text, split_html, utf16_len
+from bot.telegram.views.steps import render_closed, render_view
 from tests.fakebotapi import parse_html
 
 FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",

@@ -15,7 +15,7 @@ import yaml
 
 from bot.engine import Guide
 from bot.storage import SavedResult
-from bot.telegram.render import esc
+from bot.telegram.views.html import esc
 from tests.fakebotapi import ChatMessage
 from tests.telegram.conftest import Person, RunningBot
 from tests.telegram.test_reminders import DETAILS, FINAL, make_due, remind_from_result

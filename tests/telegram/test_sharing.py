@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bot.engine import Guide
-from bot.telegram.sharing import code_from_start
+from bot.telegram.views.share import code_from_start
 from tests.fakebotapi import ChatMessage, parse_html
 from tests.telegram.conftest import Person, RunningBot
 from tests.telegram.walking import walk
@@ -126,8 +126,11 @@ async def test_forget_revokes_links_inline_answers_and_exports(polling_bot: Runn
     await walk(guide, ann, FINAL, DETAILS)
     [message] = await ann.send("/share", expect="Share your plan")
     parameter = share_link(message).rpartition("start=")[2]
-    await ann.send("/mydata", expect="Everything I've stored")
-    stored = json.loads(fake.uploads[-1].content)
+    await ann.send("/mydata", expect="in plain words")
+    words = fake.uploads[-1].content.decode("utf-8")
+    assert f"start={parameter}" in words and "kept for /share and /export" in words
+    assert all(value in words for value in DETAILS.values())
+    stored = await polling_bot.store.export_user(ann.id)  # what /mydata tells, as stored
     assert stored["latest_result"]["details"] == DETAILS
     assert [s["answers"] for s in stored["shares"]] == [FINAL]
     assert "details" not in stored["shares"][0]
@@ -144,7 +147,9 @@ async def test_forget_revokes_links_inline_answers_and_exports(polling_bot: Runn
     assert fake.violations == [] and fake.unanswered_callback_queries() == []
 
 
-async def test_export_sends_the_plan_and_the_drafts_as_files(polling_bot: RunningBot, guide: Guide) -> None:
+async def test_export_sends_one_document_and_the_emails_on_its_button(
+    polling_bot: RunningBot, guide: Guide
+) -> None:
     fake, ann = polling_bot.fake, polling_bot.person()
     await ann.send("/export", expect="finished plan yet")
     await walk(guide, ann, FINAL, DETAILS)
@@ -152,20 +157,23 @@ async def test_export_sends_the_plan_and_the_drafts_as_files(polling_bot: Runnin
     await polling_bot.restart()
     await ann.send("/restart", expect="1/7")
     mark = ann.mark()
-    await ann.send("/export", expect="whole plan as Markdown")
+    await ann.send("/export", expect="one file that opens anywhere")
+    names = [m.document["file_name"] for m in ann.since(mark) if m.document]
+    assert names == ["plan.txt"]  # one document; the .eml files come on its button
+    await ann.tap("Email drafts as .eml files", expect="start an email draft")
     files = {u.filename: u.content for u in fake.uploads}
     plan = guide.plan_for(FINAL, DETAILS, "en")
     emails = [(a, d) for a, d in plan.drafts if d.channel == "email"]
     names = [m.document["file_name"] for m in ann.since(mark) if m.document]
-    assert names[0] == "plan.md" and names[-1] == "messages.txt" and len(names) == len(emails) + 2
-    markdown = files["plan.md"].decode("utf-8")
+    assert names[0] == "plan.txt" and len(names) == len(emails) + 1
+    markdown = files["plan.txt"].decode("utf-8")
     assert markdown.startswith("# My plan")
     assert f"## Recommended: {plan.actions[0].title}" in markdown
     assert "- Stage: After the final round" in markdown
     for action, draft in plan.drafts:
         assert f"## {action.title}" in markdown and f"```text\n{draft.body}\n```" in markdown
-    for name in names[1:-1]:
+    for name in names[1:]:
         parsed = message_from_bytes(files[name], policy=policy.default)
         assert parsed["X-Unsent"] == "1" and "Alexandra Quill" in parsed.get_content()
-    assert b"Alexandra Quill" in files["messages.txt"]
+    assert "Alexandra Quill" in markdown
     assert fake.violations == []

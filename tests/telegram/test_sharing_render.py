@@ -10,11 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bot import callbacks
 from bot.engine import Action, Draft, Guide
-from bot.telegram.export import plan_markdown
-from bot.telegram.render import MAX_TEXT, Act, Text, utf16_len
-from bot.telegram.sharing import (
+from bot.telegram import buttons as callbacks
+from bot.telegram.buttons import Act
+from bot.telegram.views.export import plan_markdown
+from bot.telegram.views.html import MAX_TEXT, Text, utf16_len
+from bot.telegram.views.share import (
     answer_path,
     code_from_start,
     deep_link,

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import run_bot as main
 from bot.engine import Guide
 from bot.engine.tone import Finding
 from bot.settings import Settings
 from bot.storage import SQLiteStore
-from bot.telegram import tonecheck
-from bot.telegram.app import main
-from bot.telegram.render import MAX_TEXT, Text, utf16_len
+from bot.telegram.views import tone as tonecheck
+from bot.telegram.views.html import MAX_TEXT, Text, utf16_len
 from tests.conftest import FLOWS
 from tests.fakebotapi import ChatMessage, FakeBotAPI
 from tests.telegram.conftest import Person, RunningBot, settings_for

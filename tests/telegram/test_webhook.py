@@ -61,7 +61,8 @@ async def test_polling_after_webhook_removes_the_webhook(webhook_bot: RunningBot
     fake = webhook_bot.fake
     await webhook_bot.stop()
     settings = settings_for(fake, webhook_bot.store.path.parent)
-    polling = Runner(settings, webhook_bot.guide, webhook_bot.store, poll_timeout=POLL_TIMEOUT)
+    polling = Runner(settings, webhook_bot.guide, webhook_bot.store, webhook_bot.tone,
+                     poll_timeout=POLL_TIMEOUT)
     await polling.start()
     try:
         assert fake.calls_of("deleteWebhook")

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import Payload
 from bot.engine import Session
 from bot.engine.model import Catalog
 from bot.engine.tone import FORM_CHECK_IDS, Finding
-from bot.telegram.render import BULLET, MAX_TEXT, Act, Outgoing, Text, esc, split_html, utf16_len
+from bot.telegram.buttons import Act, Payload
+from bot.telegram.views.html import BULLET, MAX_TEXT, Outgoing, Text, esc, split_html, utf16_len
 
 # A typed text this long, outside a prompt, is probably a draft: offer to check it.
 OFFER_MIN_WORDS = 40
@@ -42,14 +42,6 @@ def prompt(catalog: Catalog) -> list[Outgoing]:
 def prompt_texts(catalogs: Iterable[Catalog]) -> frozenset[str]:
     """The prompt as it reads in each language, to recognise replies to it."""
     return frozenset(catalog.text("ui.tg_tone_prompt").strip() for catalog in catalogs)
-
-
-def replies_to_prompt(message: Message, bot_id: int, prompts: frozenset[str]) -> bool:
-    """Whether `message` answers our /check prompt (in any language we speak)."""
-    target = message.reply_to_message
-    if target is None or target.from_user is None or target.from_user.id != bot_id:
-        return False
-    return (target.text or "").strip() in prompts
 
 
 def offer(catalog: Catalog, session: Session | None, reply_to: int) -> list[Outgoing]:

@@ -1,25 +1,19 @@
 """Engine views as Telegram messages: HTML text (everything escaped) plus inline keyboards.
 
 Pure: it builds values and never talks to Telegram. Every word comes from the catalog;
-every button carries a `bot.callbacks.Payload` stamped with the session's flow version,
-run and step, so a tap on an old button is recognised as stale.
+every button carries a `bot.telegram.buttons.Payload` stamped with the session's flow
+version, run and step, so a tap on an old button is recognised as stale.
 """
 
 from __future__ import annotations
 
-import html
-import re
-from dataclasses import dataclass
-
 from telegram import (
     BotCommand,
-    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     SwitchInlineQueryChosenChat,
 )
 
-from bot.callbacks import Payload
 from bot.engine import (
     Answer,
     ChangeView,
@@ -33,63 +27,22 @@ from bot.engine import (
     Session,
     SkipDetail,
     View,
+    document,
 )
+from bot.engine.document import FIRST_LOOK, plan_document
 from bot.engine.followup import default_delay
 from bot.engine.model import Catalog
-
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
-CHOSEN = "✓"
-BULLET = "•"
-
-
-class Act:
-    """Button actions (the `action` of a Payload)."""
-
-    ANSWER = "a"  # argument: the option's value
-    SKIP = "s"
-    KEEP = "k"  # keep the detail given earlier
-    PROCEED = "p"
-    BACK = "b"
-    RESTART = "r"
-    CHANGE = "c"
-    REVISE = "v"  # argument: the question id
-    FORGET = "f"  # confirm /forget
-    KEEP_DATA = "n"  # cancel /forget
-    EXPORT = "x"  # the latest result as files
-    OWN_GUIDE = "o"  # start one's own guide (under a shared plan)
-    REMIND = "R"  # argument: a follow-up delay key (bot.engine.followup.DELAYS)
-    DELAYS = "D"  # show the choice of delays
-    OUTCOME = "O"  # argument: <reminder id>-<outcome letter>, whatever the step
-    CANCEL_REMINDER = "X"  # argument: the reminder id, whatever the step
-    TONE = "t"  # check the tone of the message the offer replies to
-    REPLIED = "Y"  # "They replied": no argument asks what they said; an option value answers it
-
-
-
-@dataclass(frozen=True)
-class Text:
-    html: str
-    keyboard: InlineKeyboardMarkup | ForceReply | None = None
-    reply_to: int | None = None
-    """The id of the message this one answers (shown as a quote above it), if any."""
-
-
-@dataclass(frozen=True)
-class Document:
-    filename: str
-    content: bytes
-    caption: str
-    """HTML, at most MAX_CAPTION characters."""
-
-
-Outgoing = Text | Document
-
-
-def esc(text: str) -> str:
-    """Text from the catalog or a person, made safe for parse_mode=HTML."""
-    return html.escape(text, quote=False)
-
+from bot.telegram.buttons import Act, Payload
+from bot.telegram.views.html import (
+    CHOSEN,
+    MAX_TEXT,
+    Outgoing,
+    Text,
+    esc,
+    texts,
+    utf16_len,
+)
+from bot.telegram.views.plan import section_html, sections_html
 
 # ---- buttons ------------------------------------------------------------------------------
 
@@ -103,11 +56,11 @@ def _button(label: str, session: Session, action: str, argument: str = "") -> In
 
 
 def _navigation(session: Session, catalog: Catalog, can_go_back: bool) -> list[InlineKeyboardButton]:
-    row = []
-    if can_go_back:
-        row.append(_button(catalog.text("ui.back"), session, Act.BACK))
-    row.append(_button(catalog.text("ui.restart"), session, Act.RESTART))
-    return row
+    """Back and Start over; none on the first step, where neither would do anything."""
+    if not can_go_back:
+        return []
+    return [_button(catalog.text("ui.back"), session, Act.BACK),
+            _button(catalog.text("ui.restart"), session, Act.RESTART)]
 
 
 def _keyboard(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
@@ -116,7 +69,7 @@ def _keyboard(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
 
 def share_button(catalog: Catalog) -> InlineKeyboardButton:
     """The Share button: opens the chat picker with the bot's inline mode, which answers with
-    the person's latest plan (bot/telegram/sharing.py)."""
+    the person's latest plan (views/share.py, features/sharing.py)."""
     chats = SwitchInlineQueryChosenChat(allow_user_chats=True, allow_group_chats=True,
                                         allow_channel_chats=True)
     return InlineKeyboardButton(catalog.text("ui.share"), switch_inline_query_chosen_chat=chats)
@@ -156,7 +109,7 @@ def group_keyboard(catalog: Catalog, bot_username: str) -> InlineKeyboardMarkup:
 
 def commands(catalog: Catalog) -> list[BotCommand]:
     names = ("start", "back", "restart", "help", "mydata", "forget", "cancel", "share", "export", "reminders",
-             "replied", "check")
+             "check")
     return [BotCommand(name, catalog.text(f"ui.tg_cmd_{name}")) for name in names]
 
 
@@ -200,13 +153,13 @@ def render_view(
 
 
 def _render_view(view: View, session: Session, catalog: Catalog, notice: str | None,
-                 shareable: bool, can_reply: bool) -> list[Outgoing]:
+                 shareable: bool = True, can_reply: bool = False) -> list[Outgoing]:
     if isinstance(view, QuestionView):
         body = _lines(_question_head(view), f"<i>{esc(view.hint)}</i>" if view.hint else None)
         rows = [[_button(("✓ " if c.selected else "") + c.label, session, Act.ANSWER, c.value)]
                 for c in view.choices]
         rows.append(_navigation(session, catalog, view.can_go_back))
-        return _texts(_with_notice(body, notice), _keyboard(rows))
+        return texts(_with_notice(body, notice), _keyboard(rows))
     if isinstance(view, DetailView):
         current = esc(catalog.text("ui.tg_current", value=view.current)) if view.current else None
         body = _lines(
@@ -220,23 +173,23 @@ def _render_view(view: View, session: Session, catalog: Catalog, notice: str | N
         if view.current:
             first_row.insert(0, _button(catalog.text("ui.tg_keep"), session, Act.KEEP))
         keyboard = _keyboard([first_row, _navigation(session, catalog, view.can_go_back)])
-        return _texts(_with_notice(body, notice), keyboard)
+        return texts(_with_notice(body, notice), keyboard)
     if isinstance(view, RecommendView):
         body = esc(view.intro) + "\n\n" + recommendation_html(view.plan, catalog, full=False)
         keyboard = _keyboard([
             [_button(view.proceed_label, session, Act.PROCEED)],
             _navigation(session, catalog, view.can_go_back),
         ])
-        return _texts(_with_notice(body, notice), keyboard)
+        return texts(_with_notice(body, notice), keyboard)
     if isinstance(view, ChangeView):
         rows = [[_button(choice.label, session, Act.REVISE, choice.value)] for choice in view.choices]
         rows.append([_button(catalog.text("ui.back"), session, Act.BACK)])
-        return _texts(_with_notice(esc(view.text), notice), _keyboard(rows))
+        return texts(_with_notice(esc(view.text), notice), _keyboard(rows))
     return render_result(view, session, catalog, notice, shareable=shareable, can_reply=can_reply)
 
 
 def replied_button(catalog: Catalog) -> InlineKeyboardButton:
-    """"They replied": asks what the employer said (bot/telegram/replied.py). Stepless: it
+    """"They replied": asks what the employer said (features/after_reply.py). Stepless: it
     works from the latest result whenever it is tapped, like /replied."""
     data = Payload(0, 0, 0, Act.REPLIED).encode()
     return InlineKeyboardButton(catalog.text("ui.tg_they_replied"), callback_data=data)
@@ -255,11 +208,7 @@ def render_result(
     hint = f"<i>{esc(catalog.text('ui.tg_copy_hint'))}</i>" if drafts else None
     advice = _with_notice(recommendation_html(plan, catalog), notice)
     bodies = [f"{advice}\n\n{hint}" if hint else advice]
-    for action, draft in drafts:
-        head = _lines(f"<b>{esc(action.title)}</b>", f"<i>{esc(action.when)}</i>")
-        if draft.subject:
-            head += f"\n{esc(catalog.text('ui.subject'))}: <code>{esc(draft.subject)}</code>"
-        bodies.append(f"{head}\n\n<pre>{esc(draft.body)}</pre>")
+    bodies += [section_html(section) for section in plan_document(plan, catalog, (document.drafts,))]
     bodies[-1] += f"\n\n{esc(catalog.text('ui.tg_result_footer'))}"
     keyboard = _keyboard([
         [_button(catalog.text("ui.change_answer"), session, Act.CHANGE),
@@ -270,33 +219,16 @@ def render_result(
     ])
     out: list[Outgoing] = []
     for index, body in enumerate(bodies):
-        out += _texts(body, keyboard if index == len(bodies) - 1 else None)
+        out += texts(body, keyboard if index == len(bodies) - 1 else None)
     return out
 
 
 def recommendation_html(plan: Plan, catalog: Catalog, full: bool = True) -> str:
     """The advice as paragraphs: recommendation and why; with `full`, also expectations,
-    the other actions and tips."""
-    primary = plan.actions[0]
-    paragraphs = [
-        _lines(f"<b>{esc(catalog.text('ui.recommendation'))}: {esc(primary.title)}</b>",
-               esc(primary.why), f"<i>{esc(primary.when)}</i>" if full else None),
-        _lines(f"<b>{esc(catalog.text('ui.why_this'))}</b>",
-               *(f"{BULLET} {esc(reason)}" for reason in plan.reasons)),
-    ]
-    if full:
-        paragraphs.append(_lines(f"<b>{esc(catalog.text('ui.what_to_expect'))}</b>",
-                                 *(esc(line) for line in plan.expectations)))
-        if len(plan.actions) > 1:
-            paragraphs.append(_lines(
-                f"<b>{esc(catalog.text('ui.also'))}</b>",
-                *(f"{BULLET} <b>{esc(a.title)}</b>: {esc(a.why)} <i>{esc(a.when)}</i>"
-                  for a in plan.actions[1:]),
-            ))
-        if plan.tips:
-            paragraphs.append(_lines(f"<b>{esc(catalog.text('ui.tips'))}</b>",
-                                     *(f"{BULLET} {esc(tip)}" for tip in plan.tips)))
-    return "\n\n".join(paragraphs)
+    the other actions and tips (every section of the plan document but the drafts)."""
+    if not full:
+        return sections_html(plan_document(plan, catalog, FIRST_LOOK))
+    return sections_html([s for s in plan_document(plan, catalog) if not s.is_draft])
 
 
 def _choice(view: View, event: Event, catalog: Catalog) -> tuple[str, str] | None:
@@ -329,83 +261,3 @@ def render_answered(view: View, event: Event, catalog: Catalog) -> str | None:
     return f"{CHOSEN} <b>{esc(made[1][:200])}</b>"
 
 
-def plain(text: str, keyboard: InlineKeyboardMarkup | None = None) -> list[Outgoing]:
-    """A catalog text (or any plain text) as messages."""
-    return list(_texts(esc(text), keyboard))
-
-
-def _texts(body: str, keyboard: InlineKeyboardMarkup | None = None) -> list[Outgoing]:
-    parts = split_html(body)
-    return [Text(part, keyboard if index == len(parts) - 1 else None) for index, part in enumerate(parts)]
-
-
-# ---- splitting ----------------------------------------------------------------------------
-
-_TOKEN = re.compile(r"<[^>]*>|&[#\w]+;|\n\n|.", re.S)
-_TAG = re.compile(r"<(/?)([a-zA-Z-]+)")
-_BREAKS = {"\n\n": 3, "\n": 2, " ": 1}
-
-
-def utf16_len(text: str) -> int:
-    """Telegram counts message length in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _after(stack: list[tuple[str, str]], token: str) -> list[tuple[str, str]]:
-    match = _TAG.match(token)
-    if not match:
-        return stack
-    closing, name = match.group(1) == "/", match.group(2).lower()
-    if not closing:
-        return [*stack, (name, token)]
-    for index in range(len(stack) - 1, -1, -1):
-        if stack[index][0] == name:
-            return stack[:index]
-    return stack
-
-
-def _closing(stack: list[tuple[str, str]]) -> str:
-    return "".join(f"</{name}>" for name, _ in reversed(stack))
-
-
-def split_html(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut HTML into messages of at most `limit` UTF-16 units: at paragraph breaks if possible,
-    else at line breaks, else at spaces; tags open at a cut are closed and reopened."""
-    if utf16_len(text) <= limit:
-        return [text]
-    tokens = _TOKEN.findall(text)
-    chunks: list[str] = []
-    start = 0
-    carried: list[tuple[str, str]] = []
-    while start < len(tokens):
-        pieces = [opening for _, opening in carried]
-        size = sum(utf16_len(piece) for piece in pieces)
-        stack = carried
-        best: tuple[int, int, list[tuple[str, str]], int] | None = None  # rank, end, stack, kept
-        index = start
-        while index < len(tokens):
-            token = tokens[index]
-            following = _after(stack, token)
-            fits = size + utf16_len(token) + utf16_len(_closing(following)) <= limit
-            if not fits and index > start:
-                break
-            pieces.append(token)
-            size += utf16_len(token)
-            stack = following
-            index += 1
-            rank = _BREAKS.get(token, 0)
-            if rank and (best is None or rank >= best[0]):
-                best = (rank, index, stack, len(pieces))
-        if index < len(tokens):
-            if best is not None:
-                _, index, stack, kept = best
-                pieces = pieces[:kept]
-            chunk = "".join(pieces).rstrip() + _closing(stack)
-        else:
-            chunk = "".join(pieces)
-        if re.sub(r"<[^>]*>", "", chunk).strip():
-            chunks.append(chunk)
-        while index < len(tokens) and tokens[index] in _BREAKS:
-            index += 1
-        start, carried = index, stack
-    return chunks

@@ -1,4 +1,5 @@
-"""Button payloads: compact, versioned and at most 64 bytes, with enough to spot a stale tap.
+"""Buttons: the actions a tap can carry and their payload codec (compact, versioned, at most
+64 bytes, with enough to spot a stale tap).
 
 `1.<flow version>.<run>.<step>.<action>[.<argument>]`, numbers in base 36. A tap is
 stale when its flow version, run (restart count) or step (turn count) differs from the
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+
+from bot.engine.ids import MAX_ID_BYTES
 
 PREFIX = "1"
 MAX_BYTES = 64
@@ -26,6 +29,30 @@ def _to36(number: int) -> str:
         digits = _DIGITS[rest] + digits
         if number == 0:
             return digits
+
+
+class Act:
+    """Button actions (the `action` of a Payload)."""
+
+    ANSWER = "a"  # argument: the option's value
+    SKIP = "s"
+    KEEP = "k"  # keep the detail given earlier
+    PROCEED = "p"
+    BACK = "b"
+    RESTART = "r"
+    CHANGE = "c"
+    REVISE = "v"  # argument: the question id
+    FORGET = "f"  # confirm /forget
+    KEEP_DATA = "n"  # cancel /forget
+    EXPORT = "x"  # the latest result as one document
+    EXPORT_EML = "e"  # the latest result's drafts as .eml files
+    OWN_GUIDE = "o"  # start one's own guide (under a shared plan)
+    REMIND = "R"  # argument: a follow-up delay key (bot.engine.followup.DELAYS)
+    DELAYS = "D"  # show the choice of delays
+    OUTCOME = "O"  # argument: <reminder id>-<outcome letter>, whatever the step
+    CANCEL_REMINDER = "X"  # argument: the reminder id, whatever the step
+    TONE = "t"  # check the tone of the message the offer replies to
+    REPLIED = "Y"  # "They replied": no argument asks what they said; a reply value answers it
 
 
 @dataclass(frozen=True)
@@ -66,3 +93,8 @@ def longest(action: str, argument: str = "") -> int:
     top = _to36(COUNTER_CEILING)
     parts = [PREFIX, top, top, top, action] + ([argument] if argument else [])
     return len(".".join(parts).encode("utf-8"))
+
+
+def fits(action: str, argument_bytes: int = MAX_ID_BYTES) -> bool:
+    """Whether `action` with any argument of `argument_bytes` UTF-8 bytes fits Telegram's limit."""
+    return longest(action, "x" * argument_bytes) <= MAX_BYTES

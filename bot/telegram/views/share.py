@@ -22,11 +22,26 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from bot.callbacks import Payload
 from bot.engine import Flow, Plan
 from bot.engine.decide import path_answers
+from bot.engine.document import (
+    Bullets,
+    DraftBlock,
+    Heading,
+    Item,
+    Section,
+    SectionMaker,
+    answers_section,
+    drafts,
+    plan_document,
+    recommendation_short,
+    why,
+)
 from bot.engine.model import Catalog
-from bot.telegram.render import BULLET, MAX_TEXT, Act, Outgoing, Text, esc, share_button, split_html
+from bot.telegram.buttons import Act, Payload
+from bot.telegram.views.html import MAX_TEXT, Outgoing, Text, esc, split_html
+from bot.telegram.views.plan import draft_html, sections_html
+from bot.telegram.views.steps import share_button
 
 SHARE_PREFIX = "share_"
 """Start parameters of share links: `share_<code>`."""
@@ -78,34 +93,32 @@ def answer_path(flow: Flow, answers: Mapping[str, str], catalog: Catalog) -> lis
 # ---- the plan, without personal details ------------------------------------------------------
 
 
-def _lines(*blocks: str | None) -> str:
-    return "\n".join(block for block in blocks if block)
+def next_steps(plan: Plan, catalog: Catalog) -> list[Section]:
+    """Every action with when to take it: what a shared plan offers instead of the drafts."""
+    items = tuple(Item(action.when, title=action.title) for action in plan.actions)
+    return [Section("next_steps", (Heading(catalog.text("ui.tg_next_steps")), Bullets(items)))]
+
+
+SUMMARY: tuple[SectionMaker, ...] = (recommendation_short, why, next_steps)
+"""What a shared plan shows: nothing personal."""
 
 
 def plan_summary_html(plan: Plan, path: list[tuple[str, str]], catalog: Catalog) -> str:
     """The answer path, the recommended approach, why, and the next steps. Built only from
     catalog words chosen by the answers: callers pass a plan made without details."""
-    primary = plan.actions[0]
-    return "\n\n".join([
-        _lines(f"<b>{esc(catalog.text('ui.tg_answers'))}</b>",
-               *(f"{BULLET} {esc(question)}: {esc(answer)}" for question, answer in path)),
-        _lines(f"<b>{esc(catalog.text('ui.recommendation'))}: {esc(primary.title)}</b>", esc(primary.why)),
-        _lines(f"<b>{esc(catalog.text('ui.why_this'))}</b>", *(f"{BULLET} {esc(r)}" for r in plan.reasons)),
-        _lines(f"<b>{esc(catalog.text('ui.tg_next_steps'))}</b>",
-               *(f"{BULLET} <b>{esc(a.title)}</b>: {esc(a.when)}" for a in plan.actions)),
-    ])
+    answers = answers_section(catalog.text("ui.tg_answers"), path)
+    return sections_html([answers, *plan_document(plan, catalog, SUMMARY)])
 
 
 def _draft_html(plan: Plan, catalog: Catalog) -> str | None:
     """The primary draft (or, when the primary sends nothing, the first one) as a copyable block."""
-    drafts = plan.drafts
-    if not drafts:
+    sections = plan_document(plan, catalog, (drafts,))
+    if not sections:
         return None
-    action, draft = next(((a, d) for a, d in drafts if a.approach == plan.primary), drafts[0])
-    head = f"<b>{esc(catalog.text('ui.tg_draft_heading'))}: {esc(action.title)}</b>"
-    if draft.subject:
-        head += f"\n{esc(catalog.text('ui.subject'))}: <code>{esc(draft.subject)}</code>"
-    return f"{head}\n<pre>{esc(draft.body)}</pre>"
+    primary = next((a.title for a in plan.actions if a.approach == plan.primary), None)
+    blocks = [block for section in sections for block in section.blocks if isinstance(block, DraftBlock)]
+    draft = next((block for block in blocks if block.title == primary), blocks[0])
+    return draft_html(draft, heading=f"{catalog.text('ui.tg_draft_heading')}: {draft.title}")
 
 
 def _fit(html: str) -> str:

@@ -1,24 +1,25 @@
 """Follow-up reminders as Telegram messages: what a reminder carries, the due reminder with its
 draft and "Did they reply?", the /reminders list, the delay choices and dates in words.
 
-Pure, like render.py: values in, HTML `Text` values with inline keyboards out. Outcome and
+Pure, like steps.py: values in, HTML `Text` values with inline keyboards out. Outcome and
 cancel buttons carry the reminder's id and a zero stamp: they stay valid whatever the guide's
 step, weeks later and after restarts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import Payload
 from bot.engine import Plan, Session
 from bot.engine.followup import DELAYS, Delay, check_in_draft, nudge_draft
 from bot.engine.model import Catalog
-from bot.storage import Reminder
-from bot.telegram.render import CHOSEN, Act, Text, esc, payload, replied_button, split_html
+from bot.telegram.buttons import Act, Payload
+from bot.telegram.views.html import CHOSEN, Text, esc, text_parts
+from bot.telegram.views.steps import payload, replied_button
 
 OUTCOMES = {"y": "yes", "n": "no", "w": "waiting"}
 """Outcome letters in callback data -> the outcome stored with the reminder."""
@@ -29,6 +30,17 @@ CHECK_IN_LATER_DELAY = "d90"
 NUDGE, CHECK_IN = "nudge", "check_in"
 NUDGE_WITHIN_DAYS = 14
 """The nudge draft speaks of "my note from last week": later than this, a check-in fits better."""
+
+
+class Reminder(Protocol):
+    """What these views read of a reminder (the store's record has it; so may any value)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def due_at(self) -> int: ...
+    @property
+    def payload(self) -> Mapping[str, Any]: ...
 
 
 # ---- what a reminder carries ----------------------------------------------------------------
@@ -123,11 +135,6 @@ def parse_id(argument: str) -> int | None:
 # ---- messages -----------------------------------------------------------------------------------
 
 
-def _texts(body: str, keyboard: InlineKeyboardMarkup | None = None) -> list[Text]:
-    parts = split_html(body)
-    return [Text(part, keyboard if index == len(parts) - 1 else None) for index, part in enumerate(parts)]
-
-
 def _due_html(reminder: Reminder, catalog: Catalog) -> str:
     content = reminder.payload
     kind = NUDGE if content.get("kind") == NUDGE else CHECK_IN
@@ -145,13 +152,13 @@ def _due_html(reminder: Reminder, catalog: Catalog) -> str:
 
 def render_due(reminder: Reminder, catalog: Catalog) -> list[Text]:
     """The reminder: a short intro, the draft ready to copy, and "Did they reply?" with buttons."""
-    return _texts(_due_html(reminder, catalog), outcome_keyboard(reminder, catalog))
+    return text_parts(_due_html(reminder, catalog), outcome_keyboard(reminder, catalog))
 
 
 def render_answered(reminder: Reminder, catalog: Catalog, letter: str) -> str:
     """The last message of the reminder once answered: the answer shown, no buttons."""
     label = catalog.text(OUTCOME_LABELS[letter])
-    return f"{_texts(_due_html(reminder, catalog))[-1].html}\n{CHOSEN} <b>{esc(label)}</b>"
+    return f"{text_parts(_due_html(reminder, catalog))[-1].html}\n{CHOSEN} <b>{esc(label)}</b>"
 
 
 def reminder_line(reminder: Reminder, catalog: Catalog, now: float) -> str:

@@ -1,8 +1,7 @@
 """Follow-up reminders in the chat: "Remind me" on the result, the delay choices, /reminders
 with Cancel, and the "Did they reply?" answers. Sending them when due is scheduler.py's job.
 
-Part of the Conversation (handlers.py), kept in its own module: it uses the conversation's
-turn machinery (answer the query once, send, edit, stale taps) and its store and guide.
+It uses the turn service (answer the tap once, send, edit, stale taps) and its store and guide.
 Every change is committed in one transaction with the update's id, so a redelivered tap
 changes nothing.
 """
@@ -11,16 +10,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.callbacks import Payload
 from bot.engine import ResultView
 from bot.engine.followup import DELAYS, Delay
 from bot.engine.model import Catalog
 from bot.storage import Reminder
-from bot.telegram.reminder_render import (
+from bot.telegram.buttons import Act, Payload
+from bot.telegram.turns import Turn, Turns
+from bot.telegram.views.html import Outgoing, Text, esc, plain
+from bot.telegram.views.reminders import (
     CHECK_IN_LATER,
     CHECK_IN_LATER_DELAY,
     OUTCOMES,
@@ -35,10 +36,6 @@ from bot.telegram.reminder_render import (
     reminder_line,
     render_answered,
 )
-from bot.telegram.render import Act, Outgoing, Text, esc, plain
-
-if TYPE_CHECKING:
-    from bot.telegram.handlers import Conversation, Incoming
 
 log = logging.getLogger(__name__)
 
@@ -46,30 +43,33 @@ MAX_LISTED = 20
 """/reminders shows at most this many (soonest first); nobody needs more."""
 
 
-class Reminders:
-    """The reminder taps and /reminders for one Conversation."""
+class RemindersFeature:
+    """The reminder taps and /reminders."""
 
-    def __init__(self, conversation: Conversation, clock: Callable[[], float] = time.time) -> None:
-        self.conversation = conversation
+    def __init__(self, turns: Turns, clock: Callable[[], float] = time.time,
+                 ask_reply: Callable[[Turn], Awaitable[list[Outgoing]]] | None = None) -> None:
+        self.turns = turns
         self.clock = clock
+        self.ask_reply = ask_reply
+        """"What did they say?" (features/after_reply.py), asked after "Did they reply? → Yes"
+        and offered on each /reminders entry; None without that feature."""
 
-    async def command(self, turn: Incoming, argument: str) -> None:
+    async def command(self, turn: Turn, argument: str) -> None:
         """/reminders: each pending reminder with a Cancel button, or a word that there are none."""
-        conversation = self.conversation
-        catalog = conversation._catalog(turn)
-        pending = await conversation.store.pending_reminders(turn.chat_id)
+        turns = self.turns
+        catalog = turns.catalog(turn)
+        pending = await turns.store.pending_reminders(turn.chat_id)
         if not pending:
-            await conversation._reply(turn, plain(catalog.text("ui.tg_reminders_none")))
+            await turns.reply(turn, plain(catalog.text("ui.tg_reminders_none")))
             return
         now = self.clock()
         messages: list[Outgoing] = [*plain(catalog.text("ui.tg_reminders_head"))]
-        can_reply = conversation.replied.available
         messages += [Text(reminder_line(reminder, self._catalog_of(reminder), now),
-                          cancel_keyboard(reminder, self._catalog_of(reminder), can_reply))
+                          cancel_keyboard(reminder, self._catalog_of(reminder), self.ask_reply is not None))
                      for reminder in pending[:MAX_LISTED]]
-        await conversation._reply(turn, messages)
+        await turns.reply(turn, messages)
 
-    async def on_button(self, turn: Incoming, payload: Payload) -> None:
+    async def on_button(self, turn: Turn, payload: Payload) -> None:
         if payload.action == Act.OUTCOME:
             await self._outcome(turn, payload.argument)
         elif payload.action == Act.CANCEL_REMINDER:
@@ -79,70 +79,69 @@ class Reminders:
 
     # ---- from the result: Remind me, Other delays… ----------------------------------------------
 
-    async def _on_result(self, turn: Incoming, payload: Payload) -> None:
-        conversation, session = self.conversation, turn.session
+    async def _on_result(self, turn: Turn, payload: Payload) -> None:
+        turns, session = self.turns, turn.session
         if session is None:
-            await conversation._stale(turn, "ui.tg_stale_no_guide")
+            await turns.stale(turn, "ui.tg_stale_no_guide")
             return
         current = (session.flow_version, session.run, session.step)
-        guide = conversation.guide_for(session)
-        on_result = isinstance(guide.view(session), ResultView)
+        on_result = isinstance(turn.view, ResultView)
         if (payload.flow_version, payload.run, payload.step) != current or not on_result:
-            await conversation._stale(turn, "ui.tg_stale")
+            await turns.stale(turn, "ui.tg_stale")
             return
+        guide = turns.guide_for(session)
         catalog = guide.catalog(session.language)
         if payload.action == Act.DELAYS:
-            await conversation._reply(turn, plain(catalog.text("ui.tg_delays_prompt"),
+            await turns.reply(turn, plain(catalog.text("ui.tg_delays_prompt"),
                                                   delays_keyboard(session, catalog)))
             return
         delay = DELAYS.get(payload.argument)
         if delay is None:
-            await conversation._stale(turn, "ui.tg_stale")
+            await turns.stale(turn, "ui.tg_stale")
             return
         now = self.clock()
         content = reminder_content(guide.plan(session), catalog, delay)
         added = await self._add(turn, session.run, delay, session.language, content, now)
         if added is None:
-            await conversation._redelivered(turn)
+            await turns.redelivered(turn)
             return
-        assert turn.query is not None and turn.query.message is not None
-        from_result = turn.record is not None and turn.query.message.message_id == turn.record.message_id
+        from_result = turn.record is not None and turn.incoming.tapped_id == turn.record.message_id
         await self._confirm(turn, catalog, *added, now, in_place=not from_result)
 
     async def _add(
-        self, turn: Incoming, run: int, delay: Delay, language: str, content: dict[str, Any], now: float
+        self, turn: Turn, run: int, delay: Delay, language: str, content: dict[str, Any], now: float
     ) -> tuple[Reminder, bool] | None:
         """Store a reminder due `delay` after `now`, with this tap's update (None: redelivered)."""
         due = delay.due(datetime.fromtimestamp(now, UTC))
-        return await self.conversation.store.add_reminder(
+        return await self.turns.store.add_reminder(
             turn.update_id, turn.chat_id, turn.user_id, run, delay.key, language, content,
             int(due.timestamp()),
         )
 
-    async def _confirm(self, turn: Incoming, catalog: Catalog, reminder: Reminder, created: bool,
+    async def _confirm(self, turn: Turn, catalog: Catalog, reminder: Reminder, created: bool,
                        now: float, *, in_place: bool) -> None:
         """Say when: in place of the delay choices, or in a new message (the result keeps its
         buttons)."""
-        conversation = self.conversation
-        await conversation._answer(turn)
+        turns = self.turns
+        await turns.answer(turn)
         key = "ui.tg_reminder_set" if created else "ui.tg_reminder_exists"
         text = esc(catalog.text(key, date=date_words(reminder.due_at, catalog, now)))
-        assert turn.query is not None and turn.query.message is not None
+        assert turn.incoming.tapped_id is not None
         if in_place:
-            await conversation._edit(turn, turn.query.message.message_id, text)
+            await turns.edit(turn, turn.incoming.tapped_id, text)
         else:
-            await conversation._send(turn, [Text(text)])
+            await turns.send(turn, [Text(text)])
 
     # ---- weeks later: the answer to "Did they reply?", Cancel -------------------------------------
 
-    async def _outcome(self, turn: Incoming, argument: str) -> None:
-        conversation = self.conversation
+    async def _outcome(self, turn: Turn, argument: str) -> None:
+        turns = self.turns
         parsed = parse_outcome(argument)
         if parsed is None:
-            await conversation._stale(turn, "ui.tg_stale")
+            await turns.stale(turn, "ui.tg_stale")
             return
         reminder_id, letter = parsed
-        reminder = await conversation.store.get_reminder(reminder_id)
+        reminder = await turns.store.get_reminder(reminder_id)
         if reminder is None or reminder.chat_id != turn.chat_id:
             await self._gone(turn)
             return
@@ -150,77 +149,77 @@ class Reminders:
         if letter == CHECK_IN_LATER:
             await self._check_in_later(turn, reminder, catalog)
             return
-        result = await conversation.store.record_outcome(turn.update_id, turn.chat_id, reminder_id,
+        result = await turns.store.record_outcome(turn.update_id, turn.chat_id, reminder_id,
                                                          OUTCOMES[letter])
         if result is None:
-            await conversation._redelivered(turn)
+            await turns.redelivered(turn)
             return
         if result == "missing":
             await self._gone(turn, recorded=True)
             return
         if result == "already":
-            await conversation._answer(turn, catalog.text("ui.tg_outcome_already"))
+            await turns.answer(turn, catalog.text("ui.tg_outcome_already"))
             await self._drop_buttons(turn)
             return
-        await conversation._answer(turn)
-        assert turn.query is not None and turn.query.message is not None
+        await turns.answer(turn)
+        assert turn.incoming.tapped_id is not None
         answered = render_answered(reminder, catalog, letter)
-        await conversation._edit(turn, turn.query.message.message_id, answered)
-        if letter == "y" and conversation.replied.available:
-            await conversation._send(turn, await conversation.replied.question(turn))  # what did they say?
+        await turns.edit(turn, turn.incoming.tapped_id, answered)
+        if letter == "y" and self.ask_reply is not None:
+            await turns.send(turn, await self.ask_reply(turn))  # what did they say?
             return
         acknowledgement = {"y": "ui.tg_outcome_ack_yes", "n": "ui.tg_outcome_ack_no",
                            "w": "ui.tg_outcome_ack_waiting"}[letter]
         keyboard = check_in_later_keyboard(reminder, catalog) if letter == "w" else None
-        await conversation._send(turn, plain(catalog.text(acknowledgement), keyboard))
+        await turns.send(turn, plain(catalog.text(acknowledgement), keyboard))
 
-    async def _check_in_later(self, turn: Incoming, reminder: Reminder, catalog: Catalog) -> None:
+    async def _check_in_later(self, turn: Turn, reminder: Reminder, catalog: Catalog) -> None:
         """After "no reply yet": one check-in, months later, made from the reminder itself."""
-        conversation = self.conversation
+        turns = self.turns
         now = self.clock()
         delay = DELAYS[CHECK_IN_LATER_DELAY]
         content = check_in_content(catalog, str(reminder.payload.get("about", "")))
         added = await self._add(turn, reminder.run, delay, reminder.language, content, now)
         if added is None:
-            await conversation._redelivered(turn)
+            await turns.redelivered(turn)
             return
         await self._drop_buttons(turn)
         await self._confirm(turn, catalog, *added, now, in_place=False)
 
-    async def _cancel(self, turn: Incoming, argument: str) -> None:
-        conversation = self.conversation
+    async def _cancel(self, turn: Turn, argument: str) -> None:
+        turns = self.turns
         reminder_id = parse_id(argument)
-        reminder = await conversation.store.get_reminder(reminder_id) if reminder_id is not None else None
+        reminder = await turns.store.get_reminder(reminder_id) if reminder_id is not None else None
         if reminder is None or reminder.chat_id != turn.chat_id:
             await self._gone(turn)
             return
         catalog = self._catalog_of(reminder)
-        cancelled = await conversation.store.cancel_reminder(turn.update_id, turn.chat_id, reminder.id)
+        cancelled = await turns.store.cancel_reminder(turn.update_id, turn.chat_id, reminder.id)
         if cancelled is None:
-            await conversation._redelivered(turn)
+            await turns.redelivered(turn)
             return
         if not cancelled:
-            await conversation._answer(turn, catalog.text("ui.tg_reminder_not_pending"))
+            await turns.answer(turn, catalog.text("ui.tg_reminder_not_pending"))
             await self._drop_buttons(turn)
             return
-        await conversation._answer(turn)
+        await turns.answer(turn)
         date = date_words(reminder.due_at, catalog, self.clock())
-        assert turn.query is not None and turn.query.message is not None
-        await conversation._edit(turn, turn.query.message.message_id,
+        assert turn.incoming.tapped_id is not None
+        await turns.edit(turn, turn.incoming.tapped_id,
                                  esc(catalog.text("ui.tg_reminder_cancelled", date=date)))
 
-    async def _gone(self, turn: Incoming, recorded: bool = False) -> None:
+    async def _gone(self, turn: Turn, recorded: bool = False) -> None:
         """A button of a reminder that no longer exists (forgotten) or is not this chat's."""
-        conversation = self.conversation
-        if not recorded and not await conversation.store.record_update(turn.update_id, turn.chat_id):
-            await conversation._redelivered(turn)
+        turns = self.turns
+        if not recorded and not await turns.store.record_update(turn.update_id, turn.chat_id):
+            await turns.redelivered(turn)
             return
-        await conversation._answer(turn, conversation._catalog(turn).text("ui.tg_reminder_gone"))
+        await turns.answer(turn, turns.catalog(turn).text("ui.tg_reminder_gone"))
         await self._drop_buttons(turn)
 
-    async def _drop_buttons(self, turn: Incoming) -> None:
-        assert turn.query is not None and turn.query.message is not None
-        await self.conversation._edit(turn, turn.query.message.message_id, None)
+    async def _drop_buttons(self, turn: Turn) -> None:
+        assert turn.incoming.tapped_id is not None
+        await self.turns.edit(turn, turn.incoming.tapped_id, None)
 
     def _catalog_of(self, reminder: Reminder) -> Catalog:
-        return self.conversation.guide.catalog(reminder.language)
+        return self.turns.guide.catalog(reminder.language)

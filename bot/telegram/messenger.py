@@ -1,0 +1,237 @@
+"""The only code that talks to Telegram in a conversation: send, edit, answer taps, upload.
+
+`Messenger` is what turns and features see; `BotMessenger` does it with PTB's `Bot`;
+`RecordingMessenger` keeps every call as a value, for feature tests without a network.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    InlineQueryResult,
+    InlineQueryResultsButton,
+    InputFile,
+    ReplyParameters,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+
+from bot.telegram.views.html import Outgoing, Text
+
+log = logging.getLogger(__name__)
+
+MAX_ANSWER = 200
+"""Characters of a tap's answer (the toast) Telegram shows."""
+
+
+class ChatBlocked(Exception):
+    """The person blocked the bot: stop this turn, mark the chat inactive."""
+
+
+class Messenger(Protocol):
+    """Sending, editing and answering, as a conversation needs them."""
+
+    @property
+    def username(self) -> str:
+        """The bot's @username (for deep links)."""
+        ...
+
+    @property
+    def bot_id(self) -> int:
+        ...
+
+    async def send(self, chat_id: int, messages: Sequence[Outgoing]) -> int | None:
+        """Send in order; returns the id of the last message that carries inline buttons."""
+        ...
+
+    async def edit(self, chat_id: int, message_id: int, html: str | None,
+                   keyboard: InlineKeyboardMarkup | None = None) -> bool:
+        """Edit the text (or, with html None, only the buttons). True when the message now reads
+        so (unchanged counts); False when it cannot be edited (gone, too old)."""
+        ...
+
+    async def delete(self, chat_id: int, message_id: int) -> bool:
+        """Delete one of the bot's messages; False when it cannot be (gone, too old)."""
+        ...
+
+    async def answer(self, query_id: str, text: str | None = None) -> None:
+        """Answer a tap (stop its spinner), with a short toast when `text` is given."""
+        ...
+
+    async def answer_inline(self, query_id: str, results: Sequence[InlineQueryResult], *,
+                            cache_time: int, button: InlineQueryResultsButton | None) -> None:
+        ...
+
+
+class BotMessenger:
+    """The Messenger over PTB's Bot: HTML parse mode, Forbidden becomes ChatBlocked."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    @property
+    def username(self) -> str:
+        return self.bot.username
+
+    @property
+    def bot_id(self) -> int:
+        return self.bot.id
+
+    async def send(self, chat_id: int, messages: Sequence[Outgoing]) -> int | None:
+        with_keyboard = None
+        for message in messages:
+            try:
+                if isinstance(message, Text):
+                    reply = (ReplyParameters(message.reply_to, allow_sending_without_reply=True)
+                             if message.reply_to is not None else None)
+                    sent = await self.bot.send_message(
+                        chat_id, message.html, parse_mode=ParseMode.HTML,
+                        reply_markup=message.keyboard, reply_parameters=reply,
+                    )
+                    if isinstance(message.keyboard, InlineKeyboardMarkup):
+                        with_keyboard = sent.message_id
+                else:
+                    sent = await self.bot.send_document(
+                        chat_id, InputFile(message.content, filename=message.filename),
+                        caption=message.caption, parse_mode=ParseMode.HTML,
+                        reply_markup=message.keyboard,
+                    )
+                    if message.keyboard is not None:
+                        with_keyboard = sent.message_id
+            except Forbidden as error:
+                raise ChatBlocked(str(error)) from error
+        return with_keyboard
+
+    async def edit(self, chat_id: int, message_id: int, html: str | None,
+                   keyboard: InlineKeyboardMarkup | None = None) -> bool:
+        try:
+            if html is None:
+                await self.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=keyboard)
+            else:
+                await self.bot.edit_message_text(html, chat_id, message_id, parse_mode=ParseMode.HTML,
+                                                 reply_markup=keyboard)
+        except BadRequest as error:
+            # "message is not modified", "message to edit not found", "message can't be edited"
+            log.debug("edit of message %s in chat %s skipped: %s", message_id, chat_id, error)
+            return "not modified" in error.message
+        except Forbidden as error:
+            raise ChatBlocked(str(error)) from error
+        return True
+
+    async def delete(self, chat_id: int, message_id: int) -> bool:
+        try:
+            return await self.bot.delete_message(chat_id, message_id)
+        except BadRequest as error:  # "message to delete not found", "message can't be deleted"
+            log.debug("message %s in chat %s not deleted: %s", message_id, chat_id, error)
+            return False
+        except Forbidden as error:
+            raise ChatBlocked(str(error)) from error
+
+    async def answer(self, query_id: str, text: str | None = None) -> None:
+        try:
+            await self.bot.answer_callback_query(query_id, text[:MAX_ANSWER] if text else None)
+        except BadRequest as error:  # "query is too old": the spinner has long stopped
+            log.debug("callback query %s not answered: %s", query_id, error)
+
+    async def answer_inline(self, query_id: str, results: Sequence[InlineQueryResult], *,
+                            cache_time: int, button: InlineQueryResultsButton | None) -> None:
+        try:
+            await self.bot.answer_inline_query(query_id, results, cache_time=cache_time, is_personal=True,
+                                               button=button)
+        except BadRequest as error:  # "query is too old": the person has moved on
+            log.debug("inline query %s not answered: %s", query_id, error)
+
+
+@dataclass(frozen=True)
+class Sent:
+    chat_id: int
+    message_id: int
+    message: Outgoing
+
+
+@dataclass(frozen=True)
+class Edited:
+    chat_id: int
+    message_id: int
+    html: str | None
+    keyboard: InlineKeyboardMarkup | None
+
+
+@dataclass(frozen=True)
+class Deleted:
+    chat_id: int
+    message_id: int
+
+
+@dataclass(frozen=True)
+class Answered:
+    query_id: str
+    text: str | None
+
+
+@dataclass
+class RecordingMessenger:
+    """A Messenger that talks to nobody: it numbers messages and keeps every call, in order."""
+
+    username: str = "reconsider_test_bot"
+    bot_id: int = 1
+    calls: list[Sent | Edited | Deleted | Answered] = field(default_factory=list)
+    gone: set[int] = field(default_factory=set)
+    """Message ids whose edits fail as if the message were deleted."""
+    undeletable: set[int] = field(default_factory=set)
+    """Message ids too old to delete (their edits still work)."""
+    blocked: set[int] = field(default_factory=set)
+    """Chat ids that blocked the bot."""
+    next_id: int = 1
+
+    @property
+    def sent(self) -> list[Sent]:
+        return [call for call in self.calls if isinstance(call, Sent)]
+
+    @property
+    def edited(self) -> list[Edited]:
+        return [call for call in self.calls if isinstance(call, Edited)]
+
+    @property
+    def answered(self) -> list[Answered]:
+        return [call for call in self.calls if isinstance(call, Answered)]
+
+    async def send(self, chat_id: int, messages: Sequence[Outgoing]) -> int | None:
+        if chat_id in self.blocked:
+            raise ChatBlocked(f"chat {chat_id} blocked the bot")
+        with_keyboard = None
+        for message in messages:
+            message_id, self.next_id = self.next_id, self.next_id + 1
+            self.calls.append(Sent(chat_id, message_id, message))
+            if isinstance(message.keyboard, InlineKeyboardMarkup):
+                with_keyboard = message_id
+        return with_keyboard
+
+    async def edit(self, chat_id: int, message_id: int, html: str | None,
+                   keyboard: InlineKeyboardMarkup | None = None) -> bool:
+        if chat_id in self.blocked:
+            raise ChatBlocked(f"chat {chat_id} blocked the bot")
+        if message_id in self.gone:
+            return False
+        self.calls.append(Edited(chat_id, message_id, html, keyboard))
+        return True
+
+    async def delete(self, chat_id: int, message_id: int) -> bool:
+        if message_id in self.gone or message_id in self.undeletable:
+            return False
+        self.calls.append(Deleted(chat_id, message_id))
+        self.gone.add(message_id)
+        return True
+
+    async def answer(self, query_id: str, text: str | None = None) -> None:
+        self.calls.append(Answered(query_id, text[:MAX_ANSWER] if text else None))
+
+    async def answer_inline(self, query_id: str, results: Sequence[InlineQueryResult], *,
+                            cache_time: int, button: InlineQueryResultsButton | None) -> None:
+        self.calls.append(Answered(query_id, None))

@@ -1,0 +1,332 @@
+"""The durable turn: load the chat, let the engine decide, commit, show, record delivery.
+
+Order matters for durability: the engine's new session is committed with the update's id (and,
+when the step is a result, the person's latest result) in one transaction before anything is
+sent, and the message showing the step is recorded after it was sent. So a redelivered update
+is ignored, and if a send is lost (a crash, a network failure) the next update from that chat
+finds the step undelivered and shows it again.
+
+Features use `Turns` by its public methods; all sending goes through the Messenger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
+
+from telegram import ForceReply, InlineKeyboardMarkup
+
+from bot.engine import ChangeView, Event, Guide, InvalidMove, Restart, ResultView, Session, View
+from bot.engine.model import Catalog
+from bot.storage import ChatRecord, SavedReply, SavedResult, Store
+from bot.telegram.incoming import Incoming
+from bot.telegram.messenger import ChatBlocked, Messenger
+from bot.telegram.views.html import Outgoing, Text, plain
+from bot.telegram.views.steps import render_answered, render_closed, render_view
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Turn:
+    """One incoming update with what we know about its chat, for the length of its turn."""
+
+    incoming: Incoming
+    record: ChatRecord | None
+    session: Session | None
+    """The chat's guide session, None when there is none (or it belongs to an older flow)."""
+    view: View | None
+    """The session's current view, computed once for the turn (None without a session)."""
+    answered: bool = field(default=False)
+    """The tap was answered (a callback query is answered once)."""
+
+    @property
+    def update_id(self) -> int:
+        return self.incoming.update_id
+
+    @property
+    def chat_id(self) -> int:
+        return self.incoming.chat_id
+
+    @property
+    def user_id(self) -> int | None:
+        return self.incoming.user_id
+
+    @property
+    def person(self) -> int:
+        return self.incoming.person
+
+    @property
+    def delivery_pending(self) -> bool:
+        """The session moved on, but the message showing its step never went out."""
+        if self.session is None or self.record is None:
+            return False
+        return self.record.message_step != self.session.step
+
+    @property
+    def on_screen(self) -> bool:
+        """A tap on the message that shows the current step (delivered)."""
+        record = self.record
+        return (self.incoming.tapped_id is not None and record is not None
+                and record.message_id == self.incoming.tapped_id and not self.delivery_pending)
+
+
+class Turns:
+    """The turn protocol on one Guide (with the guides of the flows that follow it, such as
+    after_reply: a chat's session is in one of them), Store and Messenger."""
+
+    def __init__(self, guide: Guide, store: Store, messenger: Messenger) -> None:
+        self.guide = guide
+        self.guides = {guide.flow.id: guide, **guide.followers}
+        self.store = store
+        self.messenger = messenger
+
+    def guide_for(self, session: Session) -> Guide:
+        """The guide of the session's flow: the first one, or one that follows it."""
+        return self.guides[session.flow]
+
+    # ---- loading --------------------------------------------------------------------------
+
+    async def load(self, incoming: Incoming) -> Turn:
+        record = await self.store.load_chat(incoming.chat_id)
+        session = self._session_of(record)
+        return Turn(incoming, record, session, self.guide_for(session).view(session) if session else None)
+
+    def _session_of(self, record: ChatRecord | None) -> Session | None:
+        if record is None or record.session is None:
+            return None
+        try:
+            session = Session.from_dict(record.session)
+        except (KeyError, TypeError, ValueError):
+            log.warning("chat %s has an unreadable session; starting afresh", record.chat_id)
+            return None
+        guide = self.guides.get(session.flow)
+        if guide is None or session.flow_version != guide.flow.version:
+            return None  # an older flow: its answers may not fit the questions any more
+        if session.state not in guide.machine.states:
+            return None
+        return session
+
+    def catalog(self, turn: Turn) -> Catalog:
+        if turn.session is not None:
+            return self.guide_for(turn.session).catalog(turn.session.language)
+        return self.guide.catalog(turn.incoming.language)
+
+    async def guarded(self, turn: Turn, work: Awaitable[None]) -> None:
+        """Run the turn; a blocked chat is marked, anything unexpected is told kindly."""
+        try:
+            await work
+        except ChatBlocked:
+            log.info("chat %s blocked the bot; marked inactive", turn.chat_id)
+            await self.store.mark_blocked(turn.chat_id)
+        except Exception:
+            log.exception("update %s in chat %s failed", turn.update_id, turn.chat_id)
+            await self.answer(turn)
+            try:
+                await self.send(turn, plain(self.catalog(turn).text("ui.tg_error")))
+            except ChatBlocked:
+                log.warning("could not tell chat %s about the failure", turn.chat_id)
+            except Exception:
+                log.warning("could not tell chat %s about the failure", turn.chat_id, exc_info=True)
+
+    # ---- moving the guide -----------------------------------------------------------------
+
+    async def begin(self, turn: Turn, *, welcome: bool, guide: Guide | None = None) -> None:
+        """A fresh run of `guide` (the first one by default; a restart when one is in progress)."""
+        guide = guide or self.guide
+        if turn.session is not None:
+            new = guide.handle(turn.session, Restart()).session
+        else:
+            runs = turn.record.runs if turn.record else 0
+            new = guide.new_session(turn.incoming.language, run=runs + 1)
+        view = guide.view(new)
+        if not await self.commit(turn, new, view):
+            await self.redelivered(turn)
+            return
+        catalog = guide.catalog(new.language)
+        before = plain(catalog.text("ui.tg_welcome")) if welcome else []
+        notice = None if welcome else catalog.text("ui.tg_restarted")
+        await self.show(turn, new, view, before=before, notice=notice, close=True)
+
+    async def move(self, turn: Turn, event: Event, *, stale_if_invalid: bool = False,
+                   invalid_notice: str | None = None) -> None:
+        """Apply one event, commit it with the update id, then show where it led."""
+        session, before = turn.session, turn.view
+        assert session is not None and before is not None
+        guide = self.guide_for(session)
+        try:
+            moved = guide.handle(session, event)
+        except InvalidMove as error:
+            log.debug("chat %s: %s", turn.chat_id, error)
+            if stale_if_invalid:
+                await self.stale(turn, "ui.tg_stale")
+            else:
+                await self.show_again(turn, self.catalog(turn).text(invalid_notice or "ui.tg_use_buttons"))
+            return
+        if not await self.commit(turn, moved.session, moved.view):
+            await self.redelivered(turn)
+            return
+        accepted = moved.session.step != session.step
+        catalog = guide.catalog(session.language)
+        # A draft, once shown, stays: the result's message is never edited into another step.
+        if turn.on_screen and not isinstance(before, ResultView):
+            answered = render_answered(before, event, catalog) if accepted else None
+            await self._show_in_place(turn, moved.session, moved.view, answered)
+            return
+        await self.answer(turn)
+        closed = render_closed(before, event, catalog) if accepted else None
+        await self.show(turn, moved.session, moved.view, close=True, closed_html=closed)
+
+    async def end(self, turn: Turn) -> bool:
+        """End the guide (the chat keeps its run counter); False when redelivered."""
+        if not await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, None):
+            return False
+        await self.close_current(turn)
+        return True
+
+    async def commit(self, turn: Turn, session: Session, view: View) -> bool:
+        """The session, with the result it shows: the first flow's is kept for /share, inline
+        mode and /export; a following flow's (after_reply) with the result it answers."""
+        result = reply = None
+        if isinstance(view, ResultView) and session.flow == self.guide.flow.id:
+            result = SavedResult(
+                user_id=turn.person, flow=session.flow, flow_version=session.flow_version,
+                language=session.language, answers=dict(session.answers), details=dict(session.details),
+                saved_at=int(time.time()),
+            )
+        elif isinstance(view, ResultView):
+            reply = await self._reply_to_result(turn, session)
+        return await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, session.to_dict(),
+                                            result=result, reply=reply)
+
+    async def _reply_to_result(self, turn: Turn, session: Session) -> SavedReply | None:
+        """What they answered, with a copy of the latest result it answers (none: erased), and
+        only the details new to this flow: the others are the result's own."""
+        saved = await self.store.load_result(turn.person)
+        if saved is None:
+            return None
+        new = {name: value for name, value in session.details.items() if saved.details.get(name) != value}
+        return SavedReply(
+            user_id=turn.person, result_flow=saved.flow, result_answers=dict(saved.answers),
+            result_saved_at=saved.saved_at, flow=session.flow, flow_version=session.flow_version,
+            language=session.language, run=session.run, answers=dict(session.answers), details=new,
+            saved_at=int(time.time()),
+        )
+
+    async def show_again(self, turn: Turn, notice: str) -> None:
+        """The current step once more, below a short notice (after a stray message)."""
+        if not await self.record(turn):
+            await self.redelivered(turn)
+            return
+        assert turn.session is not None and turn.view is not None
+        await self.answer(turn)
+        await self.show(turn, turn.session, turn.view, notice=notice, close=True)
+
+    async def stale(self, turn: Turn, notice_key: str) -> None:
+        """An old button: say so; if the current step never arrived, show it now."""
+        if not await self.record(turn):
+            await self.redelivered(turn)
+            return
+        await self.answer(turn, self.catalog(turn).text(notice_key))
+        await self._show_if_undelivered(turn)
+
+    async def redelivered(self, turn: Turn) -> None:
+        """An update we processed before. Its query was answered then, so it is not again;
+        but if what it led to was never shown (the process died), show it now."""
+        log.info("update %s was processed before; ignored", turn.update_id)
+        await self._show_if_undelivered(turn)
+
+    async def _show_if_undelivered(self, turn: Turn) -> None:
+        if turn.session is not None and turn.view is not None and turn.delivery_pending:
+            await self.show(turn, turn.session, turn.view, close=True)
+
+    # ---- replies that change no session ---------------------------------------------------
+
+    async def record(self, turn: Turn) -> bool:
+        """Record the update as processed (it changes no session); False when redelivered."""
+        return await self.store.record_update(turn.update_id, turn.chat_id)
+
+    async def reply(self, turn: Turn, messages: Sequence[Outgoing]) -> None:
+        """A reply that changes no session (help, notices)."""
+        if not await self.record(turn):
+            return
+        await self.answer(turn)
+        await self.send(turn, messages)
+
+    # ---- showing --------------------------------------------------------------------------
+
+    async def show(
+        self, turn: Turn, session: Session, view: View, *, before: list[Outgoing] | None = None,
+        notice: str | None = None, close: bool = False, closed_html: str | None = None,
+    ) -> None:
+        """Send the step as new messages. With `close`, the message of the step we leave is
+        edited at the same time (to `closed_html`, or only its buttons dropped when None)."""
+        catalog = self.guide_for(session).catalog(session.language)
+        shareable, can_reply = self.result_kind(session)
+        messages = [*(before or []), *render_view(view, session, catalog, notice, shareable=shareable,
+                                                  can_reply=can_reply)]
+        if not close:
+            message_id = await self.send(turn, messages)
+        else:
+            _, message_id = await asyncio.gather(self.close_current(turn, closed_html),
+                                                 self.send(turn, messages))
+        if message_id is not None:
+            await self.store.record_delivery(turn.chat_id, message_id, session.step)
+
+    async def _show_in_place(self, turn: Turn, session: Session, view: View, answered: str | None) -> None:
+        """Edit the tapped message into the next step (answering the tap meanwhile); a step of
+        several messages continues below it. If the edit is refused, the step is sent anew."""
+        assert turn.record is not None and turn.record.message_id is not None
+        on_screen = turn.record.message_id
+        catalog = self.guide_for(session).catalog(session.language)
+        shareable, can_reply = self.result_kind(session)
+        messages = render_view(view, session, catalog, answered=answered, shareable=shareable,
+                               can_reply=can_reply)
+        first = messages[0]
+        # Steps carry inline keyboards only (ForceReply belongs to the tone check's prompt).
+        assert isinstance(first, Text) and not isinstance(first.keyboard, ForceReply)
+        _, edited = await asyncio.gather(self.answer(turn),
+                                         self.edit(turn, on_screen, first.html, first.keyboard))
+        if edited:
+            sent = await self.send(turn, messages[1:])
+            message_id = sent if sent is not None else (on_screen if first.keyboard else None)
+        else:
+            message_id = await self.send(turn, messages)
+        if message_id is not None:
+            await self.store.record_delivery(turn.chat_id, message_id, session.step)
+
+    def result_kind(self, session: Session) -> tuple[bool, bool]:
+        """Which buttons a result gets (shareable, can_reply): Share and Export, and "They
+        replied" (when a flow follows), belong to the first flow's result; a following flow's
+        result has neither."""
+        first = session.flow == self.guide.flow.id
+        return first, first and bool(self.guide.followers)
+
+    async def close_current(self, turn: Turn, closed_html: str | None = None) -> None:
+        """Take the buttons off the message showing the step we leave (and show the choice).
+        A question asked by its buttons alone ("Which answer…?") goes with them."""
+        record = turn.record
+        if record is None or record.message_id is None:
+            return
+        if closed_html is None and isinstance(turn.view, ChangeView) and not turn.delivery_pending:
+            if await self.messenger.delete(turn.chat_id, record.message_id):
+                return
+        await self.edit(turn, record.message_id, closed_html)
+
+    async def send(self, turn: Turn, messages: Sequence[Outgoing]) -> int | None:
+        return await self.messenger.send(turn.chat_id, messages)
+
+    async def edit(self, turn: Turn, message_id: int, html: str | None,
+                   keyboard: InlineKeyboardMarkup | None = None) -> bool:
+        return await self.messenger.edit(turn.chat_id, message_id, html, keyboard)
+
+    async def answer(self, turn: Turn, text: str | None = None) -> None:
+        """Answer the turn's tap, once."""
+        query_id = turn.incoming.query_id
+        if query_id is None or turn.answered:
+            return
+        turn.answered = True
+        await self.messenger.answer(query_id, text)

@@ -1,0 +1,1 @@
+"""Telegram messages as values: engine views, plans and reminders in, texts and keyboards out."""
