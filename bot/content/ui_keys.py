@@ -82,6 +82,8 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "tg_mydata_shares": frozenset(),
     "tg_mydata_share": frozenset({"date", "link"}),
     "tg_mydata_reminders": frozenset(),
+    "tg_mydata_replies": frozenset(),
+    "tg_mydata_reply": frozenset({"date", "plan_date"}),
     "tg_mydata_reminder_pending": frozenset(),
     "tg_mydata_reminder_sending": frozenset(),
     "tg_mydata_reminder_sent": frozenset(),

@@ -111,9 +111,8 @@ class Turns:
         return session
 
     def catalog(self, turn: Turn) -> Catalog:
-        if turn.session is not None:
-            return self.guide_for(turn.session).catalog(turn.session.language)
-        return self.guide.catalog(turn.incoming.language)
+        """The first flow's words in the person's language (the interface's are every flow's)."""
+        return self.guide.catalog(turn.session.language if turn.session else turn.incoming.language)
 
     async def guarded(self, turn: Turn, work: Awaitable[None]) -> None:
         """Run the turn; a blocked chat is marked, anything unexpected is told kindly."""

@@ -6,6 +6,7 @@ with it; no result yet, a new guide in progress, stale and double taps, redelive
 from __future__ import annotations
 
 import copy
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -199,3 +200,21 @@ async def test_golden_story_in_telegram(polling_bot: RunningBot, story: dict[str
             assert fragment in said
     [reply] = await stored_replies(bot, ann)
     assert reply["answers"] == {"reply": story["reply"]}
+
+
+async def test_mydata_lists_the_reply_in_words(polling_bot: RunningBot) -> None:
+    bot, ann = polling_bot, polling_bot.person()
+    await ask(bot, ann, "result")
+    await ann.tap(label(bot, "feedback"))
+    await walk(after_reply(bot), ann, {"reply": "feedback"}, NEW, start=False)
+    await ann.send("/mydata", expect="in plain words")
+    words = bot.fake.uploads[-1].content.decode("utf-8")
+    catalog = after_reply(bot).catalog("en")
+    assert "What the employer answered, as you told me (/replied):" in words
+    assert f"{catalog.text('questions.reply.short')}: {label(bot, 'feedback')}" in words
+    assert f"{catalog.text('details.gap.prompt')} more depth in SQL" in words
+    assert "Stage: After the final round" in words  # the plan it answers, in words too
+    assert "You have reached your plan." in words  # where the after_reply guide stands
+    internal = re.findall(r"\b(?:history|step|revising|format|session|state|run|asked)\b|[_{}]", words)
+    assert internal == [], f"internal names shown to a person: {internal}"
+    assert not re.search(r"^\s*- (?:reply|gap):", words, re.M)  # ids said in words, never raw
