@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 import yaml
-from bot.telegram.render import Text, esc
 
 from bot import tone_cli
 from bot.content.errors import ContentError, Problem
@@ -39,7 +38,8 @@ from bot.engine.tone import (
     first_words,
     word_forms,
 )
-from bot.telegram import tonecheck
+from bot.telegram.views import tone as tonecheck
+from bot.telegram.views.html import Text, esc
 
 REPO = Path(__file__).resolve().parent.parent
 FLOWS = REPO / "flows"
