@@ -108,7 +108,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
         carried = _pairs(args.detail, "detail")
     except ValueError as error:
         return _fail(str(error))
-    return run_chat(guide, sys.stdin, sys.stdout, args.lang, carried=carried)
+    if args.lang and args.lang not in guide.catalogs:
+        return _fail(f"no texts in language {args.lang!r}; available: {', '.join(guide.catalogs)}")
+    save_dir = Path(args.save) if args.save else None
+    return run_chat(guide, sys.stdin, sys.stdout, args.lang, save_dir=save_dir, carried=carried)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -192,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--detail", action="append", metavar="NAME=TEXT",
                       help="a detail you gave before, so it is not asked again (after_reply)")
     chat.add_argument("--flows-dir", help="folder with guide.yaml (default: FLOWS_DIR or the shipped flows)")
+    chat.add_argument("--save", metavar="DIR",
+                      help="write the plan and each draft to files in DIR at the end")
     chat.set_defaults(func=cmd_chat)
 
     plan = sub.add_parser("plan", help="the recommendation and drafts for given answers, non-interactively")

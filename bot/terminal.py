@@ -1,11 +1,16 @@
 """The guide as a terminal chat: renders engine views as text and reads one line per turn.
 
-Works the same on a TTY and on piped input, so a whole conversation can be scripted.
+Works the same on a TTY and on piped input, so a whole conversation can be scripted. Text
+is wrapped to the terminal's width without splitting a word; `s` (or `chat --save DIR`)
+writes the plan and each draft to files, ready to copy.
 """
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TextIO
 
 from bot.engine import (
@@ -27,11 +32,13 @@ from bot.engine import (
     Revise,
     SkipDetail,
     View,
+    document,
 )
 from bot.engine.document import Bullets, Heading, Lines, Paragraph, Section, plan_document
 from bot.engine.model import Catalog
 
 RULE = "-" * 60
+DEFAULT_SAVE_DIR = "reconsider-plan"
 
 
 def _plain(section: Section) -> list[str]:
@@ -49,28 +56,52 @@ def _plain(section: Section) -> list[str]:
             lines += [f"  - {item.title}: {item.text} ({item.aside})" if item.title else f"  - {item.text}"
                       for item in block.items]
         else:
-            lines += [RULE, f"{block.title} ({block.when})", RULE]
+            label = [f"[{block.label}]"] if block.label else []
+            lines += [RULE, f"{block.title} ({block.when})", *label, RULE]
             if block.subject:
                 lines += [f"{block.subject_label}: {block.subject}", ""]
             lines.append(block.body)
     return lines
 
 
-def render_plan(plan: Plan, catalog: Catalog, with_drafts: bool = True) -> str:
-    sections = [s for s in plan_document(plan, catalog) if with_drafts or not s.is_draft]
+ADVICE_PART = (document.recommendation, document.why, document.expectations, document.also)
+RESULT_PART = (document.tips, document.drafts, document.next_steps)
+
+
+def render_plan(plan: Plan, catalog: Catalog, with_drafts: bool = True, with_advice: bool = True) -> str:
+    """The plan as plain text: the advice (unless already shown), then tips, drafts, next steps."""
+    makers = (ADVICE_PART if with_advice else ()) + (RESULT_PART if with_drafts else ())
+    sections = plan_document(plan, catalog, makers)
+    last_draft = max((i for i, section in enumerate(sections) if section.is_draft), default=None)
     lines: list[str] = []
     for index, section in enumerate(sections):
         lines += ([""] if index else []) + _plain(section)
-    if any(section.is_draft for section in sections):
-        lines.append(RULE)
-    return "\n".join(lines)
+        if index == last_draft:
+            lines.append(RULE)
+    return "\n".join(lines).strip("\n")
 
 
-def render(view: View, catalog: Catalog) -> str:
-    """The text a terminal user sees for one view, ending with what they can type."""
+def wrap(text: str, width: int) -> str:
+    """Each line wrapped to `width`, continuing with the line's indent; words never split."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        if line.lstrip().startswith("- "):
+            indent += "  "
+        out += textwrap.wrap(line, width=width, subsequent_indent=indent,
+                             break_long_words=False, break_on_hyphens=False)
+    return "\n".join(out)
+
+
+def render(view: View, catalog: Catalog, advice_shown: bool = False) -> str:
+    """The text a terminal user sees for one view, ending with the keys that work there."""
     back = catalog.text("ui.terminal_back_restart")
     if isinstance(view, QuestionView):
-        lines = [f"[{view.position}/{view.total}] {view.text}"]
+        lines = [view.notice, ""] if view.notice else []
+        lines.append(f"[{view.position}/{view.total}] {view.text}")
         if view.hint:
             lines.append(f"    {view.hint}")
         for number, choice in enumerate(view.choices, 1):
@@ -97,7 +128,17 @@ def render(view: View, catalog: Catalog) -> str:
         lines += [f"  {number}. {choice.label}" for number, choice in enumerate(view.choices, 1)]
         lines.append(catalog.text("ui.terminal_pick") + "  " + back)
         return "\n".join(lines)
-    return "\n".join([render_plan(view.plan, catalog), catalog.text("ui.terminal_result")])
+    plan_text = render_plan(view.plan, catalog, with_advice=not advice_shown)
+    return "\n".join([plan_text, "", catalog.text("ui.terminal_result")])
+
+
+def hint_for(view: View, catalog: Catalog) -> str:
+    """What to type here, after an input that meant nothing on this screen."""
+    if isinstance(view, RecommendView):
+        return catalog.text("ui.terminal_unknown_proceed")
+    if isinstance(view, ResultView):
+        return catalog.text("ui.terminal_unknown_result")
+    return catalog.text("ui.terminal_unknown")
 
 
 def parse(line: str, view: View) -> Event | None:
@@ -122,39 +163,69 @@ def parse(line: str, view: View) -> Event | None:
     return None
 
 
+def save_plan(plan: Plan, catalog: Catalog, directory: Path) -> list[Path]:
+    """plan.txt (the whole plan) and one file per draft, exactly as they would be sent."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = [directory / "plan.txt"]
+    written[0].write_text(render_plan(plan, catalog) + "\n", encoding="utf-8")
+    for number, (action, draft) in enumerate(plan.drafts, 1):
+        path = directory / f"{number}-{action.approach}.txt"
+        head = f"{catalog.text('ui.subject')}: {draft.subject}\n\n" if draft.subject else ""
+        path.write_text(head + draft.body + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
 def run_chat(
     guide: Guide,
     stdin: TextIO,
     stdout: TextIO,
     language: str | None = None,
+    save_dir: Path | None = None,
+    width: int | None = None,
     carried: Mapping[str, str] | None = None,
 ) -> int:
     """Talk until the input ends or the user types q. Returns the exit code.
 
     `carried`: details given before (for a flow that follows another), not asked again."""
+    columns = width or max(40, min(shutil.get_terminal_size((100, 24)).columns, 120))
     turn = guide.start(language, carried=carried)
     catalog = guide.catalog(turn.session.language)
-    if guide.flow.follows is None:  # a flow that answers a result opens with its own question
-        stdout.write(catalog.text("ui.terminal_welcome") + "\n\n")
+
+    def say(text: str) -> None:
+        stdout.write(wrap(text, columns) + "\n> ")
+        stdout.flush()
+
+    # A flow that answers a result opens with its own question, which greets.
+    welcome = catalog.text("ui.terminal_welcome") + "\n\n" if guide.flow.follows is None else ""
+    say(welcome + render(turn.view, catalog))
     session, view = turn.session, turn.view
-    stdout.write(render(view, catalog) + "\n> ")
-    stdout.flush()
+    advice_shown = False
     for line in stdin:
-        if line.strip().lower() == "q":
+        lowered = line.strip().lower()
+        if lowered == "q":
             break
+        if lowered == "s" and isinstance(view, ResultView):
+            written = save_plan(view.plan, catalog, save_dir or Path(DEFAULT_SAVE_DIR))
+            say(catalog.text("ui.terminal_saved", where=str(written[0].parent)))
+            continue
         event = parse(line, view)
         if event is None:
-            stdout.write(catalog.text("ui.terminal_unknown") + "\n> ")
-            stdout.flush()
+            say(hint_for(view, catalog))
             continue
         try:
             turn = guide.handle(session, event)
         except InvalidMove:
-            stdout.write(catalog.text("ui.terminal_unknown") + "\n> ")
-            stdout.flush()
+            say(hint_for(view, catalog))
             continue
         session, view = turn.session, turn.view
-        stdout.write("\n" + render(view, catalog) + "\n> ")
-        stdout.flush()
+        if isinstance(event, Restart | Back | Revise):
+            advice_shown = False
+        stdout.write("\n")
+        say(render(view, catalog, advice_shown=advice_shown))
+        advice_shown = isinstance(view, RecommendView) or (advice_shown and not isinstance(view, ResultView))
+    if save_dir is not None and isinstance(view, ResultView):
+        written = save_plan(view.plan, catalog, save_dir)
+        stdout.write("\n" + wrap(catalog.text("ui.terminal_saved", where=str(written[0].parent)), columns))
     stdout.write("\n" + catalog.text("ui.terminal_bye") + "\n")
     return 0

@@ -20,7 +20,6 @@ from bot import tone_cli
 from bot.content.errors import ContentError, Problem
 from bot.content.tone_lexicon import load_tone_lexicon, validate_tone_lexicon
 from bot.engine import Guide
-from bot.engine.contract import DETAILS, QUESTIONS
 from bot.engine.tone import (
     ALL_CAPS,
     EXCLAMATIONS,
@@ -197,11 +196,13 @@ def test_every_guide_draft_passes_clean(guide: Guide, lexicon: ToneLexicon) -> N
         "role": "Data Analyst", "strength": "five years of SQL and dashboard work",
         "topic": "the churn model", "material": "a short case study on churn",
         "gap": "experience with A/B testing", "contact_name": "Priya",
+        "commitment": "I can relocate to Lyon by March", "fact": "I already hold an EU work permit",
     }
-    assert set(details) == set(DETAILS)
+    assert set(details) == {detail.id for detail in guide.flow.details}
+    questions = {question.id: question.options for question in guide.flow.questions}
     drafts = set()
-    for values in itertools.product(*QUESTIONS.values()):
-        answers = dict(zip(QUESTIONS, values, strict=True))
+    for values in itertools.product(*questions.values()):
+        answers = dict(zip(questions, values, strict=True))
         for given in (details, {}):
             for language in guide.catalogs:
                 for action in guide.plan_for(answers, given, language).actions:

@@ -19,7 +19,9 @@ from pathlib import Path
 from bot.content.errors import ContentError, Problem
 from bot.content.located import Located, read_yaml
 from bot.content.ui_keys import UI_KEYS
-from bot.engine import contract
+from bot.engine.decide import DERIVED_FACTS
+from bot.engine.details import DERIVED
+from bot.engine.followup import DELAYS
 from bot.engine.guide import Guide
 from bot.engine.ids import MAX_ID_BYTES
 from bot.engine.model import (
@@ -31,9 +33,12 @@ from bot.engine.model import (
     DetailSpec,
     DraftTemplate,
     Flow,
+    FollowUp,
     Forbid,
     Match,
+    Pick,
     Piece,
+    Placement,
     Question,
     Rule,
     Secondary,
@@ -44,8 +49,7 @@ from bot.engine.model import (
 FLOW_FILE = "guide.yaml"
 """The flow people start with; any other flows/*.yaml answers a flow's result (`follows`)."""
 TEXTS_DIR = "texts"
-CHANNELS = ("email", "message", "none")
-DERIVED_FACTS = {"primary", "primary_asks_question"}
+CHANNELS = ("email", "message", "linkedin", "none")
 
 
 @dataclass
@@ -63,13 +67,15 @@ class _Reader:
         what: str,
         required: Iterable[str] = (),
         optional: Iterable[str] = (),
+        named: bool = False,
     ) -> dict[str, Located] | None:
+        """`named`: the keys are ids the file defines, so any key is allowed."""
         if not isinstance(node.value, dict):
             self.report(node, f"{what} must be a mapping of `key: value` lines")
             return None
         allowed = set(required) | set(optional)
         for key, value in node.value.items():
-            if key not in allowed:
+            if not named and key not in allowed:
                 hint = ", ".join(sorted(allowed))
                 self.report(value, f"unknown key {key!r} in {what}; expected one of: {hint}")
         for key in required:
@@ -137,7 +143,7 @@ def _condition(
     return Condition(tuple(clauses))
 
 
-def _questions(reader: _Reader, node: Located, terms: contract.FlowContract) -> list[Question]:
+def _questions(reader: _Reader, node: Located) -> list[Question]:
     questions: list[Question] = []
     seen: dict[str, Located] = {}
     for item in reader.sequence(node, "questions"):
@@ -151,19 +157,9 @@ def _questions(reader: _Reader, node: Located, terms: contract.FlowContract) -> 
             reader.report(fields["id"], f"duplicate question id {qid!r} (first on line {seen[qid].line})")
             continue
         seen[qid] = fields["id"]
-        if qid not in terms.questions:
-            reader.report(fields["id"], f"unknown question id {qid!r}; the contract has: "
-                                        + ", ".join(terms.questions))
-            continue
         options = reader.strings(fields["options"], f"{qid}.options")
-        expected = terms.questions[qid]
-        for value in options:
-            if value not in expected:
-                reader.report(fields["options"], f"option {value!r} of {qid} is not in the contract; "
-                                                 f"allowed: {', '.join(expected)}")
-        for value in expected:
-            if value not in options:
-                reader.report(fields["options"], f"{qid} lacks the contract option {value!r}")
+        if not options:
+            reader.report(fields["options"], f"{qid} needs at least one option")
         if len(set(options)) != len(options):
             reader.report(fields["options"], f"{qid} lists an option twice")
         by_value: dict[str, str] = {}
@@ -231,22 +227,18 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         root,
         "the flow",
         required=["flow", "version", "languages", "questions", "details", "approaches",
-                  "limits", "rules", "never", "secondary", "tips"],
+                  "placements", "limits", "rules", "never", "secondary", "tips", "expectations",
+                  "next_steps", "follow_up"],
         optional=["follows", "carry"],
     )
     if top is None or any(key not in top for key in ("flow", "version", "languages", "questions")):
         return None
     flow_id = reader.text(top["flow"], "flow") or "flow"
-    terms = contract.FLOWS.get(flow_id)
-    if terms is None:
-        reader.report(top["flow"], f"unknown flow {flow_id!r}; the contract has: "
-                                   + ", ".join(contract.FLOWS))
-        return None
     version = reader.integer(top["version"], "version", 1, 10**6) or 1
     languages = reader.strings(top["languages"], "languages")
     if not languages:
         reader.report(top["languages"], "languages needs at least one language code, e.g. ['en']")
-    questions = _questions(reader, top["questions"], terms)
+    questions = _questions(reader, top["questions"])
     where: dict[str, Located] = {}
     for item in top["questions"].value if isinstance(top["questions"].value, list) else []:
         if isinstance(item.value, dict) and "id" in item.value:
@@ -261,22 +253,83 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         detail_id = reader.text(fields["id"], "a detail id")
         if detail_id is None:
             continue
-        if detail_id not in terms.details:
-            reader.report(fields["id"], f"unknown detail {detail_id!r}; the contract has: "
-                                        + ", ".join(terms.details))
-        elif any(existing.id == detail_id for existing in details):
+        if any(existing.id == detail_id for existing in details):
             reader.report(fields["id"], f"duplicate detail id {detail_id!r}")
+        elif detail_id in DERIVED:
+            reader.report(fields["id"], f"{detail_id!r} is computed by the engine; pick another id")
         else:
             limit = reader.integer(fields["max_length"], f"{detail_id}.max_length", 1, 1000)
             details.append(DetailSpec(detail_id, limit or 1))
 
-    approaches: dict[str, Approach] = {}
-    approach_map = reader.mapping(top.get("approaches", root), "approaches",
-                                  required=terms.approaches)
-    for approach_id, node in (approach_map or {}).items():
-        if approach_id not in terms.approaches:
+    answer_facts = {question.id: set(question.options) for question in questions}
+
+    placements: dict[str, Placement] = {}
+    placement_nodes = reader.mapping(top.get("placements", root), "placements", named=True) or {}
+    for placement_id, node in placement_nodes.items():
+        fields = reader.mapping(node, f"placements.{placement_id}", required=["channel", "subject"])
+        if not fields or "channel" not in fields or "subject" not in fields:
             continue
-        fields = reader.mapping(node, f"approaches.{approach_id}", required=["channel", "asks_question"])
+        channel = fields["channel"].value
+        if channel not in CHANNELS[:-1]:
+            reader.report(fields["channel"], f"channel must be one of: {', '.join(CHANNELS[:-1])}")
+            continue
+        if not isinstance(fields["subject"].value, bool):
+            reader.report(fields["subject"], "subject must be true or false")
+        placements[str(placement_id)] = Placement(str(placement_id), channel,
+                                                  fields["subject"].value is True)
+
+    limits: dict[str, WordLimits] = {}
+    for limit_id, node in (reader.mapping(top.get("limits", root), "limits", named=True) or {}).items():
+        fields = reader.mapping(node, f"limits.{limit_id}", required=["min_words", "max_words"],
+                                optional=["max_chars"])
+        if fields and "min_words" in fields and "max_words" in fields:
+            low = reader.integer(fields["min_words"], "min_words", 1, 1000)
+            high = reader.integer(fields["max_words"], "max_words", 1, 1000)
+            chars = (reader.integer(fields["max_chars"], "max_chars", 20, 10_000)
+                     if "max_chars" in fields else None)
+            if low and high:
+                limits[str(limit_id)] = WordLimits(low, high, chars)
+
+    derived_values: dict[str, set[str]] = {
+        "primary": set(),  # filled in below, once the approaches are known
+        "primary_asks_question": {"yes", "no"},
+        "primary_placement": {*placements, "none"},
+        "sends": {"yes", "no"},
+    }
+    all_facts: dict[str, set[str]] = {**answer_facts,
+                                      **{key: derived_values[key] for key in DERIVED_FACTS}}
+
+    def picks(node: Located, what: str, known: Iterable[str]) -> tuple[Pick, ...]:
+        """`name`, or a list of `{when: {...}, use: name}` (the first that holds)."""
+        names = set(known)
+        items: list[tuple[Condition, Located]] = []
+        if isinstance(node.value, str):
+            items.append((Condition(), node))
+        else:
+            for item in reader.sequence(node, what):
+                fields = reader.mapping(item, f"an entry of {what}", required=["use"],
+                                        optional=["when"])
+                if fields and "use" in fields:
+                    when = (_condition(reader, fields["when"], f"{what}.when", answer_facts)
+                            if "when" in fields else Condition())
+                    items.append((when, fields["use"]))
+        found = []
+        for when, name_node in items:
+            name = reader.text(name_node, what)
+            if name is not None and name not in names:
+                reader.report(name_node, f"{what} {name!r} is not defined; use one of: "
+                                         + ", ".join(sorted(names)))
+            elif name is not None:
+                found.append(Pick(when, name))
+        if found and found[-1].when.clauses:
+            reader.report(node, f"the last entry of {what} needs no `when`, so every path has one")
+        return tuple(found)
+
+    approaches: dict[str, Approach] = {}
+    approach_nodes = reader.mapping(top.get("approaches", root), "approaches", named=True) or {}
+    for approach_id, node in approach_nodes.items():
+        fields = reader.mapping(node, f"approaches.{approach_id}", required=["channel", "asks_question"],
+                                optional=["placement", "limit", "when_by"])
         if not fields or "channel" not in fields:
             continue
         channel = fields["channel"].value
@@ -286,35 +339,40 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         asks = fields.get("asks_question")
         if asks is not None and not isinstance(asks.value, bool):
             reader.report(asks, "asks_question must be true or false")
-        approaches[approach_id] = Approach(
-            approach_id, None if channel == "none" else channel, bool(asks and asks.value is True)
+        placement: tuple[Pick, ...] = ()
+        length: tuple[Pick, ...] = ()
+        if channel != "none":
+            for key in ("placement", "limit"):
+                if key not in fields:
+                    reader.report(node, f"approaches.{approach_id} sends a draft, so it needs `{key}:`")
+            if "placement" in fields:
+                placement = picks(fields["placement"], f"approaches.{approach_id}.placement", placements)
+                for pick in placement:
+                    if placements[pick.value].channel != channel:
+                        reader.report(fields["placement"], f"placement {pick.value!r} is not a "
+                                                           f"{channel} placement")
+            if "limit" in fields:
+                length = picks(fields["limit"], f"approaches.{approach_id}.limit", limits)
+        when_by = None
+        if "when_by" in fields:
+            when_by = reader.text(fields["when_by"], "when_by")
+            if when_by is not None and when_by not in answer_facts:
+                reader.report(fields["when_by"], f"when_by {when_by!r} is not a question")
+                when_by = None
+        approaches[str(approach_id)] = Approach(
+            str(approach_id), None if channel == "none" else channel,
+            bool(asks and asks.value is True), placement, length, when_by,
         )
+    derived_values["primary"] |= set(approaches)
 
-    limits: dict[str, WordLimits] = {}
-    used_channels = [c for c in contract.CHANNELS if any(a.channel == c for a in approaches.values())]
-    for channel, node in (reader.mapping(top.get("limits", root), "limits", required=used_channels,
-                                         optional=approaches) or {}).items():
-        if channel not in used_channels and channel not in approaches:
-            continue
-        fields = reader.mapping(node, f"limits.{channel}", required=["min_words", "max_words"])
-        if fields and "min_words" in fields and "max_words" in fields:
-            low = reader.integer(fields["min_words"], "min_words", 1, 1000)
-            high = reader.integer(fields["max_words"], "max_words", 1, 1000)
-            if low and high:
-                limits[channel] = WordLimits(low, high)
-
-    answer_facts = {question.id: set(question.options) for question in questions}
-    all_facts = {
-        **answer_facts,
-        "primary": set(terms.approaches),
-        "primary_asks_question": {"yes", "no"},
-    }
-
-    def entries(key: str, extra: list[str]) -> list[tuple[str, Located, dict[str, Located]]]:
+    def entries(
+        key: str, extra: list[str], optional: Iterable[str] = ()
+    ) -> list[tuple[str, Located, dict[str, Located]]]:
         found: list[tuple[str, Located, dict[str, Located]]] = []
         seen: set[str] = set()
         for item in reader.sequence(top.get(key, root), key):
-            fields = reader.mapping(item, f"an entry of {key}", required=["id", "when", *extra])
+            fields = reader.mapping(item, f"an entry of {key}", required=["id", "when", *extra],
+                                    optional=optional)
             if not fields or any(k not in fields for k in ("id", "when", *extra)):
                 continue
             entry_id = reader.text(fields["id"], f"{key} id")
@@ -331,18 +389,26 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         name = reader.text(node, what)
         if name is not None and name not in approaches:
             reader.report(node, f"{what} {name!r} is not an approach; use one of: "
-                                + ", ".join(terms.approaches))
+                                + ", ".join(approaches))
             return None
         return name
 
     rules = []
     last_rule: Located = top.get("rules", root)
-    for rule_id, item, fields in entries("rules", ["primary"]):
+    for rule_id, item, fields in entries("rules", ["primary"], ["because"]):
         last_rule = item
         primary = approach_ref(fields["primary"], "primary")
         when = _condition(reader, fields["when"], f"rules.{rule_id}.when", answer_facts)
+        because = (reader.strings(fields["because"], f"rules.{rule_id}.because")
+                   if "because" in fields else [])
+        for key in because:
+            if key not in answer_facts:
+                reader.report(fields["because"], f"{key!r} in rules.{rule_id}.because is not a question")
+        if not because and not when.keys:
+            reader.report(item, f"rule {rule_id} tests no answer, so add `because: [...]` naming "
+                                f"the questions its 'why this' should cite")
         if primary:
-            rules.append(Rule(rule_id, when, primary))
+            rules.append(Rule(rule_id, when, primary, tuple(because)))
     never = []
     for never_id, item, fields in entries("never", ["forbid"]):
         when = _condition(reader, fields["when"], f"never.{never_id}.when", answer_facts)
@@ -359,6 +425,22 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         Tip(tip_id, _condition(reader, fields["when"], f"tips.{tip_id}.when", all_facts))
         for tip_id, _item, fields in entries("tips", [])
     ]
+    expectations = [
+        Tip(key, _condition(reader, fields["when"], f"expectations.{key}.when", all_facts))
+        for key, _item, fields in entries("expectations", [])
+    ]
+    next_steps = [
+        Tip(key, _condition(reader, fields["when"], f"next_steps.{key}.when", all_facts))
+        for key, _item, fields in entries("next_steps", [])
+    ]
+    follow_up = []
+    for key, _item, fields in entries("follow_up", ["delay"]):
+        delay = reader.text(fields["delay"], f"follow_up.{key}.delay")
+        if delay is not None and delay not in DELAYS:
+            reader.report(fields["delay"], f"delay {delay!r} is not one of: {', '.join(DELAYS)}")
+        elif delay is not None:
+            follow_up.append(FollowUp(_condition(reader, fields["when"], f"follow_up.{key}.when",
+                                                 all_facts), delay))
     if rules and rules[-1].when.clauses:
         reader.report(last_rule, "the last rule must have `when: {}` so every path gets a "
                                     "recommendation (otherwise some answers are a dead end)")
@@ -382,6 +464,10 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         secondary=tuple(secondary),
         tips=tuple(tips),
         limits=limits,
+        placements=placements,
+        expectations=tuple(expectations),
+        next_steps=tuple(next_steps),
+        follow_up=tuple(follow_up),
         follows=follows,
         carry=tuple(carry),
     )
@@ -401,12 +487,22 @@ def _expected_texts(flow: Flow, interface: Mapping[str, frozenset[str]] | None) 
         for value in question.options:
             keys[f"questions.{question.id}.options.{value}"] = none
             keys[f"reasons.{question.id}.{value}"] = none
-    keys["reasons.default"] = none
     for detail in flow.details:
         keys[f"details.{detail.id}.prompt"] = none
-    for approach in flow.approaches:
-        for part in ("title", "why", "when", "expect"):
-            keys[f"approaches.{approach}.{part}"] = none
+    for approach in flow.approaches.values():
+        for part in ("title", "why", "expect"):
+            keys[f"approaches.{approach.id}.{part}"] = none
+        if approach.when_by is None:
+            keys[f"approaches.{approach.id}.when"] = none
+        else:
+            for value in flow.question(approach.when_by).options:
+                keys[f"approaches.{approach.id}.when.{value}"] = none
+    for placement in flow.placements:
+        keys[f"placements.{placement}"] = none
+    for entry in flow.expectations:
+        keys[f"expectations.{entry.id}"] = none
+    for entry in flow.next_steps:
+        keys[f"next_steps.{entry.id}"] = none
     for never in flow.never:
         keys[f"never.{never.id}"] = none
     for tip in flow.tips:
@@ -466,18 +562,19 @@ def _drafts(reader: _Reader, node: Located, flow: Flow) -> dict[str, DraftTempla
     facts: dict[str, set[str]] = {q.id: set(q.options) for q in flow.questions}
     facts["primary"] = set(flow.approaches)
     facts["primary_asks_question"] = {"yes", "no"}
-    details = {detail.id for detail in flow.details}
+    facts["primary_placement"] = {*flow.placements, "none"}
+    facts["sends"] = {"yes", "no"}
+    details = {detail.id for detail in flow.details} | set(DERIVED)
     with_draft = [a.id for a in flow.approaches.values() if a.channel]
     templates: dict[str, DraftTemplate] = {}
     mapping = reader.mapping(node, "drafts", required=with_draft)
     for approach_id, template_node in (mapping or {}).items():
         if approach_id not in with_draft:
             continue
-        channel = flow.approaches[approach_id].channel
-        # An email that answers theirs goes in their thread and needs no subject of its own.
-        optional = ["subject"] if channel == "email" else []
-        fields = reader.mapping(template_node, f"drafts.{approach_id}", required=["body"],
-                                optional=optional)
+        placements = flow.approaches[approach_id].placement
+        with_subject = any(flow.placements[pick.value].subject for pick in placements)
+        required = ["subject", "body"] if with_subject else ["body"]
+        fields = reader.mapping(template_node, f"drafts.{approach_id}", required=required)
         if not fields or "body" not in fields:
             continue
         subject = None
@@ -493,7 +590,8 @@ def _drafts(reader: _Reader, node: Located, flow: Flow) -> dict[str, DraftTempla
     return templates
 
 
-CATALOG_SECTIONS = ("ui", "questions", "details", "approaches", "reasons", "never", "tips", "drafts")
+CATALOG_SECTIONS = ("ui", "questions", "details", "approaches", "placements", "reasons", "never",
+                    "tips", "expectations", "next_steps", "drafts")
 
 
 def catalog_files(flows_dir: Path, language: str) -> list[Path]:

@@ -18,6 +18,7 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "skip": frozenset(),
     "change_answer": frozenset(),
     "share": frozenset(),
+    "guide_updated": frozenset(),
     # the plan as text (terminal chat, `plan --format text`, exports)
     "recommendation": frozenset(),
     "why_this": frozenset(),
@@ -25,6 +26,7 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "also": frozenset(),
     "tips": frozenset(),
     "subject": frozenset(),
+    "next_steps": frozenset(),
     # terminal chat
     "terminal_welcome": frozenset(),
     "terminal_pick": frozenset(),
@@ -34,6 +36,9 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "terminal_proceed": frozenset(),
     "terminal_result": frozenset(),
     "terminal_unknown": frozenset(),
+    "terminal_unknown_proceed": frozenset(),
+    "terminal_unknown_result": frozenset(),
+    "terminal_saved": frozenset({"where"}),
     "terminal_bye": frozenset(),
     # ---- telegram (bot/telegram; English words in flows/texts/en/telegram.yaml) ----
     "tg_welcome": frozenset(),

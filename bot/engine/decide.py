@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.engine.model import END, Flow, Forbid, Rule
+from bot.engine.model import END, Flow, Forbid, Rule, first_pick
 
 
 @dataclass(frozen=True)
@@ -17,11 +17,18 @@ class Decision:
     secondary: tuple[str, ...]
     tips: tuple[str, ...]
     facts: Mapping[str, str]
-    """The answers on the person's path, plus `primary` and `primary_asks_question`."""
+    """The answers on the person's path, plus the derived facts of DERIVED_FACTS."""
+    expectations: tuple[str, ...] = ()
+    next_steps: tuple[str, ...] = ()
+    follow_up: str | None = None
 
     @property
     def approaches(self) -> tuple[str, ...]:
         return (self.primary, *self.secondary)
+
+
+DERIVED_FACTS = ("primary", "primary_asks_question", "primary_placement", "sends")
+"""Facts the conditions may test besides the answers (`sends`: is any draft to be sent)."""
 
 
 def path_answers(flow: Flow, answers: Mapping[str, str]) -> dict[str, str]:
@@ -57,8 +64,9 @@ def decide(flow: Flow, answers: Mapping[str, str]) -> Decision:
     if chosen is None:  # the loader guarantees an unconditional, never-forbidden last rule
         raise ValueError("no rule matched: the flow's last rule must have no conditions")
     facts["primary"] = chosen.primary
-    asks = flow.approaches[chosen.primary].asks_question
-    facts["primary_asks_question"] = "yes" if asks else "no"
+    primary = flow.approaches[chosen.primary]
+    facts["primary_asks_question"] = "yes" if primary.asks_question else "no"
+    facts["primary_placement"] = first_pick(primary.placement, facts) or "none"
     secondary: list[str] = []
     for extra in flow.secondary:
         if (
@@ -68,6 +76,12 @@ def decide(flow: Flow, answers: Mapping[str, str]) -> Decision:
             and extra.approach not in secondary
         ):
             secondary.append(extra.approach)
+    sends = any(flow.approaches[a].channel for a in (chosen.primary, *secondary))
+    facts["sends"] = "yes" if sends else "no"
     tips = tuple(tip.id for tip in flow.tips if tip.when.holds(facts))
+    expectations = tuple(e.id for e in flow.expectations if e.when.holds(facts))
+    next_steps = tuple(step.id for step in flow.next_steps if step.when.holds(facts))
+    follow_up = next((f.delay for f in flow.follow_up if f.when.holds(facts)), None)
     unique_downgrades = tuple(dict.fromkeys(downgrades))
-    return Decision(chosen.primary, chosen, unique_downgrades, tuple(secondary), tips, facts)
+    return Decision(chosen.primary, chosen, unique_downgrades, tuple(secondary), tips, facts,
+                    expectations, next_steps, follow_up)

@@ -58,6 +58,8 @@ class DraftBlock:
     body: str
     subject: str | None = None
     subject_label: str = ""
+    label: str = ""
+    """Where it goes, in the person's words ("Reply in their email thread")."""
 
 
 Block = Heading | Paragraph | Lines | Bullets | DraftBlock
@@ -119,11 +121,22 @@ def tips(plan: Plan, catalog: Catalog) -> list[Section]:
 
 def drafts(plan: Plan, catalog: Catalog) -> list[Section]:
     return [Section("draft", (DraftBlock(action.title, action.when, draft.channel, draft.body, draft.subject,
-                                         catalog.text("ui.subject")),))
+                                         catalog.text("ui.subject"), draft.label),))
             for action, draft in plan.drafts]
 
 
-SECTIONS: tuple[SectionMaker, ...] = (recommendation, why, expectations, also, tips, drafts)
+def next_steps(plan: Plan, catalog: Catalog) -> list[Section]:
+    if not plan.next_steps:
+        return []
+    items = tuple(Item(step) for step in plan.next_steps)
+    return [Section("next_steps", (Heading(catalog.text("ui.next_steps")), Bullets(items)))]
+
+
+ADVICE: tuple[SectionMaker, ...] = (recommendation, why, expectations, also, tips)
+"""The advice: everything before the drafts."""
+AFTER_ADVICE: tuple[SectionMaker, ...] = (drafts, next_steps)
+"""The drafts, then what the person can do for themselves."""
+SECTIONS: tuple[SectionMaker, ...] = ADVICE + AFTER_ADVICE
 """The whole plan, in reading order."""
 FIRST_LOOK: tuple[SectionMaker, ...] = (recommendation_short, why)
 """What the recommendation step shows before the person goes on."""

@@ -1,9 +1,7 @@
-"""When to nudge: the follow-up delays CONTENT.md recommends, as plain date arithmetic.
+"""The follow-up delays a person can pick, as plain date arithmetic.
 
-One nudge after 5-7 business days when the primary asked a question; a check-in in about a
-month when the goal is future roles; after "we'll keep you in mind" (the after_reply flow's
-`check_in_later`), a check-in in 3 months; otherwise no default, though a person may still
-pick one.
+Which one is offered by default is content: `follow_up:` in flows/guide.yaml (one nudge
+after 5-7 business days, a check-in in about a month...), carried by `Plan.follow_up`.
 """
 
 from __future__ import annotations
@@ -44,14 +42,8 @@ DELAYS: dict[str, Delay] = {
 
 
 def default_delay(plan: Plan) -> Delay | None:
-    """The sensible default for this plan, or None when nothing calls for a follow-up."""
-    if any(action.approach == "follow_up_nudge" for action in plan.actions):
-        return DELAYS["b6"]  # the flow adds the nudge exactly when the primary asks a question
-    if plan.answers.get("goal") == "future":
-        return DELAYS["d30"]
-    if check_in_draft(plan) is not None:
-        return DELAYS["d90"]
-    return None
+    """The flow's default for this plan, or None when nothing calls for a follow-up."""
+    return DELAYS.get(plan.follow_up) if plan.follow_up else None
 
 
 def nudge_draft(plan: Plan) -> Draft | None:

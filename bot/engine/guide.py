@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 from transitions import Machine, MachineError
 
 from bot.engine.decide import Decision, decide, path_answers
+from bot.engine.details import normalise_all
 from bot.engine.drafts import details_used, render
-from bot.engine.model import END, Catalog, Flow
+from bot.engine.model import END, Catalog, Flow, first_pick
 from bot.engine.session import Session
 from bot.engine.views import (
     Action,
@@ -198,6 +199,30 @@ class Guide:
         session = self.new_session(language, carried=carried)
         return Turn(session, self.view(session))
 
+    def resume(self, session: Session) -> Session | None:
+        """The session to continue, or None to start afresh (another flow, a broken state).
+
+        A session from an older version of this flow keeps the answers and details whose ids
+        and values still exist, continues at the first question still unanswered and says once
+        that the guide was updated; its run changes, so its old buttons are stale.
+        """
+        if session.flow != self.flow.id:
+            return None
+        if session.flow_version == self.flow.version:
+            return session if session.state in self.machine.states else None
+        moved = self.new_session(session.language, run=session.run + 1, step=session.step + 1)
+        moved.answers = {
+            key: value
+            for key, value in session.answers.items()
+            if self.flow.has_question(key) and value in self.flow.question(key).options
+        }
+        moved.details = {k: v for k, v in session.details.items() if k in self._details}
+        moved.asked = [k for k in session.asked if k in self._details]
+        while self.flow.has_question(moved.state) and moved.state in moved.answers:
+            self._fire(moved, "answer", value=moved.answers[moved.state])
+        moved.updated = True
+        return moved
+
     def handle(self, session: Session, event: Event) -> Turn:
         """Apply one event. Raises InvalidMove when it does not fit the current state."""
         if isinstance(event, Restart):
@@ -230,6 +255,7 @@ class Guide:
         else:  # pragma: no cover - the Event union is closed
             raise InvalidMove(f"unknown event {event!r}")
         moved.step += 1
+        moved.updated = False
         return Turn(moved, self.view(moved))
 
     def _require(self, session: Session, state: str) -> None:
@@ -337,22 +363,41 @@ class Guide:
     ) -> Plan:
         decision = self._decide(_answers_key(self.flow, answers))
         catalog = self.catalog(language)
+        facts = decision.facts
+        clean = normalise_all(details)
         actions = []
         for approach_id in decision.approaches:
             approach = self.flow.approaches[approach_id]
             template = catalog.drafts.get(approach_id)
             draft = None
-            if approach.channel and template is not None:
-                draft = render(template, approach.channel, decision.facts, details)
+            placement_id = first_pick(approach.placement, facts)
+            if approach.channel and template is not None and placement_id is not None:
+                limit_id = first_pick(approach.limit, facts)
+                draft = render(
+                    template,
+                    self.flow.placements[placement_id],
+                    facts,
+                    clean,
+                    self.flow.limits.get(limit_id) if limit_id else None,
+                    label=catalog.text(f"placements.{placement_id}"),
+                )
+            when_key = f"approaches.{approach_id}.when"
+            if approach.when_by is not None:  # a partial plan reads as if it were today's news
+                options = self.flow.question(approach.when_by).options
+                when_key += f".{facts.get(approach.when_by, options[0])}"
             actions.append(
                 Action(
                     approach=approach_id,
                     title=catalog.text(f"approaches.{approach_id}.title"),
                     why=catalog.text(f"approaches.{approach_id}.why"),
-                    when=catalog.text(f"approaches.{approach_id}.when"),
+                    when=catalog.text(when_key),
                     draft=draft,
                 )
             )
+        expectations = (
+            catalog.text(f"approaches.{decision.primary}.expect"),
+            *(catalog.text(f"expectations.{key}") for key in decision.expectations),
+        )
         return Plan(
             flow=self.flow.id,
             flow_version=self.flow.version,
@@ -363,19 +408,21 @@ class Guide:
             actions=tuple(actions),
             reasons=self._reasons(decision, catalog),
             tips=tuple(catalog.text(f"tips.{tip}") for tip in decision.tips),
-            expectations=(catalog.text(f"approaches.{decision.primary}.expect"),),
+            expectations=expectations,
             details=dict(details),
+            next_steps=tuple(catalog.text(f"next_steps.{key}") for key in decision.next_steps),
+            follow_up=decision.follow_up,
         )
 
     def _reasons(self, decision: Decision, catalog: Catalog) -> tuple[str, ...]:
         """The 'why this' trace: the answers that decided the primary, in plain words."""
         reasons = [
             catalog.text(f"reasons.{key}.{decision.facts[key]}")
-            for key in decision.rule.when.keys
+            for key in decision.rule.explained_by
             if key in decision.facts and self.flow.has_question(key)
         ]
         reasons += [catalog.text(f"never.{never.id}") for never in decision.downgrades]
-        return tuple(dict.fromkeys(reasons)) or (catalog.text("reasons.default"),)
+        return tuple(dict.fromkeys(reasons))
 
     def view(self, session: Session) -> View:
         catalog = self.catalog(session.language)
@@ -396,13 +443,17 @@ class Guide:
                 total=len(self.flow.questions),
                 can_go_back=can_go_back,
                 revising=session.revising,
+                notice=catalog.text("ui.guide_updated") if session.updated else None,
             )
         if state.startswith(DETAIL_PREFIX):
             return self._detail_view(session)
         if state == RECOMMEND:
+            intro = catalog.text("ui.recommend_intro")
+            if session.updated:
+                intro = catalog.text("ui.guide_updated") + "\n\n" + intro
             return RecommendView(
                 plan=self.plan(session),
-                intro=catalog.text("ui.recommend_intro"),
+                intro=intro,
                 proceed_label=catalog.text("ui.proceed"),
                 can_go_back=can_go_back,
             )
@@ -426,8 +477,15 @@ class Guide:
     def _detail_view(self, session: Session, error: str | None = None) -> DetailView:
         catalog = self.catalog(session.language)
         detail_id = session.state[len(DETAIL_PREFIX):]
-        needed = self.needed_details(session)
-        position = needed.index(detail_id) + 1 if detail_id in needed else len(needed)
+        # Count within this pass through the details (a changed answer may ask just one):
+        # the details already answered in a row before this one, then what is still to ask.
+        done_in_pass = 0
+        for state in reversed(session.history):
+            if not state.startswith(DETAIL_PREFIX):
+                break
+            done_in_pass += 1
+        still = [d for d in self.needed_details(session) if d not in session.asked and d != detail_id]
+        position = done_in_pass + 1
         return DetailView(
             detail=detail_id,
             prompt=catalog.text(f"details.{detail_id}.prompt"),
@@ -435,7 +493,7 @@ class Guide:
             current=session.details.get(detail_id),
             max_length=self._details[detail_id].max_length,
             position=position,
-            total=len(needed),
+            total=position + len(still),
             can_go_back=bool(session.history),
             error=error,
         )

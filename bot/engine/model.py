@@ -63,10 +63,35 @@ class DetailSpec:
 
 
 @dataclass(frozen=True)
+class Pick:
+    """A conditional choice: the first `Pick` whose condition holds gives the value."""
+
+    when: Condition
+    value: str
+
+
+def first_pick(picks: tuple[Pick, ...], facts: Mapping[str, str]) -> str | None:
+    return next((pick.value for pick in picks if pick.when.holds(facts)), None)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a draft goes: a reply in their thread, a new email, a LinkedIn note, a message."""
+
+    id: str
+    channel: str  # "email", "message" or "linkedin"
+    subject: bool  # only a draft that opens a new conversation has a subject line
+
+
+@dataclass(frozen=True)
 class Approach:
     id: str
-    channel: str | None  # "email", "message" or None when there is nothing to send
+    channel: str | None  # "email", "message", "linkedin" or None when there is nothing to send
     asks_question: bool
+    placement: tuple[Pick, ...] = ()
+    limit: tuple[Pick, ...] = ()
+    when_by: str | None = None
+    """A question whose answer picks the "when to send" text (approaches.<id>.when.<value>)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +99,12 @@ class Rule:
     id: str
     when: Condition
     primary: str
+    because: tuple[str, ...] = ()
+    """Questions named in the "why this" trace; by default the ones `when` tests."""
+
+    @property
+    def explained_by(self) -> tuple[str, ...]:
+        return self.because or self.when.keys
 
 
 @dataclass(frozen=True)
@@ -98,8 +129,25 @@ class Tip:
 
 @dataclass(frozen=True)
 class WordLimits:
+    """A draft body's length: words for emails and messages, characters for a LinkedIn note."""
+
     min_words: int
     max_words: int
+    max_chars: int | None = None
+
+    def fits(self, body: str) -> bool:
+        words = len(body.split())
+        if self.max_chars is not None and len(body) > self.max_chars:
+            return False
+        return words <= self.max_words
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The reminder offered by default when `when` holds (a key of bot.engine.followup.DELAYS)."""
+
+    when: Condition
+    delay: str
 
 
 @dataclass(frozen=True)
@@ -115,7 +163,10 @@ class Flow:
     secondary: tuple[Secondary, ...]
     tips: tuple[Tip, ...]
     limits: Mapping[str, WordLimits]
-    """Words per draft body, by channel; an approach id here overrides its channel's."""
+    placements: Mapping[str, Placement] = field(default_factory=dict)
+    expectations: tuple[Tip, ...] = ()
+    next_steps: tuple[Tip, ...] = ()
+    follow_up: tuple[FollowUp, ...] = ()
     follows: str | None = None
     """The flow whose result this one answers (None for a flow that starts from nothing)."""
     carry: tuple[str, ...] = ()
@@ -124,10 +175,6 @@ class Flow:
     @property
     def start(self) -> str:
         return self.questions[0].id
-
-    def limit_for(self, approach_id: str) -> WordLimits | None:
-        channel = self.approaches[approach_id].channel
-        return self.limits.get(approach_id) or (self.limits.get(channel) if channel else None)
 
     def question(self, question_id: str) -> Question:
         return self._questions_by_id[question_id]

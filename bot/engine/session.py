@@ -26,6 +26,9 @@ class Session:
     """States visited before the current one, for Back."""
     revising: bool = False
     """True while the user changes one answer from the result."""
+    updated: bool = False
+    """True from resuming a session of an older flow version until the next move: the
+    person is told once that the guide was updated."""
 
     def copy(self) -> Session:
         return Session(
@@ -40,6 +43,7 @@ class Session:
             asked=list(self.asked),
             history=list(self.history),
             revising=self.revising,
+            updated=self.updated,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,6 +60,7 @@ class Session:
             "asked": self.asked,
             "history": self.history,
             "revising": self.revising,
+            "updated": self.updated,
         }
 
     @classmethod
@@ -72,4 +77,5 @@ class Session:
             asked=[str(x) for x in data.get("asked", [])],
             history=[str(x) for x in data.get("history", [])],
             revising=bool(data.get("revising", False)),
+            updated=bool(data.get("updated", False)),
         )

@@ -59,16 +59,22 @@ Event = Answer | GiveDetail | SkipDetail | Proceed | Back | Restart | ChangeAnsw
 
 @dataclass(frozen=True)
 class Draft:
-    channel: str  # "email" or "message"
+    channel: str  # "email", "message" or "linkedin"
     subject: str | None
     body: str
+    placement: str = ""
+    """Where it goes: reply_in_thread (no subject), new_email (short subject), linkedin_note,
+    contact_message, own_thread (the nudge, under the person's earlier email)."""
+    label: str = ""
+    """The placement in the person's words, e.g. "Reply in their email thread"."""
 
     @property
     def words(self) -> int:
         return len(self.body.split())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"channel": self.channel, "subject": self.subject, "body": self.body}
+        return {"channel": self.channel, "subject": self.subject, "body": self.body,
+                "placement": self.placement, "label": self.label}
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,10 @@ class Plan:
     tips: tuple[str, ...]
     expectations: tuple[str, ...]
     details: dict[str, str] = field(default_factory=dict)
+    next_steps: tuple[str, ...] = ()
+    """What the person can do for themselves, whatever they send."""
+    follow_up: str | None = None
+    """The reminder delay offered by default (a key of bot.engine.followup.DELAYS)."""
 
     @property
     def drafts(self) -> list[tuple[Action, Draft]]:
@@ -120,6 +130,7 @@ class Plan:
             "reasons": list(self.reasons),
             "tips": list(self.tips),
             "expectations": list(self.expectations),
+            "next_steps": list(self.next_steps),
         }
 
 
@@ -143,6 +154,8 @@ class QuestionView:
     total: int
     can_go_back: bool
     revising: bool = False
+    notice: str | None = None
+    """One line shown above the question, e.g. that the guide was updated since last time."""
     kind: str = "question"
 
 

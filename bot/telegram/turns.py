@@ -103,12 +103,9 @@ class Turns:
         except (KeyError, TypeError, ValueError):
             log.warning("chat %s has an unreadable session; starting afresh", record.chat_id)
             return None
+        # An older flow version keeps the answers that still fit (engine: Guide.resume).
         guide = self.guides.get(session.flow)
-        if guide is None or session.flow_version != guide.flow.version:
-            return None  # an older flow: its answers may not fit the questions any more
-        if session.state not in guide.machine.states:
-            return None
-        return session
+        return guide.resume(session) if guide is not None else None
 
     def catalog(self, turn: Turn) -> Catalog:
         """The first flow's words in the person's language (the interface's are every flow's)."""

@@ -1,11 +1,14 @@
-"""Follow-up timing: business days skip weekends; the default follows CONTENT.md."""
+"""Follow-up timing: business days skip weekends; the default comes from guide.yaml."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
+from bot.content.flow_loader import validate
 from bot.engine import Guide
 from bot.engine.followup import DELAYS, default_delay, nudge_draft
+from tests.conftest import FLOWS
 
 FRIDAY = datetime(2026, 11, 27, 18, 0)
 
@@ -41,7 +44,29 @@ def test_the_nudge_draft_is_the_plans_follow_up_nudge(guide: Guide) -> None:
                "new_material": "none", "contact": "none", "goal": "learn"}
     plan = guide.plan_for(answers, {"role": "Designer"}, "en")
     draft = nudge_draft(plan)
-    assert draft is not None and draft.subject == "Following up – Designer"
+    assert draft is not None and draft.subject is None and draft.placement == "own_thread"
+    assert "Designer" in draft.body
     assert draft == next(d for a, d in plan.drafts if a.approach == "follow_up_nudge")
     future = dict(answers, time_since="month", goal="future")
     assert nudge_draft(guide.plan_for(future, {}, "en")) is None
+
+
+def test_no_nudge_after_goal_close_or_a_one_time_note(guide: Guide) -> None:
+    close = {"stage": "interview", "role_status": "unknown", "time_since": "recent", "feedback": "none",
+             "new_material": "none", "contact": "none", "goal": "close"}
+    assert default_delay(guide.plan_for(close, {}, "en")) is None
+    backup = dict(close, stage="final", goal="this_role")
+    plan = guide.plan_for(backup, {}, "en")
+    assert plan.primary == "reconsider_letter" and nudge_draft(plan) is None
+    assert default_delay(plan) is None
+
+
+def test_the_loader_refuses_an_unknown_default_delay(tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    import shutil
+
+    shutil.copytree(FLOWS, flows)
+    guide_file = flows / "guide.yaml"
+    guide_file.write_text(guide_file.read_text().replace("delay: b6", "delay: b66"))
+    problems = [str(problem) for problem in validate(flows)]
+    assert any("b66" in problem and "guide.yaml" in problem for problem in problems), problems

@@ -30,11 +30,13 @@ def test_sections_come_in_reading_order_with_each_draft_and_its_channel(guide: G
     names = [section.name for section in plan_document(plan, guide.catalog("en"))]
     assert names[:3] == ["recommendation", "why", "expect"]
     count = len(plan.drafts)
-    assert count > 0 and names.count("draft") == count and names[-count:] == ["draft"] * count
+    assert count > 0 and names.count("draft") == count
+    assert names[-count - 1:] == ["draft"] * count + ["next_steps"]
     sections = plan_document(plan, guide.catalog("en"))
     drafts = [b for s in sections for b in s.blocks if isinstance(b, DraftBlock)]
-    expected = [(action.title, draft.channel, draft.body) for action, draft in plan.drafts]
-    assert [(d.title, d.channel, d.body) for d in drafts] == expected
+    expected = [(action.title, draft.channel, draft.label, draft.body) for action, draft in plan.drafts]
+    assert all(draft.label for _, draft in plan.drafts)
+    assert [(d.title, d.channel, d.label, d.body) for d in drafts] == expected
 
 
 def test_a_new_section_is_one_entry_and_every_format_shows_it_in_place(guide: Guide) -> None:
@@ -51,8 +53,10 @@ def test_a_new_section_is_one_entry_and_every_format_shows_it_in_place(guide: Gu
 
 def test_html_markdown_and_terminal_follow_the_same_order(guide: Guide) -> None:
     plan, catalog = _plan(guide), guide.catalog("en")
-    headings = [b.text for s in plan_document(plan, catalog) for b in s.blocks if isinstance(b, Heading)]
-    headings += [b.title for s in plan_document(plan, catalog) for b in s.blocks if isinstance(b, DraftBlock)]
+    blocks = [b for s in plan_document(plan, catalog) for b in s.blocks]
+    headings = [b.text if isinstance(b, Heading) else b.title for b in blocks
+                if isinstance(b, Heading | DraftBlock)]
+    assert headings[-1] == catalog.text("ui.next_steps")  # after the drafts
     markdown = plan_markdown(plan, [], catalog)
     terminal = render_plan(plan, catalog)
     html = sections_html(plan_document(plan, catalog)).replace("&amp;", "&")

@@ -65,7 +65,9 @@ async def test_a_result_without_drafts_replaces_the_tapped_message(polling_bot: 
     fake, ann = polling_bot.fake, polling_bot.person()
     await ann.send("/start", expect="1/7")
     question = ann.current()
-    shown = await ann.tap("Before I spoke to anyone", expect="That's everything")
+    await ann.tap("Before I spoke to anyone", expect="Do you know anyone")  # v2: for a referral
+    await ann.tap("No one", expect="what matters most")
+    shown = await ann.tap("Ending on a good note", expect="That's everything")
     assert [m.message_id for m in shown] == [question.message_id]
     assert "No reply needed" in shown[0].text and "Change an answer" in shown[0].button_texts
     record = await polling_bot.store.load_chat(ann.id)

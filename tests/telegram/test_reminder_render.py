@@ -25,7 +25,8 @@ from bot.telegram.views.reminders import (
 )
 from tests.fakebotapi import parse_html
 
-NUDGE = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
+# A question was asked (request_feedback), so one nudge follows (v2: never after a reconsideration).
+NUDGE = {"stage": "interview", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
          "new_material": "none", "contact": "none", "goal": "this_role"}
 
 
@@ -45,7 +46,7 @@ def test_the_content_is_the_nudge_draft_or_a_check_in(guide: Guide) -> None:
     plan = guide.plan_for(NUDGE, details, "en")
     nudge = reminder_content(plan, catalog, DELAYS["b6"])
     assert nudge["kind"] == "nudge" and nudge["about"] == "Zoë <&> Co, Designer"
-    assert nudge["subject"] == "Following up – Designer"
+    assert nudge["subject"] is None  # the nudge goes under the person's own email, same thread
     assert reminder_content(plan, catalog, DELAYS["d14"])["kind"] == "nudge"
     months_later = reminder_content(plan, catalog, DELAYS["d30"])  # "my note from last week" would be wrong
     assert months_later == check_in_content(catalog, "Zoë <&> Co, Designer")

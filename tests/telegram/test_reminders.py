@@ -25,8 +25,10 @@ from tests.telegram.test_process import BotProcess
 from tests.telegram.walking import walk
 
 # The primary asks a question, so the plan has the one follow-up nudge (default: 6 business days).
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "none", "goal": "this_role"}
+# Interview, no reason given: one feedback question (naming the company for future roles),
+# so one nudge after 5-7 business days.
+FINAL = {"stage": "interview", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
+         "new_material": "none", "contact": "none", "goal": "future"}
 # Future roles, a month on: nothing to nudge about, a check-in in about a month.
 FUTURE = {"stage": "interview", "role_status": "filled", "time_since": "month", "feedback": "none",
           "new_material": "none", "contact": "none", "goal": "future"}

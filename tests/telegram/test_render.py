@@ -14,8 +14,10 @@ from bot.telegram.views.html import MAX_TEXT, Document, Text, split_html, utf16_
 from bot.telegram.views.steps import render_closed, render_view
 from tests.fakebotapi import parse_html
 
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "strong", "goal": "this_role"}
+# A feedback question to a known recruiter, with a contact and future roles in view: every
+# kind of draft block (reply in thread, contact message, the nudge) and a default reminder.
+FINAL = {"stage": "interview", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
+         "new_material": "none", "contact": "strong", "goal": "future"}
 
 
 def to_result(guide: Guide, details: dict[str, str]) -> Session:

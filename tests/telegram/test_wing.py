@@ -185,18 +185,23 @@ async def test_the_change_prompt_goes_when_the_guide_starts_again(
     await turns.guarded(turn, feature.start(turn, ""))
     question = messenger.sent[-1]
     assert isinstance(question.message, Text)
-    await _tap_button(turns, feature, 2, question.message_id, question.message.keyboard,
-                      "Before I spoke to anyone")
+    keyboard: object = question.message.keyboard
+    # An automated no, then who they know and their goal: each tap edits the step in place.
+    for update_id, label in enumerate(("Before I spoke to anyone", "No one", "Ending on a good note"), 2):
+        await _tap_button(turns, feature, update_id, question.message_id, keyboard, label)
+        edited = messenger.calls[-1]
+        assert isinstance(edited, Edited) and edited.message_id == question.message_id
+        keyboard = edited.keyboard
     result = messenger.calls[-1]  # the question, edited into the result in place
-    assert isinstance(result, Edited) and result.message_id == question.message_id
-    await _tap_button(turns, feature, 3, result.message_id, result.keyboard, "Change an answer")
+    assert isinstance(result, Edited)
+    await _tap_button(turns, feature, 5, result.message_id, result.keyboard, "Change an answer")
     prompt = messenger.sent[-1]
     assert "Which answer" in str(getattr(prompt.message, "html", ""))
     assert Edited(7, result.message_id, None, None) in messenger.calls  # the result keeps its words
     if not deletable:
         messenger.undeletable.add(prompt.message_id)  # too old to delete: its buttons still go
     mark = len(messenger.calls)
-    turn = await turns.load(_typed(4, "/start"))
+    turn = await turns.load(_typed(6, "/start"))
     await turns.guarded(turn, feature.start(turn, ""))
     closing = [c for c in messenger.calls[mark:] if not isinstance(c, Sent)]
     expected = Deleted(7, prompt.message_id) if deletable else Edited(7, prompt.message_id, None, None)

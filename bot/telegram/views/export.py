@@ -54,6 +54,8 @@ def _block(block: Block) -> list[str]:
 def _draft(draft: DraftBlock) -> list[str]:
     """A draft in a fenced block, so Markdown shows it as typed and it copies whole."""
     lines = [f"## {draft.title}", "", f"*{draft.when}*", ""]
+    if draft.label:
+        lines += [draft.label, ""]
     if draft.subject:
         lines += [f"{draft.subject_label}: {draft.subject}", ""]
     fence = _fence(draft.body)

@@ -31,6 +31,8 @@ def draft_html(draft: DraftBlock, heading: str | None = None) -> str:
     head = f"<b>{esc(heading or draft.title)}</b>"
     if heading is None:
         head += f"\n<i>{esc(draft.when)}</i>"
+    if draft.label:
+        head += f"\n📍 {esc(draft.label)}"
     if draft.subject:
         head += f"\n{esc(draft.subject_label)}: <code>{esc(draft.subject)}</code>"
     return f"{head}\n\n<pre>{esc(draft.body)}</pre>"

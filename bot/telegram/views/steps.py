@@ -29,7 +29,7 @@ from bot.engine import (
     View,
     document,
 )
-from bot.engine.document import FIRST_LOOK, plan_document
+from bot.engine.document import ADVICE, FIRST_LOOK, plan_document
 from bot.engine.followup import default_delay
 from bot.engine.model import Catalog
 from bot.telegram.buttons import Act, Payload
@@ -159,7 +159,7 @@ def _render_view(view: View, session: Session, catalog: Catalog, notice: str | N
         rows = [[_button(("✓ " if c.selected else "") + c.label, session, Act.ANSWER, c.value)]
                 for c in view.choices]
         rows.append(_navigation(session, catalog, view.can_go_back))
-        return texts(_with_notice(body, notice), _keyboard(rows))
+        return texts(_with_notice(body, notice or view.notice), _keyboard(rows))
     if isinstance(view, DetailView):
         current = esc(catalog.text("ui.tg_current", value=view.current)) if view.current else None
         body = _lines(
@@ -208,7 +208,11 @@ def render_result(
     hint = f"<i>{esc(catalog.text('ui.tg_copy_hint'))}</i>" if drafts else None
     advice = _with_notice(recommendation_html(plan, catalog), notice)
     bodies = [f"{advice}\n\n{hint}" if hint else advice]
-    bodies += [section_html(section) for section in plan_document(plan, catalog, (document.drafts,))]
+    for section in plan_document(plan, catalog, document.AFTER_ADVICE):
+        if section.is_draft:
+            bodies.append(section_html(section))
+        else:  # what follows the drafts joins the last message
+            bodies[-1] += "\n\n" + section_html(section)
     bodies[-1] += f"\n\n{esc(catalog.text('ui.tg_result_footer'))}"
     keyboard = _keyboard([
         [_button(catalog.text("ui.change_answer"), session, Act.CHANGE),
@@ -225,10 +229,10 @@ def render_result(
 
 def recommendation_html(plan: Plan, catalog: Catalog, full: bool = True) -> str:
     """The advice as paragraphs: recommendation and why; with `full`, also expectations,
-    the other actions and tips (every section of the plan document but the drafts)."""
+    the other actions and tips (the advice sections of the plan document)."""
     if not full:
         return sections_html(plan_document(plan, catalog, FIRST_LOOK))
-    return sections_html([s for s in plan_document(plan, catalog) if not s.is_draft])
+    return sections_html(plan_document(plan, catalog, ADVICE))
 
 
 def _choice(view: View, event: Event, catalog: Catalog) -> tuple[str, str] | None:

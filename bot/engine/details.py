@@ -1,0 +1,154 @@
+"""Typed details made to sit naturally mid-sentence, and the salutation they call for.
+
+The person's words stay theirs: we trim, collapse spaces, drop the punctuation a template
+adds itself, avoid "the a ... role role", lower a capital only where that is safe, soften
+ALL CAPS and leave emoji out of phrases (names, companies and titles keep theirs).
+Nothing is escaped or read as a template here; transports escape.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+
+NAMES = frozenset({"your_name", "recipient_name", "contact_name"})
+TITLES = frozenset({"role", "company"})
+SENTENCES = frozenset({"commitment", "fact"})
+"""Details a template uses as a sentence of their own: the first letter is capitalised."""
+
+DERIVED: Mapping[str, str] = {"greeting": "recipient_name"}
+"""Placeholders computed from a detail: `{greeting}` is "Hi Sam," or "Dear Ms Rivera,"."""
+
+HONORIFICS = frozenset({
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "madam", "dame",
+})
+_TRAILING = re.compile(r"[\s.,;:!?…]+$")
+_LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_TRAILING_ROLE_WORD = re.compile(r"\s+(?:role|position|job|post|vacancy)$", re.IGNORECASE)
+_LOWER_SAFE_STARTS = frozenset({
+    "a", "an", "the", "my", "our", "your", "their", "his", "her", "its", "this", "that",
+    "these", "those", "some", "several", "many", "more", "most", "over", "about", "around",
+    "nearly", "almost", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    "ten", "eleven", "twelve", "fifteen", "twenty", "strong", "deep", "solid", "broad", "hands",
+    "hands-on", "experience", "years", "how", "what", "why", "when", "where", "which", "with",
+    "for", "from", "in", "on", "at", "by", "to", "of", "as", "and", "both", "all", "each",
+    "every", "extensive", "proven", "practical", "new", "recent", "limited", "lack", "less",
+    "little", "no", "not", "only", "also", "leading", "building", "managing", "running",
+    "designing", "writing", "working", "using", "scaling", "shipping", "improving", "reducing",
+    "growing", "mentoring", "teaching", "planning", "delivering", "creating", "developing",
+})
+_DOUBLED = re.compile(r"([!?,;:])\1+|(?<!\.)\.\.(?!\.)")
+_NAME_PART = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+_PLAIN_NAME = re.compile(r"[^\W\d_]+(?:[ .'’-]+[^\W\d_]+)*\.?", re.UNICODE)
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+FIRST_STRONG_ISOLATE, POP_ISOLATE = "\u2068", "\u2069"
+
+
+def normalise(detail_id: str, text: str) -> str:
+    """The typed `text` for `detail_id`, ready to sit in a template's sentence."""
+    value = text
+    if detail_id not in NAMES and detail_id not in TITLES:  # a name is theirs, emoji and all
+        value = "".join(ch for ch in value if not _is_emoji(ch))
+    value = " ".join(value.split())
+    value = _DOUBLED.sub(lambda m: m.group(1) or ".", value)
+    value = _TRAILING.sub("", value)
+    if not value:
+        return ""
+    if detail_id in NAMES:
+        if _PLAIN_NAME.fullmatch(value) and (_shouts(value) or not any(ch.isupper() for ch in value)):
+            value = _name_case(value)
+    if detail_id == "role":
+        value = _LEADING_ARTICLE.sub("", value) or value
+        value = _TRAILING_ROLE_WORD.sub("", value) or value
+    if detail_id in TITLES:
+        value = _soften_caps(value, title=True)
+    elif detail_id not in NAMES:
+        value = _soften_caps(value, title=False)
+    if detail_id in SENTENCES:
+        value = value[0].upper() + value[1:]
+    elif detail_id not in NAMES and detail_id not in TITLES:
+        value = _lower_first_if_safe(value)
+    if _RTL.search(value):  # keep right-to-left text from dragging our punctuation along
+        value = FIRST_STRONG_ISOLATE + value + POP_ISOLATE
+    return value
+
+
+def normalise_all(details: Mapping[str, str]) -> dict[str, str]:
+    """Every given detail normalised, empty ones dropped, plus the derived placeholders."""
+    clean = {key: normalise(key, value) for key, value in details.items()}
+    clean = {key: value for key, value in clean.items() if value}
+    if "recipient_name" in clean:
+        clean["greeting"] = greeting(clean["recipient_name"])
+    return clean
+
+
+def greeting(name: str) -> str:
+    """A first name alone reads "Hi Sam,"; a title or a full name reads "Dear Ms Rivera,"."""
+    words = name.replace(".", " ").split()
+    if len(words) == 1 and words[0].lower() not in HONORIFICS:
+        return f"Hi {name},"
+    return f"Dear {name},"
+
+
+def _is_emoji(ch: str) -> bool:
+    """Pictographs, their joiners and variation selectors: out of place in a formal note."""
+    code = ord(ch)
+    return (unicodedata.category(ch) == "So" and code >= 0x2190) or code in (0x200D, 0xFE0F, 0xFE0E) \
+        or 0x1F3FB <= code <= 0x1F3FF
+
+
+def _shouts(value: str) -> bool:
+    letters = [ch for ch in value if ch.isalpha()]
+    return len(letters) >= 4 and all(unicodedata.category(ch) in ("Lu", "Lt") for ch in letters)
+
+
+def _name_case(value: str) -> str:
+    """"ZOË O'BRIEN-SMITH" or "zoë o'brien-smith" → "Zoë O'Brien-Smith"."""
+    return _NAME_PART.sub(lambda m: _cap_parts(m.group(0)), value)
+
+
+def _cap_parts(word: str) -> str:
+    return "".join(part[:1].upper() + part[1:].lower() for part in re.split(r"(?<=['’])", word))
+
+
+_SHORT_COMMON = frozenset({
+    "a", "an", "the", "my", "of", "in", "on", "at", "to", "for", "and", "or", "by", "as", "is",
+    "was", "are", "be", "it", "its", "our", "we", "you", "me", "no", "not", "but", "so", "up",
+    "per", "via", "all", "any", "new", "one", "two", "too", "can", "has", "had", "how", "who",
+    "why", "own", "out", "off", "led", "ran", "got", "see", "use", "way", "lot", "few", "her",
+    "his", "him", "she", "he", "us", "am", "do", "did", "get", "set", "big", "key", "top",
+})
+
+
+def _soften_caps(value: str, title: bool) -> str:
+    """ALL CAPS over several words reads as shouting; acronyms (AWS, UX) keep their capitals."""
+    letters = [ch for ch in value if ch.isalpha()]
+    words = value.split()
+    if len(words) < 2 or len(letters) < 8 or not _shouts(value):
+        return value
+    def soften(word: str, first: bool) -> str:
+        bare = word.strip(".,;:!?()\"'").lower()
+        if len(bare) <= 3 and bare not in _SHORT_COMMON:
+            return word  # an acronym: AWS, UX, HR
+        if bare == "i":
+            return word
+        if title and (first or bare not in _SHORT_COMMON):
+            return word.capitalize()
+        return word.lower()
+
+    softened = " ".join(soften(word, index == 0) for index, word in enumerate(words))
+    return softened[0].upper() + softened[1:]
+
+
+def _lower_first_if_safe(value: str) -> str:
+    """Lower a leading capital only on a common word ("Five years" → "five years");
+    names, acronyms and "I" keep theirs."""
+    first = value.split()[0]
+    bare = first.strip("\"'(“‘")
+    if not bare or not bare[0].isupper() or any(ch.isupper() for ch in bare[1:]):
+        return value
+    if bare.lower() not in _LOWER_SAFE_STARTS:
+        return value
+    index = value.index(bare[0])
+    return value[:index] + bare[0].lower() + value[index + 1:]
