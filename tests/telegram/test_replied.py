@@ -83,7 +83,7 @@ async def test_each_reply_from_each_way_in(polling_bot: RunningBot, value: str, 
     result = ann.current()
     assert "Share" not in result.button_texts and THEY_REPLIED not in result.button_texts
     [reply] = await stored_replies(bot, ann)
-    assert reply["answers"] == {"reply": value} and reply["answers_result"]["answers"]["stage"] == "final"
+    assert reply["answers"] == {"reply": value} and reply["answers_result"]["answers"] == FINAL
     assert "your_name" not in reply["details"]  # the result's own details are not copied again
     assert bot.fake.violations == [] and bot.fake.unanswered_callback_queries() == []
 
@@ -213,7 +213,9 @@ async def test_mydata_lists_the_reply_in_words(polling_bot: RunningBot) -> None:
     assert "What the employer answered, as you told me (/replied):" in words
     assert f"{catalog.text('questions.reply.short')}: {label(bot, 'feedback')}" in words
     assert f"{catalog.text('details.gap.prompt')} more depth in SQL" in words
-    assert "Stage: After the final round" in words  # the plan it answers, in words too
+    first = bot.guide.catalog("en")
+    stage_label = first.text(f"questions.stage.options.{FINAL['stage']}")
+    assert f"{first.text('questions.stage.short')}: {stage_label}" in words  # the plan it answers, in words
     assert "You have reached your plan." in words  # where the after_reply guide stands
     internal = re.findall(r"\b(?:history|step|revising|format|session|state|run|asked)\b|[_{}]", words)
     assert internal == [], f"internal names shown to a person: {internal}"
