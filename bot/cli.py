@@ -1,4 +1,5 @@
-"""`reconsider-bot` (also `python -m bot`): run the bot, chat in the terminal, plan, check, graph."""
+"""`reconsider-bot` (also `python -m bot`): run the bot, chat in the terminal, plan, check, graph,
+and the operator's commands (health, backup, stats)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import __version__
 from bot.content.errors import ContentError
 from bot.engine import Guide
 from bot.libraries import quiet_libraries
-from bot.settings import Settings, SettingsError, configured_flows_dir, load_settings
+from bot.settings import SETTINGS, Settings, SettingsError, configured_flows_dir, load_settings
 
 USAGE_ERROR = 2
 
@@ -83,7 +85,8 @@ def run_bot(settings: Settings) -> int:
     from bot.storage import StoreError, open_store
     from bot.telegram.logs import configure_logging
 
-    configure_logging(settings.log_level, secrets=(settings.token, settings.webhook_secret))
+    configure_logging(settings.log_level, secrets=(settings.token, settings.webhook_secret),
+                      log_format=settings.log_format)
     try:
         guide = load_guide(settings.flows_dir, _interface_texts())
         tone = load_tone_lexicons(settings.flows_dir, guide.flow.languages)
@@ -175,6 +178,76 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    """Exit 0 when the running bot's /healthz (or /readyz with --ready) answers 200: Docker's HEALTHCHECK."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        return _fail(str(error))
+    if settings.webhook_mode:
+        host, port = settings.webhook_listen, settings.webhook_port
+    elif settings.metrics_port is not None:
+        host, port = settings.metrics_listen, settings.metrics_port
+    else:
+        return _fail("METRICS_PORT is off: in polling mode the health endpoint needs the ops server.")
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    host = f"[{host}]" if ":" in host else host
+    url = f"http://{host}:{port}{'/readyz' if args.ready else '/healthz'}"
+    try:
+        with urllib.request.urlopen(url, timeout=args.timeout) as response:
+            body = response.read(200).decode("utf-8", "replace").strip()
+            print(f"{url}: {response.status} {body}")
+            return 0
+    except urllib.error.HTTPError as error:
+        body = error.read(200).decode("utf-8", "replace").strip()
+        error.close()
+        print(f"reconsider-bot: {url}: {error.code} {body}", file=sys.stderr)
+    except (OSError, TimeoutError) as error:
+        print(f"reconsider-bot: {url}: {getattr(error, 'reason', error)}", file=sys.stderr)
+    return 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.backup import backup_sqlite
+    from bot.storage import StoreError
+
+    try:
+        settings = load_settings()
+        done = backup_sqlite(settings.database_url, Path(args.path))
+    except (SettingsError, StoreError) as error:
+        return _fail(str(error))
+    print(f"backed up {done.source} to {done.target} ({done.size:,} bytes, integrity ok)")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """The funnel from the database: counts only (see bot/funnel.py)."""
+    from bot import funnel
+    from bot.storage import StoreError
+
+    try:
+        settings = load_settings()
+        rows = funnel.read(settings.database_url)
+    except (SettingsError, StoreError) as error:
+        return _fail(str(error))
+    figures = funnel.compute(_load_guide(settings.flows_dir), rows)
+    print(json.dumps(figures.to_dict(), indent=2) if args.format == "json" else funnel.render(figures))
+    return 0
+
+
+def settings_help() -> str:
+    """The `run --help` epilog: every setting, its default and meaning (from bot.settings.SETTINGS)."""
+    width = max(len(name) for name, _, _ in SETTINGS)
+    lines = ["settings (environment, or a .env file in the working directory; the environment wins):"]
+    for name, default, meaning in SETTINGS:
+        lines.append(f"  {name.ljust(width)}  {meaning} (default: {default})")
+    return "\n".join(lines)
+
+
 # ---- wiring -------------------------------------------------------------------------------
 
 
@@ -183,9 +256,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="reconsider-bot",
         description="Decide how to answer a job rejection, and get a draft to send.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the Telegram bot (settings from the environment / .env)")
+    run = sub.add_parser("run", help="run the Telegram bot (settings from the environment / .env)",
+                         description="Run the Telegram bot: long polling, or webhook mode when WEBHOOK_URL "
+                         "is set. SIGTERM or SIGINT stops it cleanly.",
+                         epilog=settings_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     run.set_defaults(func=cmd_run)
 
     chat = sub.add_parser("chat", help="take the guide in the terminal (works with piped input)")
@@ -220,6 +297,20 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--flows-dir")
     graph.set_defaults(func=cmd_graph)
 
+    health = sub.add_parser("health", help="ask the running bot's /healthz (exit 0 when it answers 200)")
+    health.add_argument("--ready", action="store_true", help="ask /readyz instead (database and Bot API)")
+    health.add_argument("--timeout", type=float, default=3.0, help="seconds to wait (default 3)")
+    health.set_defaults(func=cmd_health)
+
+    backup = sub.add_parser("backup",
+                            help="copy the SQLite database to PATH, consistently, while the bot runs")
+    backup.add_argument("path", metavar="PATH", help="the backup file to write (replaced if it exists)")
+    backup.set_defaults(func=cmd_backup)
+
+    stats = sub.add_parser("stats", help="the funnel: where guides stop, approaches, reminders (counts only)")
+    stats.add_argument("--format", choices=("text", "json"), default="text")
+    stats.set_defaults(func=cmd_stats)
+
     try:
         from bot.tone_cli import add_tone_command
     except ImportError:  # pragma: no cover - the tone check ships with the package
@@ -231,7 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_libraries()
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # bare `reconsider-bot`: say what it can do
+        parser.print_help()
+        return 0
     try:
         handler = getattr(args, "func", None) or args.handler
         return int(handler(args))

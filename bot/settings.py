@@ -20,13 +20,41 @@ SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/reconsider.sqlite3"
 DEFAULT_REMINDER_CHECK_SECONDS = 30.0
+DEFAULT_METRICS_LISTEN = "127.0.0.1"
+DEFAULT_METRICS_PORT = 9090
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 
 BOTFATHER_HELP = (
     "Create a bot with @BotFather in Telegram (/newbot), copy the token it gives you into "
     "TELEGRAM_BOT_TOKEN (in the environment or a .env file), then run `reconsider-bot run`. "
     "To try the guide without Telegram: `reconsider-bot chat`."
 )
+
+
+SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("TELEGRAM_BOT_TOKEN", "required", "the token from @BotFather; never written to any log line"),
+    ("TELEGRAM_API_BASE_URL", DEFAULT_API_BASE_URL, "the Bot API; e.g. a local Bot API server's URL"),
+    ("DATABASE_URL", DEFAULT_DATABASE_URL,
+     "sqlite:///relative/file, sqlite:////absolute/file or postgresql://user:password@host:5432/db"),
+    ("WEBHOOK_URL", "unset: long polling",
+     "the public https:// URL Telegram posts updates to (webhook mode)"),
+    ("WEBHOOK_LISTEN", "0.0.0.0", "address of the webhook server (also /healthz, /readyz, /metrics)"),
+    ("WEBHOOK_PORT", "8080", "port of the webhook server"),
+    ("WEBHOOK_SECRET", "random per start", "checked on every webhook request; letters, digits, _ and -"),
+    ("BOT_ADMIN_IDS", "none", "comma-separated Telegram user ids allowed to send /stats"),
+    ("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+    ("LOG_FORMAT", "text", "text, or json: one JSON object per line"),
+    ("FLOWS_DIR", "the shipped flows", "another folder of flows"),
+    ("REMINDER_CHECK_SECONDS", "30", "how often due follow-up reminders are looked for"),
+    ("RETENTION_DAYS", "30", "what people typed, their results and share links are erased after this many "
+     "days without activity"),
+    ("METRICS_LISTEN", DEFAULT_METRICS_LISTEN, "address of the ops server in polling mode"),
+    ("METRICS_PORT", str(DEFAULT_METRICS_PORT),
+     "port of the ops server in polling mode (/healthz, /readyz, /metrics); off: none"),
+)
+"""Every setting: name, default, meaning. `run --help` shows it; a test holds it, `.env.example`
+and what `load_settings` reads to the same names."""
 
 
 class SettingsError(Exception):
@@ -53,6 +81,11 @@ class Settings:
     log_level: str = "INFO"
     flows_dir: Path = field(default_factory=default_flows_dir)
     reminder_check_seconds: float = DEFAULT_REMINDER_CHECK_SECONDS
+    metrics_listen: str = DEFAULT_METRICS_LISTEN
+    metrics_port: int | None = None
+    """The ops server's port in polling mode; None: no ops server (load_settings defaults to
+    9090, a Settings built in code has none, so tests never fight over a port)."""
+    log_format: str = "text"
 
     @property
     def webhook_mode(self) -> bool:
@@ -133,6 +166,9 @@ def load_settings(
     if webhook_url and not secret:
         secret = secrets.token_urlsafe(32)  # still checked on every request, just not fixed
     reminder_check = _reminder_check_seconds(get("REMINDER_CHECK_SECONDS"))
+    log_format = (get("LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise SettingsError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}.")
     return Settings(
         token=get("TELEGRAM_BOT_TOKEN"),
         api_base_url=get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
@@ -145,7 +181,20 @@ def load_settings(
         log_level=log_level,
         flows_dir=configured_flows_dir(source, dotenv=None),
         reminder_check_seconds=reminder_check,
+        metrics_listen=get("METRICS_LISTEN") or DEFAULT_METRICS_LISTEN,
+        metrics_port=_metrics_port(get("METRICS_PORT")),
+        log_format=log_format,
     )
+
+
+def _metrics_port(text: str) -> int | None:
+    if text.lower() == "off":
+        return None
+    if not text:
+        return DEFAULT_METRICS_PORT
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise SettingsError(f"METRICS_PORT must be a port number (1-65535) or off, not {text!r}.")
+    return int(text)
 
 
 def _reminder_check_seconds(text: str) -> float:

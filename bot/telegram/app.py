@@ -14,6 +14,7 @@ import datetime as dtm
 import logging
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
 from typing import Any
@@ -23,13 +24,22 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
 
+from bot import funnel, metrics
 from bot.engine import Guide
 from bot.engine.tone import ToneLexicon
+from bot.ops import OpsServer, Probes
 from bot.settings import BOTFATHER_HELP, Settings
 from bot.storage import Store
 from bot.telegram.handlers import ALLOWED_UPDATES, Handlers
 from bot.telegram.http import AiohttpRequest
-from bot.telegram.logs import REDACTED, TOKEN_LIKE, quiet_noisy_loggers, redact_library_loggers
+from bot.telegram.logs import (
+    REDACTED,
+    TOKEN_LIKE,
+    hash_chat,
+    quiet_noisy_loggers,
+    redact_library_loggers,
+    set_chat_hash_key,
+)
 from bot.telegram.memory import TRIM_EVERY, release_free_memory
 from bot.telegram.messenger import BotMessenger
 from bot.telegram.registry import Features, menu
@@ -47,6 +57,21 @@ NETWORK_RETRY_DELAY = 0.5  # seconds, doubled on each retry
 POLL_TIMEOUT = dtm.timedelta(seconds=10)
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
+
+def update_kind(update: object) -> str:
+    """A label for an update that says what it is, never what it says."""
+    if not isinstance(update, Update):
+        return "other"
+    if update.callback_query is not None:
+        return "button"
+    if update.inline_query is not None:
+        return "inline_query"
+    message = update.effective_message
+    if message is None:
+        return "other"
+    if message.text and message.text.startswith("/"):
+        return "command"
+    return "text" if message.text else "other_message"
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -67,13 +92,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
         if key is None:
-            await coroutine
+            await self._measured(update, coroutine, None)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                await self._measured(update, coroutine, key)
         finally:
             self._users[key] -= 1
             if not self._users[key]:  # nobody waits: forget the lock, keep the dict small
@@ -81,6 +106,25 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             self.processed += 1
             if self.processed % self.trim_every == 0 and release_free_memory():
                 self.trims += 1  # a burst of chats at once must not leave RSS at its peak
+
+    async def _measured(self, update: object, coroutine: Awaitable[Any], chat_id: int | None) -> None:
+        """Handle one update; count it, time it and log one line about it (no content)."""
+        kind = update_kind(update)
+        current, token = metrics.handling(kind)
+        started = time.perf_counter()
+        try:
+            await coroutine
+        except BaseException:
+            current.outcome = "error"
+            raise
+        finally:
+            seconds = time.perf_counter() - started
+            metrics.handled(token, kind, seconds)
+            update_id = getattr(update, "update_id", None)
+            fields = {"update_id": update_id, "chat": hash_chat(chat_id), "handler": current.handler,
+                      "latency_ms": round(seconds * 1000, 2), "outcome": current.outcome}
+            log.info("update %s (%s) %s in %.1f ms", update_id, current.handler, current.outcome,
+                     seconds * 1000, extra=fields)
 
     async def initialize(self) -> None:
         pass
@@ -93,6 +137,10 @@ class StatelessApplication(Application[Any, Any, Any, Any, Any, Any]):
     """PTB's Application, minus the per-chat and per-user bookkeeping that only a PTB
     persistence uses. Without one (sessions live in our Store), PTB 22 would still keep the
     id of every chat and user it ever saw, and never let go of them."""
+
+    http_requests: tuple[AiohttpRequest, ...] = ()
+    """The Bot API clients: closed by the Runner even when start-up failed half-way (PTB closes
+    them only after a successful initialize)."""
 
     def _mark_for_persistence_update(self, *, update: object | None = None, job: Any = None) -> None:
         if self.persistence is not None:
@@ -115,6 +163,8 @@ class RetryingRateLimiter(AIORateLimiter):
         super().__init__(max_retries=RATE_LIMIT_RETRIES)
         self.network_retries = network_retries
         self.delay = delay
+        self.starting = True
+        """While starting, retries are logged at DEBUG: a failed start ends in one line of its own."""
 
     async def process_request(
         self,
@@ -133,8 +183,8 @@ class RetryingRateLimiter(AIORateLimiter):
             except NetworkError as error:
                 if attempt == self.network_retries:
                     raise
-                log.warning("%s failed (%s); retry %d of %d", endpoint, error, attempt + 1,
-                            self.network_retries)
+                log.log(logging.DEBUG if self.starting else logging.WARNING,
+                        "%s failed (%s); retry %d of %d", endpoint, error, attempt + 1, self.network_retries)
                 await asyncio.sleep(self.delay * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -146,26 +196,31 @@ def build_application(
     """The application on one guide, its tone lexicons (by language) and one store."""
     quiet_noisy_loggers()  # httpx logs every request URL, and the token is part of each
     redact_library_loggers([settings.token, settings.webhook_secret])  # PTB logs its API URL
+    set_chat_hash_key(settings.token)
+    requests = (AiohttpRequest(), AiohttpRequest(connection_limit=1))
     builder = (
         ApplicationBuilder()
         .application_class(StatelessApplication)
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connection_limit=1))
+        .request(requests[0])
+        .get_updates_request(requests[1])
         .rate_limiter(RetryingRateLimiter(delay=network_retry_delay))
         .concurrent_updates(PerChatUpdateProcessor())
     )
     if settings.webhook_mode:
         builder = builder.updater(None)
     application: BotApplication = builder.build()
+    if isinstance(application, StatelessApplication):
+        application.http_requests = requests
     turns = Turns(guide, store, BotMessenger(application.bot))
     features = Features.build(turns, tone, settings.admin_ids)
     handlers = Handlers(turns, features)
     handlers.register(application)
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        metrics.update_failed(context.error)
         log.error("unhandled error for update %s", getattr(update, "update_id", "?"),
                   exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
@@ -178,6 +233,8 @@ def build_application(
 
     application.add_error_handler(on_error)
     application.bot_data["handlers"] = handlers
+    if settings.database_url.lower().startswith("sqlite:"):
+        features.admin.funnel_rows = partial(asyncio.to_thread, funnel.read, settings.database_url)
     return application
 
 
@@ -214,18 +271,25 @@ class Runner:
         self.application = build_application(settings, guide, store, tone,
                                              network_retry_delay=network_retry_delay)
         self.webhook: Any = None
+        self.ops: OpsServer | None = None
         self.reminders = ReminderScheduler(self.application.bot, guide, store,
                                            settings.reminder_check_seconds)
 
+    def probes(self) -> Probes:
+        return Probes(database=self.store.ping, probe_api=self.application.bot.get_me)
+
     async def start(self) -> None:
         application = self.application
+        if not self.settings.webhook_mode and self.settings.metrics_port is not None:
+            self.ops = OpsServer(self.settings.metrics_listen, self.settings.metrics_port, self.probes())
+            await self.ops.start()  # first: a port in use stops the start before Telegram is asked
         await application.initialize()
         await describe_bot(application.bot, self.guide)
         await application.start()
         if self.settings.webhook_mode:
             from bot.telegram.webhook import WebhookServer
 
-            self.webhook = WebhookServer(self.settings, application, self.store)
+            self.webhook = WebhookServer(self.settings, application, self.store, self.probes())
             await self.webhook.start()
             await self.webhook.register()
             log.info("webhook mode: listening on %s:%s", self.settings.webhook_listen, self.webhook.port)
@@ -239,7 +303,13 @@ class Runner:
                 drop_pending_updates=False,
             )
             log.info("polling mode: @%s is running", application.bot.username)
+            if self.ops is not None:
+                log.info("ops server: /healthz, /readyz and /metrics on %s:%s", self.settings.metrics_listen,
+                         self.ops.port)
         self.reminders.start()  # due reminders (also those missed while down) go out now
+        limiter = application.bot.rate_limiter
+        if isinstance(limiter, RetryingRateLimiter):
+            limiter.starting = False
 
     async def stop(self) -> None:
         application = self.application
@@ -251,6 +321,11 @@ class Runner:
         if application.running:
             await application.stop()
         await application.shutdown()
+        if isinstance(application, StatelessApplication):
+            for request in application.http_requests:
+                await request.shutdown()  # a no-op after a full shutdown
+        if self.ops is not None:
+            await self.ops.stop()
 
 
 async def serve(
@@ -294,6 +369,8 @@ def run(settings: Settings, guide: Guide, store: Store, tone: dict[str, ToneLexi
     except NetworkError as error:
         reason = TOKEN_LIKE.sub(REDACTED, str(error))
         return fail(f"could not reach the Bot API at {settings.api_base_url}: {reason}", 1)
+    except OSError as error:  # the webhook or ops server could not listen
+        return fail(f"could not start the HTTP server: {error.strerror or error}", 1)
     except KeyboardInterrupt:
         pass
     return 0

@@ -17,6 +17,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import metrics
 from bot.telegram import buttons
 from bot.telegram.incoming import Incoming, language_of
 from bot.telegram.messenger import ChatBlocked, Messenger
@@ -27,6 +28,9 @@ from bot.telegram.views.html import Text, esc
 from bot.telegram.views.steps import group_keyboard
 
 log = logging.getLogger(__name__)
+
+ACTION_NAMES = {value: name.lower() for name, value in vars(buttons.Act).items() if name.isupper()}
+"""Button actions by name (`button:answer`...), for the log line of each update."""
 
 ALLOWED_UPDATES = ("message", "callback_query", "inline_query")
 """The update kinds the bot asks Telegram for (polling and webhook alike)."""
@@ -100,6 +104,7 @@ class Handlers:
         if text.startswith("/"):
             name, argument = command_parts(text)
             command = self.commands.get(name)
+            metrics.routed(f"/{name}" if command is not None else "/unknown")
             if command is None:
                 await features.guide.unknown_command(turn)
             else:
@@ -114,6 +119,8 @@ class Handlers:
     async def _button(self, turn: Turn) -> None:
         payload = buttons.decode(turn.incoming.data)
         handler = self.buttons.get(payload.action) if payload is not None else None
+        metrics.routed(f"button:{ACTION_NAMES.get(payload.action, 'other')}" if payload is not None
+                       else "button:stale")
         if payload is None or handler is None:
             await self.features.guide.tap(turn, payload)
         else:

@@ -8,6 +8,7 @@ into PTB's `NetworkError` / `TimedOut` so its retries and our `RetryingRateLimit
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,6 +16,8 @@ import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from bot import metrics
 
 CONNECTION_LIMIT = 256
 """Open connections to the Bot API at most (PTB's own default for its httpx client)."""
@@ -88,11 +91,17 @@ class AiohttpRequest(BaseRequest):
         total = None if read is None or write is None else (connect or 0) + write + read
         acquire = None if pool is None or connect is None else pool + connect
         timeout = aiohttp.ClientTimeout(total=total, connect=acquire, sock_connect=connect, sock_read=read)
+        api_method = metrics.api_method(url)
+        started = time.perf_counter()
         try:
             async with self._session.request(method, url, data=data, headers=headers,
                                              timeout=timeout) as response:
-                return response.status, await response.read()
+                body = await response.read()
         except (TimeoutError, aiohttp.ServerTimeoutError) as error:
+            metrics.api_failed(api_method, "timeout")
             raise TimedOut from error
         except aiohttp.ClientError as error:
+            metrics.api_failed(api_method, "network")
             raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
+        metrics.api_answered(api_method, response.status, time.perf_counter() - started)
+        return response.status, body

@@ -5,15 +5,23 @@ URL) are held at WARNING; the library loggers that see the token (PTB logs its A
 DEBUG) redact at the source, so every handler gets clean records; and a filter on the root
 handler rewrites anything that looks like a token, or equals a configured secret, in every
 message and traceback.
+
+`LOG_FORMAT=json` writes one JSON object per line instead; the line logged after each update
+carries its id, the chat id hashed (HMAC keyed by the bot token: stable, not reversible
+without it), the handler, the latency and the outcome as fields.
 """
 
 from __future__ import annotations
 
+import datetime as dtm
+import hashlib
+import hmac
+import json
 import logging
 import re
 import sys
 from collections.abc import Iterable
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.libraries import quiet_libraries
 
@@ -22,6 +30,44 @@ REDACTED = "<redacted>"
 NOISY_LOGGERS = ("httpx", "httpcore")
 TOKEN_AWARE_LIBRARIES = ("telegram", "httpx", "httpcore")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+UPDATE_FIELDS = ("update_id", "chat", "handler", "latency_ms", "outcome")
+"""The fields a handled update's log line carries (`extra=`), as keys of its JSON object."""
+_chat_key = b""
+
+
+def set_chat_hash_key(secret: str) -> None:
+    global _chat_key
+    _chat_key = hashlib.sha256(b"reconsider-bot chat id\0" + secret.encode()).digest()
+
+
+def hash_chat(chat_id: int | None) -> str | None:
+    """A chat id as 12 hex characters: the same chat always reads the same, nobody can read it back."""
+    if chat_id is None:
+        return None
+    return hmac.new(_chat_key, str(chat_id).encode(), hashlib.sha256).hexdigest()[:12]
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, the update fields, any traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": dtm.datetime.fromtimestamp(record.created, dtm.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in UPDATE_FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                entry[name] = value
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["traceback"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = record.stack_info
+        return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 class RedactingFilter(logging.Filter):
@@ -57,11 +103,11 @@ class RedactingFilter(logging.Filter):
 
 
 def configure_logging(
-    level: str, secrets: Iterable[str] = (), stream: TextIO | None = None
+    level: str, secrets: Iterable[str] = (), stream: TextIO | None = None, log_format: str = "text"
 ) -> logging.Handler:
     """One stderr handler on the root logger, with the redacting filter; returns the handler."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(FORMAT))
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_reconsider_bot", False)]:

@@ -23,6 +23,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot import metrics
 from bot.engine import Guide
 from bot.storage import Reminder, Store
 from bot.telegram.views.reminders import render_due
@@ -95,6 +96,7 @@ class ReminderScheduler:
             if self._stopping.is_set():
                 break
             if await self.store.claim_reminder(reminder.id, self.worker, now, self.lease):
+                metrics.reminder_event("due")
                 await self._deliver(reminder)
         return len(due)
 
@@ -108,12 +110,16 @@ class ReminderScheduler:
             log.info("chat %s blocked the bot; reminder %s dropped", reminder.chat_id, reminder.id)
             await self.store.mark_blocked(reminder.chat_id)
             await self.store.finish_reminder(reminder.id, self.worker, "blocked", int(self.clock()))
+            metrics.reminder_event("failed")
         except BadRequest as error:  # e.g. "chat not found": retrying cannot help
             log.warning("reminder %s cannot be sent: %s", reminder.id, error)
             await self.store.finish_reminder(reminder.id, self.worker, "failed", int(self.clock()))
+            metrics.reminder_event("failed")
         except TelegramError as error:  # network, 5xx, flood limits beyond the rate limiter's retries
             state = await self.store.release_reminder(reminder.id, self.worker, MAX_ATTEMPTS)
+            metrics.reminder_event("failed" if state == "failed" else "retried")
             log.warning("reminder %s not sent (%s); now %s", reminder.id, error, state)
         else:
             await self.store.finish_reminder(reminder.id, self.worker, "sent", int(self.clock()))
+            metrics.reminder_event("sent")
             log.info("reminder %s sent to chat %s", reminder.id, reminder.chat_id)

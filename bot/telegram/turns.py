@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from telegram import ForceReply, InlineKeyboardMarkup
 
+from bot import metrics
 from bot.engine import ChangeView, Event, Guide, InvalidMove, Restart, ResultView, Session, View
 from bot.engine.model import Catalog
 from bot.storage import ChatRecord, SavedReply, SavedResult, Store
@@ -118,7 +119,8 @@ class Turns:
         except ChatBlocked:
             log.info("chat %s blocked the bot; marked inactive", turn.chat_id)
             await self.store.mark_blocked(turn.chat_id)
-        except Exception:
+        except Exception as error:
+            metrics.update_failed(error)
             log.exception("update %s in chat %s failed", turn.update_id, turn.chat_id)
             await self.answer(turn)
             try:
@@ -142,6 +144,8 @@ class Turns:
         if not await self.commit(turn, new, view):
             await self.redelivered(turn)
             return
+        if guide is self.guide:  # the funnel is the first guide's
+            metrics.guide_moved(self.guide, turn.session, new, None)
         catalog = guide.catalog(new.language)
         before = plain(catalog.text("ui.tg_welcome")) if welcome else []
         notice = None if welcome else catalog.text("ui.tg_restarted")
@@ -165,6 +169,8 @@ class Turns:
         if not await self.commit(turn, moved.session, moved.view):
             await self.redelivered(turn)
             return
+        if guide is self.guide:  # the funnel is the first guide's
+            metrics.guide_moved(self.guide, session, moved.session, event)
         accepted = moved.session.step != session.step
         catalog = guide.catalog(session.language)
         # A draft, once shown, stays: the result's message is never edited into another step.

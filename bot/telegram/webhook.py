@@ -1,4 +1,5 @@
-"""The bot's own HTTP server for webhook mode (aiohttp): the webhook path and `/healthz`.
+"""The bot's own HTTP server for webhook mode (aiohttp): the webhook path, and the ops paths
+(`/healthz`, `/readyz`, `/metrics`, see bot/ops.py).
 
 POST on the path of WEBHOOK_URL: the secret header is checked first (403 otherwise), then
 the update goes to the application's queue and Telegram gets its 200 at once; the turn
@@ -16,6 +17,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.ops import OpsRoutes, Probes
 from bot.settings import Settings
 from bot.storage import Store
 from bot.telegram.handlers import ALLOWED_UPDATES
@@ -23,7 +25,6 @@ from bot.telegram.handlers import ALLOWED_UPDATES
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-HEALTH_PATH = "/healthz"
 
 
 def webhook_path(webhook_url: str) -> str:
@@ -32,7 +33,8 @@ def webhook_path(webhook_url: str) -> str:
 
 class WebhookServer:
     def __init__(
-        self, settings: Settings, application: Application[Any, Any, Any, Any, Any, Any], store: Store
+        self, settings: Settings, application: Application[Any, Any, Any, Any, Any, Any], store: Store,
+        probes: Probes | None = None,
     ) -> None:
         assert settings.webhook_url, "webhook mode needs WEBHOOK_URL"
         self.settings = settings
@@ -42,11 +44,12 @@ class WebhookServer:
         self._secret = settings.webhook_secret.encode()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.ops = OpsRoutes(probes or Probes(database=store.ping, probe_api=application.bot.get_me))
 
     def make_app(self) -> web.Application:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post(self.path, self.receive)
-        app.router.add_get(HEALTH_PATH, self.health)
+        self.ops.add_to(app)
         return app
 
     async def start(self) -> None:
@@ -85,8 +88,3 @@ class WebhookServer:
             return web.Response(status=400, text="not an update")
         await self.application.update_queue.put(update)
         return web.Response(text="ok")
-
-    async def health(self, request: web.Request) -> web.Response:
-        if await self.store.ping():
-            return web.Response(text="ok")
-        return web.Response(status=503, text="database unavailable")

@@ -37,7 +37,11 @@ async def test_stats_for_an_admin_counts_without_personal_details(
     text = replies[-1].text
     assert "Chats: 2 (1 with a guide in progress, 0 blocked the bot)" in text
     assert "Finished plans kept: 1" in text
-    assert "Zyxcorp" not in text and "Ann" not in text
+    # The funnel: where the unfinished guide stands, and the approach recommended.
+    first = guide.flow.questions[0].id
+    assert f"Unfinished guides by the step they are on (stalled over a day):\n  {first}: 1 (0)" in text
+    assert f"Approaches recommended: {guide.plan_for(FINAL, {}, 'en').primary} 1" in text
+    assert "Zyxcorp" not in text and "Ann" not in text and "1001" not in text
     assert bot_with_admin.fake.violations == []
 
 

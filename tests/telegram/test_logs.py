@@ -51,3 +51,34 @@ def test_library_loggers_redact_for_every_handler(caplog: pytest.LogCaptureFixtu
     with caplog.at_level(logging.DEBUG):
         logging.getLogger("telegram.Bot").debug("Set Bot API URL: https://api.telegram.org/bot%s", TOKEN)
     assert TOKEN not in caplog.text and REDACTED in caplog.text
+
+
+def test_json_lines_are_redacted_and_carry_the_update_fields() -> None:
+    import json
+
+    from bot.telegram.logs import hash_chat, set_chat_hash_key
+
+    stream = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
+    handler = configure_logging("INFO", secrets=[TOKEN], stream=stream, log_format="json")
+    try:
+        set_chat_hash_key(TOKEN)
+        log = logging.getLogger("bot.test")
+        log.info("update %s (%s) %s in %.1f ms", 7, "button", "ok", 1.5,
+                 extra={"update_id": 7, "chat": hash_chat(1001), "handler": "button", "latency_ms": 1.5,
+                        "outcome": "ok"})
+        try:
+            raise RuntimeError(f"failed for https://api.telegram.org/bot{TOKEN}/sendMessage")
+        except RuntimeError:
+            log.exception("request failed for %s", TOKEN)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert first["update_id"] == 7 and first["handler"] == "button" and first["outcome"] == "ok"
+    assert first["chat"] == hash_chat(1001) != hash_chat(1002) and "1001" not in first["chat"]
+    set_chat_hash_key("another bot's token")
+    assert hash_chat(1001) != first["chat"]  # keyed: not a plain hash anyone can recompute
+    assert second["level"] == "ERROR" and "RuntimeError" in second["traceback"]
+    assert TOKEN not in stream.getvalue() and REDACTED in second["message"] + second["traceback"]

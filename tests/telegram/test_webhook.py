@@ -1,4 +1,4 @@
-"""Webhook mode: the bot's own server checks the secret, serves /healthz, and Telegram (the
+"""Webhook mode: the bot's own server checks the secret, serves /healthz and /readyz, and Telegram (the
 fake) delivers every update to it; going back to polling removes the webhook."""
 
 from __future__ import annotations
@@ -47,14 +47,18 @@ async def test_requests_without_the_right_secret_are_refused(webhook_bot: Runnin
     assert await webhook_bot.store.load_chat(5) is None  # nothing reached the bot
 
 
-async def test_healthz_reports_the_database(webhook_bot: RunningBot) -> None:
-    url = server_url(webhook_bot, "/healthz")
+async def test_readyz_reports_the_database_and_healthz_only_that_the_bot_is_alive(
+    webhook_bot: RunningBot,
+) -> None:
     async with aiohttp.ClientSession() as http:
-        async with http.get(url) as response:
-            assert response.status == 200
+        for path in ("/healthz", "/readyz"):
+            async with http.get(server_url(webhook_bot, path)) as response:
+                assert response.status == 200, path
         await webhook_bot.store.close()
-        async with http.get(url) as response:
-            assert response.status == 503
+        async with http.get(server_url(webhook_bot, "/readyz")) as response:
+            assert response.status == 503 and "database" in await response.text()
+        async with http.get(server_url(webhook_bot, "/healthz")) as response:
+            assert response.status == 200  # a restart would not bring the database back
 
 
 async def test_polling_after_webhook_removes_the_webhook(webhook_bot: RunningBot) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 
+from bot import funnel
 from bot.telegram.turns import Turn, Turns
 from bot.telegram.views.html import plain
 
@@ -20,6 +21,8 @@ class AdminFeature:
         self.turns = turns
         self.admin_ids = frozenset(admin_ids)
         self.unknown_command = unknown_command
+        self.funnel_rows: Callable[[], Awaitable[funnel.FunnelRows]] | None = None
+        """Reads the funnel's rows (set by the application for databases it can read them from)."""
 
     def is_admin(self, turn: Turn) -> bool:
         return turn.user_id is not None and turn.user_id in self.admin_ids
@@ -34,4 +37,6 @@ class AdminFeature:
             for value in follower.flow.question(follower.flow.start).options:
                 counts.setdefault(f"replied_{value}", 0)
         text = self.turns.catalog(turn).text("ui.tg_stats", **{name: str(n) for name, n in counts.items()})
+        if self.funnel_rows is not None:
+            text += "\n\n" + funnel.render(funnel.compute(self.turns.guide, await self.funnel_rows()))
         await self.turns.reply(turn, plain(text))

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from bot import metrics
 from bot.engine import ResultView
 from bot.engine.followup import DELAYS, Delay
 from bot.engine.model import Catalog
@@ -161,6 +162,7 @@ class RemindersFeature:
             await turns.answer(turn, catalog.text("ui.tg_outcome_already"))
             await self._drop_buttons(turn)
             return
+        metrics.reply_outcome(OUTCOMES[letter])
         await turns.answer(turn)
         assert turn.incoming.tapped_id is not None
         answered = render_answered(reminder, catalog, letter)
