@@ -34,6 +34,11 @@ def _load_guides(flows_dir: Path) -> dict[str, Guide]:
     return load_guides(flows_dir)
 
 
+def _load_guide(flows_dir: Path) -> Guide:
+    """The guide people start with (its followers, such as after_reply, hang off it)."""
+    return next(iter(_load_guides(flows_dir).values()))
+
+
 def _pick_guide(args: argparse.Namespace) -> Guide:
     """The guide `--flow` names (default: the one people start with)."""
     guides = _load_guides(_flows_dir(args))
