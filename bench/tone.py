@@ -84,8 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     load_ms = (time.perf_counter() - started) * 1000
     entries = sum(len(category.entries) for category in lexicon.categories)
     patterns = sum(len(entry.patterns) for category in lexicon.categories for entry in category.entries)
+    cues = len(lexicon.cues.cues) if lexicon.cues else 0
+    cue_patterns = sum(len(cue.patterns) for cue in lexicon.cues.cues) if lexicon.cues else 0
     print(f"Tone check, Python {sys.version.split()[0]}, pinned to CPU {cpu}; lexicon: "
-          f"{entries} entries, {patterns} patterns, loaded and compiled in {load_ms:.0f} ms.")
+          f"{entries} entries, {patterns} patterns, {cues} weak cues ({cue_patterns} patterns), "
+          f"loaded and compiled in {load_ms:.0f} ms.")
     print(f"Load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.\n")
     print("| 300-word draft | findings | CPU ms, median | wall ms, median | wall ms, fastest | target |")
     print("|---|---:|---:|---:|---:|---|")

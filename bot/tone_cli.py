@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.content.errors import ContentError
 from bot.content.tone_lexicon import load_tone_lexicon
-from bot.engine.tone import Finding, check_tone
+from bot.engine.tone import Finding, check_tone, sentence_scores
 from bot.settings import configured_flows_dir
 
 CLEAN, FLAGGED, UNUSABLE = 0, 1, 2
@@ -37,6 +37,8 @@ def add_tone_command(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--lang", default="en", help="language of the draft (default: en)")
     parser.add_argument("--flows-dir", type=Path, default=None,
                         help="the content directory holding tone/<lang>.yaml")
+    parser.add_argument("--explain", action="store_true",
+                        help="also print each sentence's cue score and cues (text format only)")
     parser.set_defaults(handler=run_tone)
     return parser
 
@@ -62,7 +64,18 @@ def run_tone(args: argparse.Namespace) -> int:
         print(json.dumps([_as_json(finding) for finding in findings], ensure_ascii=False, indent=2))
     else:
         print(render_text(findings))
+        if args.explain:
+            threshold = lexicon.cues.threshold if lexicon.cues else 0
+            print(render_scores(sentence_scores(draft, lexicon), threshold))
     return FLAGGED if findings else CLEAN
+
+
+def render_scores(scores: Sequence[tuple[str, float, list[str]]], threshold: float) -> str:
+    """Each sentence with a cue: its score against the threshold, the cues, the sentence."""
+    lines = [f"Cue scores per sentence (flagged from {threshold:g}):"]
+    for sentence, score, cues in scores:
+        lines.append(f"  {score:+.1f} [{', '.join(cues)}] {_one_line(sentence)}")
+    return "\n".join(lines) if scores else "No cues in any sentence."
 
 
 def render_text(findings: Sequence[Finding]) -> str:

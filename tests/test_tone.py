@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import io
 import itertools
 import json
@@ -26,6 +27,7 @@ from bot.engine.tone import (
     FORM_CHECK_IDS,
     SEVERAL_QUESTIONS,
     TOO_LONG,
+    Cue,
     FormCheck,
     PatternError,
     ToneCategory,
@@ -35,6 +37,7 @@ from bot.engine.tone import (
     compile_pattern,
     expand_pattern,
     first_words,
+    sentence_scores,
     word_forms,
 )
 from bot.telegram.views import tone as tonecheck
@@ -56,7 +59,8 @@ def labelled(name: str) -> list[dict[str, Any]]:
 # round of tuning, to see how far it generalises (their first scores are in the README).
 # Round 2 wrote two more before changing the lexicon: set A (dev) to tune on, and set B
 # (locked), never tuned on: its score is printed, not held to the targets. Set C was written
-# after the first round-2 changes, scored at first look, then tuned on.
+# after the first round-2 changes, scored at first look, then tuned on. Round 3 wrote set D
+# (locked) before adding the weak cues; like B, it is never tuned on.
 DRAFTS = labelled("tone_labelled.yaml")
 FRESH = labelled("tone_fresh.yaml")
 SECOND = labelled("tone_second.yaml")
@@ -65,6 +69,7 @@ FOURTH = labelled("tone_fourth.yaml")
 DEV = labelled("tone_dev.yaml")
 DEV2 = labelled("tone_dev2.yaml")
 LOCKED = labelled("tone_locked.yaml")
+LOCKED_D = labelled("tone_locked_d.yaml")
 SETS = {
     "labelled (first)": DRAFTS,
     "fresh, tuned on": [draft for draft in FRESH if not draft.get("held")],
@@ -75,12 +80,15 @@ SETS = {
     "round 2, set A (dev)": DEV,
     "round 2, set C (dev, second half)": DEV2,
 }
-LOCKED_SETS = {"round 2, set B (locked, never tuned on)": LOCKED}
+LOCKED_SETS = {
+    "round 2, set B (locked, never tuned on)": LOCKED,
+    "round 3, set D (locked, never tuned on)": LOCKED_D,
+}
 TUNED_SETS = (DRAFTS, FRESH, SECOND, THIRD, FOURTH, DEV, DEV2)
-EVERY_SET = (*TUNED_SETS, LOCKED)
+EVERY_SET = (*TUNED_SETS, LOCKED, LOCKED_D)
 POLITE = [draft for draft in DRAFTS if not draft["expect"]]
 PROBLEMATIC = [draft for draft in DRAFTS if draft["expect"]]
-ALL_POLITE = [draft for drafts in TUNED_SETS for draft in drafts if not draft["expect"]]
+ALL_POLITE = [draft for drafts in EVERY_SET for draft in drafts if not draft["expect"]]
 CONTENT_CATEGORIES = {
     "confrontational", "entitled", "arguing", "comparing", "desperate", "oversharing",
     "sarcastic", "guilt_tripping", "pressure", "over_familiar", "misusing_contact", "discrimination",
@@ -121,6 +129,11 @@ def test_labelled_sets_are_big_enough() -> None:
         assert sum(1 for d in drafts if not d["expect"]) >= 10
     assert {c for d in DEV for c in d["expect"]} >= CONTENT_CATEGORIES
     assert {c for d in LOCKED for c in d["expect"]} >= CONTENT_CATEGORIES
+    # round 3: >= 28 problem drafts across every category and >= 12 polite, 40-150 words each
+    assert sum(1 for d in LOCKED_D if d["expect"]) >= 28
+    assert sum(1 for d in LOCKED_D if not d["expect"]) >= 12
+    assert {c for d in LOCKED_D for c in d["expect"]} >= CONTENT_CATEGORIES
+    assert all(40 <= len(d["text"].split()) <= 150 for d in LOCKED_D)
     ids = [draft["id"] for drafts in EVERY_SET for draft in drafts]
     assert len(set(ids)) == len(ids)
     known = CONTENT_CATEGORIES | set(FORM_CHECK_IDS)
@@ -160,18 +173,24 @@ def test_precision_and_recall_on_the_labelled_drafts(
     lexicon: ToneLexicon, capsys: pytest.CaptureFixture[str], record_property: Any
 ) -> None:
     """Each set on its own, per whole draft; the first set also per (draft, category) pair,
-    its historical measure. Targets: 0.9 and 0.9 on every set tuned on, no polite draft
-    flagged. The locked set is printed only: holding it to a target would invite tuning on it."""
+    its historical measure. Targets: 0.9 and 0.9 on every set tuned on, and no polite draft
+    flagged in any set. Precision is 1.0 on every set but D, where one pressure draft is
+    flagged only as arguing and entitled (README, tone check): D is locked, so that stays as
+    measured. The locked sets' recall is printed only: holding it to a target would invite
+    tuning on them."""
     lines, failures = [], []
     for name, drafts in {**SETS, **LOCKED_SETS}.items():
         precision, recall, notes = draft_scores(drafts, lexicon)
-        polite = sum(1 for draft in drafts if not draft["expect"])
+        polite = [draft for draft in drafts if not draft["expect"]]
+        false_alarms = [draft["id"] for draft in polite if categories(draft["text"], lexicon)]
         record_property(f"tone {name}", f"precision {precision:.3f} recall {recall:.3f}")
-        lines.append(f"tone check on {len(drafts)} {name} drafts ({polite} polite), per draft: "
+        lines.append(f"tone check on {len(drafts)} {name} drafts ({len(polite)} polite), per draft: "
                      f"precision {precision:.3f}, recall {recall:.3f}")
         lines += notes
         if name in SETS and (precision < 0.9 or recall < 0.9):
             failures.append(name)
+        if false_alarms or (precision < 1.0 and drafts is not LOCKED_D):
+            failures.append(f"{name}: precision {precision:.3f}, polite drafts flagged {false_alarms}")
     pair_precision, pair_recall = pair_scores(DRAFTS, lexicon)
     record_property("tone_precision", round(pair_precision, 3))
     record_property("tone_recall", round(pair_recall, 3))
@@ -423,9 +442,16 @@ def test_the_word_index_finds_exactly_what_a_full_scan_finds(lexicon: ToneLexico
         object.__setattr__(copy, "first_words", tuple(None for _ in copy.compiled))
         return copy
 
+    def scanning_cue(cue: Cue) -> Cue:
+        copy = Cue(cue.id, cue.weight, cue.patterns, cue.category)
+        object.__setattr__(copy, "first_words", tuple(None for _ in copy.compiled))
+        return copy
+
+    assert lexicon.cues is not None
+    cues = dataclasses.replace(lexicon.cues, cues=tuple(scanning_cue(c) for c in lexicon.cues.cues))
     scanned = ToneLexicon(lexicon.language, lexicon.version, tuple(
         ToneCategory(c.id, c.label, c.why, tuple(scanning(e) for e in c.entries), c.advice)
-        for c in lexicon.categories), lexicon.form_checks, lexicon.negations)
+        for c in lexicon.categories), lexicon.form_checks, lexicon.negations, cues)
     texts = [draft["text"] for drafts in EVERY_SET for draft in drafts]
     assert sum(bool(check_tone(text, lexicon)) for text in texts) > 90
     assert [check_tone(text, lexicon) for text in texts] == [check_tone(text, scanned) for text in texts]
@@ -785,6 +811,206 @@ def test_load_raises_content_error_with_every_problem(tmp_path: Path) -> None:
     assert str(caught.value).splitlines()[0] == f"{tmp_path / 'en.yaml'}:1: version must be 1"
 
 
+# ---- round 3: weak cues, weighed per sentence ---------------------------------------------
+
+# New wordings, in no labelled set, that no strong pattern reads: only cues adding up in one
+# sentence flag them (the test checks both halves).
+CUE_CAUGHT = [
+    ("Your recruiters strung this out for two months and then ghosted me completely.",
+     "confrontational"),
+    ("Since you play squash with the director, could you quietly nudge him my way?",
+     "misusing_contact"),
+    ("After the panel asked whether I had childcare sorted, I am worried that being a mother "
+     "counted against me.", "discrimination"),
+    ("Have the hiring manager ring me by Friday.", "entitled"),
+    ("I would like to know how the chosen applicant stacked up against me.", "comparing"),
+    ("Wow, a reply within a month, what a treat.", "sarcastic"),
+]
+
+
+@pytest.mark.parametrize(("text", "category"), CUE_CAUGHT)
+def test_cues_that_add_up_in_a_sentence_flag_it(text: str, category: str, lexicon: ToneLexicon) -> None:
+    without_cues = dataclasses.replace(lexicon, cues=None)
+    assert category not in categories(text, without_cues)
+    [finding] = [f for f in check_tone(text, lexicon) if f.category == category]
+    assert finding.passage == text
+    category_of = {c.id: c for c in lexicon.categories}[category]
+    assert finding.why == category_of.why
+    if category_of.advice:
+        assert (finding.advice, finding.alternative) == (category_of.advice, "")
+    else:
+        assert lexicon.cues is not None
+        assert finding.alternative == lexicon.cues.alternative(category) != ""
+
+
+@pytest.mark.parametrize("text", [
+    "I hope the successful candidate really enjoys the role.",
+    "Please give my thanks to the panel, I really enjoyed meeting everyone.",
+    "I never expected to reach the final round, so I'm pleased with how far I got.",
+    "I completely understand, and I'd be glad to hear about future openings.",
+    "Could you tell me roughly when I might hear back about the next stage?",
+    "My references are happy to speak with you if that would help.",
+    "I travelled up on the train and enjoyed the chance to see the new office.",
+    "It has been a busy year, and this process was a highlight of it.",
+    "Why not stay in touch? I'd love to follow the team's progress on LinkedIn.",
+    "I'd be grateful for a short call next week, if that's convenient.",
+    "Honestly, the interview was the most enjoyable one I've had this year.",
+    "I'm sure the team will do great things with the new platform.",
+    "Congratulations on the launch, it looked like a huge amount of work.",
+    "I'll keep an eye on your careers page and apply again when something fits.",
+    "Your feedback on my presentation was fair and really useful.",
+    "I was disappointed, of course, but I understand it was a close call.",
+    "If there is ever an opening in the London office, I'd love to hear about it.",
+    "I have five years in payroll and I'm keen to keep building on them elsewhere.",
+    "Thank you for the quick reply, it's much appreciated.",
+    "No need to reply to this, I just wanted to say thank you.",
+    "I gave the case study a lot of thought and enjoyed working on it.",
+    "Best of luck with the rest of the hiring, and thank you again.",
+    "I really hoped it would work out, but I appreciate you letting me know.",
+    "Please pass on my thanks to Diane and the rest of the panel.",
+    "My partner and I are moving to Leeds in spring, so I'd be glad to hear of roles there.",
+    "The team clearly cares about its customers, which I admired.",
+    "I will be in Manchester next month and would be happy to meet for coffee if you're free.",
+    "I have accepted another offer and wanted to let you know.",
+    "I have since taken another offer, so please withdraw my application.",
+    "I would very much like to be considered again, and I want to be clear about my interest.",
+])
+def test_polite_sentences_near_the_cues_are_not_flagged(text: str, lexicon: ToneLexicon) -> None:
+    """Each holds a cue or two (a deadline, "never", "the successful candidate", travel,
+    family, an offer) but reads as polite: its score stays under the threshold."""
+    assert check_tone(text, lexicon) == []
+
+
+CUED = MINIMAL + """\
+  - id: lawyer
+    category: pressure
+    patterns:
+      - my lawyer will write
+    alternative: I understand the decision.
+negations:
+  - not saying
+cues:
+  threshold: 3
+  capitals: 1
+  exclamation: 1
+  alternatives:
+    confrontational: Thank you for the update.
+    pressure: I accept the decision.
+  signals:
+    - id: blame
+      category: confrontational
+      weight: 2
+      patterns:
+        - you (wasted|ignored)
+        - you (lied|misled)
+    - id: deadline
+      category: pressure
+      weight: 2.5
+      patterns:
+        - by friday
+    - id: never
+      weight: 1
+      patterns:
+        - never
+    - id: polite
+      weight: -2
+      patterns:
+        - I understand
+"""
+CUED = CUED.replace("categories:\n", "categories:\n  pressure:\n    label: Pressure\n"
+                                     "    why: It reads as a threat.\n", 1)
+
+
+@pytest.fixture(scope="module")
+def cued(tmp_path_factory: pytest.TempPathFactory) -> ToneLexicon:
+    return load_tone_lexicon(write(tmp_path_factory.mktemp("cued"), CUED))
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("You wasted my time.", []),  # 2: one cue is not enough
+    ("You wasted my time and never replied.", ["confrontational"]),  # 2 + 1
+    ("You wasted my time. I never got a reply.", []),  # 2 and 1: sentences are scored apart
+    ("You wasted my time and you wasted my money.", []),  # one sign repeated counts once
+    ("You wasted my time and you misled me.", ["confrontational"]),  # two signs of a kind: 2 + 2
+    ("I understand you wasted no time and never stopped.", []),  # 2 + 1 - 2
+    ("I am not saying you wasted my time or never replied.", []),  # negated: 1
+    ("You WASTED my time.", ["confrontational"]),  # 2 + 1 for the capitals
+    ("You wasted my time!", ["confrontational"]),  # 2 + 1 for the "!"
+    ("NEVER EVER NEVER!", []),  # 3, but no cue names a category
+    ("You ignored me and never replied by Friday.", ["pressure"]),  # the heaviest cue names it
+])
+def test_cue_scores_add_up_per_sentence(text: str, found: list[str], cued: ToneLexicon) -> None:
+    assert [finding.category for finding in check_tone(text, cued)] == found
+
+
+def test_a_cue_finding_quotes_its_sentence_with_the_category_line(cued: ToneLexicon) -> None:
+    text = "Hello Sam,\n\nYou wasted my time and never\nreplied.\n\nTom"
+    [finding] = check_tone(text, cued)
+    assert finding.passage == "You wasted my time and never\nreplied."
+    assert text[finding.start : finding.end] == finding.passage
+    assert (finding.category_label, finding.why) == ("Confrontational", "It puts them on the defensive.")
+    assert finding.alternative == "Thank you for the update."
+
+
+def test_a_sentence_a_pattern_flagged_is_not_flagged_again(cued: ToneLexicon) -> None:
+    [finding] = check_tone("Why did you reject me when you wasted my time and never replied?", cued)
+    assert (finding.category, finding.passage) == ("confrontational", "Why did you reject me")
+
+
+def test_sentence_scores_show_each_sentence_and_its_cues(cued: ToneLexicon) -> None:
+    scores = sentence_scores("Thanks. You ignored me and never replied by Friday! Bye.", cued)
+    assert scores == [("You ignored me and never replied by Friday!", 6.5, ["deadline", "blame", "never"])]
+    assert sentence_scores("Anything", dataclasses.replace(cued, cues=None)) == []
+
+
+CUE_MISTAKES = [
+    ("  threshold: 3\n", "  threshold: 0\n", "threshold: 0",
+     "threshold must be above 0, or every sentence is flagged"),
+    ("  threshold: 3\n", "  threshold: three\n", "threshold: three",
+     "threshold must be a number, such as 1 or -0.5; got 'three'"),
+    ("  capitals: 1\n", "  capitals: loud\n", "capitals: loud", "capitals must be a number"),
+    ("  capitals: 1\n", "  capital: 1\n", "capital: 1",
+     "unknown key 'capital' in cues; did you mean 'capitals'?"),
+    ("    pressure: I accept the decision.\n", "    pressur: I accept the decision.\n",
+     "pressur: I accept", "unknown category 'pressur' in cues: alternatives; did you mean 'pressure'?"),
+    ("    pressure: I accept the decision.\n", "", "category: pressure\n      weight: 2.5",
+     "cue 'deadline' names the category 'pressure', which has no line under cues: alternatives"),
+    ("      weight: 2.5\n", "      weight: 0\n", "weight: 0",
+     "cue 'deadline' has weight 0, so it does nothing"),
+    ("      weight: 2.5\n", "      weight: yes\n", "weight: yes", "weight must be a number"),
+    ("    - id: polite\n      weight: -2\n",
+     "    - id: polite\n      category: pressure\n      weight: -2\n",
+     "category: pressure\n      weight: -2", "cue 'polite' lowers the score, so it cannot name a category"),
+    ("      category: confrontational\n      weight: 2\n",
+     "      category: confrontationl\n      weight: 2\n",
+     "category: confrontationl", "unknown category 'confrontationl' in cue 'blame'"),
+    ("    - id: never\n", "    - id: blame\n", "id: blame\n      weight: 1",
+     "duplicate cue id 'blame' (first on line"),
+    ("        - by friday\n", "        - by (friday\n", "by (friday",
+     "pattern 'by (friday' in cue 'deadline' is not a valid regex"),
+    ("        - never\n", "        - '{nevr}'\n", "{nevr}", "names the unknown word set {nevr}"),
+    ("      weight: 1\n", "      weight: 1\n      why: strong\n", "why: strong",
+     "unknown key 'why' in cue 'never'"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "marker", "message"), CUE_MISTAKES)
+def test_each_cue_mistake_names_file_line_and_what_is_wrong(
+    tmp_path: Path, old: str, new: str, marker: str, message: str
+) -> None:
+    assert CUED.count(old) == 1
+    text = CUED.replace(old, new)
+    line = text[: text.index(marker)].count("\n") + 1
+    problems = problems_in(tmp_path, text)
+    where = f"{tmp_path / 'en.yaml'}:{line}: "
+    assert any(p.startswith(where) and message in p for p in problems), (line, problems)
+
+
+def test_the_cued_lexicon_is_valid_and_a_lexicon_without_cues_still_loads(tmp_path: Path) -> None:
+    assert problems_in(tmp_path, CUED) == []
+    assert load_tone_lexicon(write(tmp_path, MINIMAL)).cues is None
+
+
 # ---- reconsider-bot tone ------------------------------------------------------------------
 
 
@@ -897,3 +1123,13 @@ def test_cli_runs_as_a_program_reading_stdin() -> None:
     )
     assert result.returncode == 1, result.stderr
     assert {f["category"] for f in json.loads(result.stdout)} == {"desperate"}
+
+
+def test_cli_explain_prints_each_sentence_score(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    draft = write(tmp_path, "Hi Sam,\n\nYour team strung me along and then ghosted me completely.\n\nTom\n",
+                  "draft.txt")
+    code, out, _ = run([str(draft), "--explain"], capsys)
+    assert code == 1
+    assert '1. confrontational: "Your team strung me along"' in out
+    assert "Cue scores per sentence (flagged from 2.5):" in out
+    assert "+2.5 [done_to_me, absolute] Your team strung me along and then ghosted me completely." in out

@@ -25,6 +25,8 @@ from bot.engine.tone import (
     SEVERAL_QUESTIONS,
     TOO_LONG,
     WORD_FORMS,
+    Cue,
+    CueScoring,
     FormCheck,
     PatternError,
     ToneCategory,
@@ -113,7 +115,7 @@ class _Reader:
 
     def lexicon(self, root: Located, expected_language: str) -> ToneLexicon:
         top = self.mapping(root, "the lexicon", {"version", "language", "categories", "entries"},
-                           {"form", "sets", "forms", "negations"})
+                           {"form", "sets", "forms", "negations", "cues"})
         version = LEXICON_VERSION
         found = top["version"].value if "version" in top else LEXICON_VERSION
         if isinstance(found, bool) or found != LEXICON_VERSION:
@@ -142,7 +144,83 @@ class _Reader:
                 self.report(head.where, f"category {category_id!r} has no entries; add one or remove it")
             categories.append(ToneCategory(category_id, head.label, head.why,
                                            tuple(entries.get(category_id, [])), head.advice))
-        return ToneLexicon(language, version, tuple(categories), form, negations)
+        cues = self.cues(top["cues"], heads) if "cues" in top else None
+        return ToneLexicon(language, version, tuple(categories), form, negations, cues)
+
+    def cues(self, node: Located, heads: dict[str, _Head]) -> CueScoring | None:
+        """The `cues` section: weak signs weighed per sentence (see `CueScoring`)."""
+        fields = self.mapping(node, "cues", {"threshold", "alternatives", "signals"},
+                              {"capitals", "exclamation"})
+        threshold = self.weight(fields["threshold"], "threshold") if "threshold" in fields else None
+        if threshold is not None and threshold <= 0:
+            self.report(fields["threshold"], "threshold must be above 0, or every sentence is flagged")
+            threshold = None
+        capitals = self.weight(fields["capitals"], "capitals") if "capitals" in fields else 0.0
+        exclamation = self.weight(fields["exclamation"], "exclamation") if "exclamation" in fields else 0.0
+        alternatives: dict[str, str] = {}
+        if "alternatives" in fields:
+            for category_id, body in self.mapping(fields["alternatives"], "cues: alternatives").items():
+                line = self.text(body, f"the alternative for {category_id!r}")
+                if category_id not in heads:
+                    self.report(body, f"unknown category {category_id!r} in cues: alternatives; "
+                                      f"{self.known(category_id, heads)}")
+                elif heads[category_id].advice:
+                    self.report(body, f"category {category_id!r} gives its advice instead of a "
+                                      "gentler line; remove it from cues: alternatives")
+                elif line is not None:
+                    alternatives[category_id] = line
+        signals = self.signals(fields["signals"], heads, alternatives) if "signals" in fields else []
+        if threshold is None or capitals is None or exclamation is None or not signals:
+            return None
+        return CueScoring(threshold, tuple(signals), tuple(alternatives.items()), capitals, exclamation)
+
+    def signals(self, node: Located, heads: dict[str, _Head], alternatives: dict[str, str]) -> list[Cue]:
+        found: list[Cue] = []
+        first_seen: dict[str, int] = {}
+        for item in self.sequence(node, "cues: signals"):
+            named = item.value.get("id") if isinstance(item.value, dict) else None
+            what = f"cue {named.value!r}" if named and isinstance(named.value, str) else "a cue"
+            fields = self.mapping(item, what, {"id", "weight", "patterns"}, {"category"})
+            cue_id = self.text(fields["id"], "id") if "id" in fields else None
+            if cue_id is not None:
+                if not _ID.fullmatch(cue_id):
+                    self.report(fields["id"], f"cue id {cue_id!r} must be lower_case_with_underscores")
+                if cue_id in first_seen:
+                    self.report(fields["id"], f"duplicate cue id {cue_id!r} (first on line "
+                                              f"{first_seen[cue_id]}); ids must be unique")
+                    cue_id = None
+                else:
+                    first_seen[cue_id] = fields["id"].line
+            weight = self.weight(fields["weight"], "weight") if "weight" in fields else None
+            if weight == 0:
+                self.report(fields["weight"], f"{what} has weight 0, so it does nothing; remove it")
+                weight = None
+            category = ""
+            if "category" in fields:
+                category = self.text(fields["category"], "category") or ""
+                if category and category not in heads:
+                    self.report(fields["category"], f"unknown category {category!r} in {what}; "
+                                                    f"{self.known(category, heads)}")
+                    category = ""
+                elif category and weight is not None and weight < 0:
+                    self.report(fields["category"], f"{what} lowers the score, so it cannot name "
+                                                    "a category; remove `category`")
+                    category = ""
+                elif category and not heads[category].advice and category not in alternatives:
+                    self.report(fields["category"], f"{what} names the category {category!r}, "
+                                                    "which has no line under cues: alternatives")
+                    category = ""
+            patterns = self.patterns(fields["patterns"], what) if "patterns" in fields else []
+            if cue_id and weight is not None and patterns:
+                found.append(Cue(cue_id, weight, tuple(patterns), category))
+        return found
+
+    def weight(self, node: Located, what: str) -> float | None:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.report(node, f"{what} must be a number, such as 1 or -0.5; got {value!r}")
+            return None
+        return float(value)
 
     def categories(self, node: Located) -> dict[str, _Head]:
         heads: dict[str, _Head] = {}

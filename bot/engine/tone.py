@@ -6,16 +6,19 @@ Matching is on meaning rather than exact strings: contractions are expanded befo
 matching ("I'm" reads as "I am"), lexicon patterns name word forms (`~consult` is consult,
 consults, consulted, consulting) and shared word sets (`{be}`), and a phrase governed by a
 negation from the lexicon ("I'm not asking you to reconsider") is not flagged.
+On top of those strong patterns, weak cues are weighed per sentence (see `CueScoring`): a
+sentence whose cues together pass a threshold is flagged even when no single pattern fits.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # Form checks are implemented here; the lexicon supplies their wording and limits.
@@ -254,6 +257,46 @@ class FormCheck:
 
 
 @dataclass(frozen=True)
+class Cue:
+    """One weak sign, weighed per sentence: "you" as the subject of a judgement, a deadline,
+    an absolute such as "never". A negative weight marks a sign of politeness ("I understand",
+    "if possible"), which lowers the sentence's score. `category` names the kind of problem a
+    sentence is flagged as when this is its heaviest categorised cue; a cue without one (an
+    intensifier, a shouted word) only adds weight."""
+
+    id: str
+    weight: float
+    patterns: tuple[str, ...]
+    category: str = ""
+    compiled: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+    first_words: tuple[frozenset[str] | None, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", tuple(compile_pattern(p) for p in self.patterns))
+        words = tuple(first_words(_lower_case(p)) for p in self.patterns)
+        object.__setattr__(self, "first_words", words)
+
+
+@dataclass(frozen=True)
+class CueScoring:
+    """Weak cues and how they add up. Each pattern of a cue counts once per sentence, however
+    often it matches (two different signs of one kind add up, one sign repeated does not);
+    `capitals` and `exclamation` weigh a shouted word (four or more capitals) and a sentence
+    ending in "!". A sentence scoring `threshold` or more, with at least one
+    categorised cue, is flagged with the category of its heaviest such cue (the first listed,
+    on a tie) and that category's gentler line from `alternatives`."""
+
+    threshold: float
+    cues: tuple[Cue, ...]
+    alternatives: tuple[tuple[str, str], ...] = ()  # (category id, gentler line)
+    capitals: float = 0.0
+    exclamation: float = 0.0
+
+    def alternative(self, category: str) -> str:
+        return dict(self.alternatives).get(category, "")
+
+
+@dataclass(frozen=True)
 class ToneLexicon:
     """Everything the check needs for one language.
 
@@ -267,6 +310,7 @@ class ToneLexicon:
     categories: tuple[ToneCategory, ...]
     form_checks: tuple[FormCheck, ...] = ()
     negations: tuple[str, ...] = ()
+    cues: CueScoring | None = None
     negated: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -308,12 +352,53 @@ _CLAUSE_BREAK = re.compile(r".*(?:[.;:!?,()\"]|\s(?:but|and|so|yet|though|althou
 
 def check_tone(text: str, lexicon: ToneLexicon) -> list[Finding]:
     """Return the findings for `text`, ordered by position; an empty list means clean."""
-    normalised, offsets = _normalise(text)
+    draft = _read(text)
+    phrases = list(_phrase_findings(draft, lexicon))
     findings = [
-        *_phrase_findings(text, normalised, offsets, lexicon),
+        *phrases,
+        *_cue_findings(draft, lexicon, phrases),
         *_form_findings(text, lexicon.form_checks),
     ]
     return sorted(findings, key=lambda f: (f.start, f.end))
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A draft as every pattern reads it, prepared once: `normalised` (see `_normalise`),
+    with `offsets` back into `text`, lower-cased, and where each of its words starts."""
+
+    text: str
+    normalised: str
+    offsets: list[int]
+    lowered: str
+    where: dict[str, list[int]]
+
+
+def _read(text: str) -> _Draft:
+    normalised, offsets = _normalise(text)
+    lowered = _lower_text(normalised)
+    where: dict[str, list[int]] = {}
+    for word in _WORD_RUN.finditer(lowered):
+        where.setdefault(word.group(), []).append(word.start())
+    return _Draft(text, normalised, offsets, lowered, where)
+
+
+def _matches(
+    draft: _Draft, compiled: Sequence[re.Pattern[str]], first_words: Sequence[frozenset[str] | None]
+) -> Iterator[tuple[int, re.Match[str]]]:
+    """(which pattern, match) for the matches of each pattern, each tried only where the
+    draft holds one of its first words (or over the whole draft when they are unknown)."""
+    words = draft.where.keys()
+    for variant, (pattern, first) in enumerate(zip(compiled, first_words, strict=True)):
+        if first is None:
+            matches: Iterable[re.Match[str]] = matches_at_word_starts(pattern, draft.lowered)
+        elif first.isdisjoint(words):
+            continue
+        else:
+            starts = sorted(start for word in first & words for start in draft.where[word])
+            matches = _matches_from(pattern, draft.lowered, starts)
+        for match in matches:
+            yield variant, match
 
 
 # --- phrases -------------------------------------------------------------------------------
@@ -401,26 +486,13 @@ def _normalise(text: str) -> tuple[str, list[int]]:
     return "".join(expanded), mapped
 
 
-def _phrase_matches(normalised: str, lexicon: ToneLexicon) -> Iterator[_Match]:
-    lowered = _lower_text(normalised)
-    where: dict[str, list[int]] = {}  # each word of the draft -> where it starts
-    for word in _WORD_RUN.finditer(lowered):
-        where.setdefault(word.group(), []).append(word.start())
-    words = where.keys()
+def _phrase_matches(draft: _Draft, lexicon: ToneLexicon) -> Iterator[_Match]:
     rank = 0
     for category in lexicon.categories:
         for entry in category.entries:
-            for pattern, first in zip(entry.compiled, entry.first_words, strict=True):
-                if first is None:
-                    matches: Iterable[re.Match[str]] = matches_at_word_starts(pattern, lowered)
-                elif first.isdisjoint(words):
-                    continue
-                else:
-                    starts = sorted(start for word in first & words for start in where[word])
-                    matches = _matches_from(pattern, lowered, starts)
-                for match in matches:
-                    if not _negated(lowered, match.start(), lexicon):
-                        yield _Match(match.start(), match.end(), rank, category, entry)
+            for _, match in _matches(draft, entry.compiled, entry.first_words):
+                if not _negated(draft.lowered, match.start(), lexicon):
+                    yield _Match(match.start(), match.end(), rank, category, entry)
             rank += 1
 
 
@@ -465,16 +537,14 @@ def _negated(lowered: str, start: int, lexicon: ToneLexicon) -> bool:
     return lexicon.negated.search(before) is not None
 
 
-def _phrase_findings(
-    text: str, normalised: str, offsets: list[int], lexicon: ToneLexicon
-) -> Iterator[Finding]:
+def _phrase_findings(draft: _Draft, lexicon: ToneLexicon) -> Iterator[Finding]:
     """One finding per passage: overlapping matches are merged into their union.
 
     The longest match in a merged group names the category (the most specific reading
     wins); on a tie, the entry listed first in the lexicon.
     """
     matches = sorted(
-        _phrase_matches(normalised, lexicon),
+        _phrase_matches(draft, lexicon),
         key=lambda m: (m.start, -(m.end - m.start), m.rank),
     )
     group: list[_Match] = []
@@ -485,11 +555,11 @@ def _phrase_findings(
             group_end = max(group_end, match.end)
             continue
         if group:
-            yield _merge(text, offsets, group)
+            yield _merge(draft.text, draft.offsets, group)
         group = [match]
         group_end = match.end
     if group:
-        yield _merge(text, offsets, group)
+        yield _merge(draft.text, draft.offsets, group)
 
 
 def _merge(text: str, offsets: list[int], group: list[_Match]) -> Finding:
@@ -515,6 +585,111 @@ def _word_end(text: str, end: int) -> int:
             text[end] in "'\u2019" and end + 1 < len(text) and _is_word_char(text[end + 1]))):
         end += 1
     return end
+
+
+# --- weak cues, weighed per sentence -------------------------------------------------------
+
+# A sentence ends at ".", "!" or "?" (a run of them) followed by a space or the end.
+_SENTENCE_END = re.compile(r"[.!?]+(?= |$)")
+_SHOUTED = re.compile(r"\b[A-Z]{4,}\b")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+
+
+def sentence_scores(text: str, lexicon: ToneLexicon) -> list[tuple[str, float, list[str]]]:
+    """Each sentence of `text` with its cue score and the ids of the cues found in it,
+    heaviest first: for tuning the weights and for explaining a finding."""
+    if lexicon.cues is None:
+        return []
+    draft = _read(text)
+    return [(draft.normalised[start:end], score, [cue.id for cue in cues])
+            for start, end, score, cues in _scored_sentences(draft, lexicon, lexicon.cues)]
+
+
+def _cue_findings(draft: _Draft, lexicon: ToneLexicon, phrases: list[Finding]) -> Iterator[Finding]:
+    """A finding for each sentence whose cues pass the threshold and that no strong pattern
+    has already flagged."""
+    scoring = lexicon.cues
+    if scoring is None:
+        return
+    by_id = {category.id: category for category in lexicon.categories}
+    text, offsets = draft.text, draft.offsets
+    for start, end, score, cues in _scored_sentences(draft, lexicon, scoring, phrases):
+        named = [cue for cue in cues if cue.category and cue.weight > 0]
+        if score < scoring.threshold or not named:
+            continue
+        first, last = offsets[start], _word_end(text, offsets[end - 1] + 1)
+        category = by_id[named[0].category]
+        yield Finding(
+            passage=text[first:last],
+            category=category.id,
+            category_label=category.label,
+            why=category.why,
+            alternative="" if category.advice else scoring.alternative(category.id),
+            start=first,
+            end=last,
+            advice=category.advice,
+        )
+
+
+def _scored_sentences(
+    draft: _Draft, lexicon: ToneLexicon, scoring: CueScoring, flagged: Sequence[Finding] = ()
+) -> Iterator[tuple[int, int, float, list[Cue]]]:
+    """(start, end, score, cues heaviest first) for each sentence with a cue, leaving out
+    the sentences that overlap a `flagged` passage (they are not even read)."""
+    bounds = _sentences(draft)
+    ends = [end for _, end in bounds]
+    skipped = set()
+    for index, (start, end) in enumerate(bounds):
+        first, last = draft.offsets[start], draft.offsets[end - 1] + 1
+        if any(f.start < last and first < f.end for f in flagged):
+            skipped.add(index)
+    if skipped:
+        where = {word: kept for word, starts in draft.where.items()
+                 if (kept := [at for at in starts if bisect.bisect_right(ends, at) not in skipped])}
+        draft = replace(draft, where=where)
+    found: list[dict[tuple[str, int], Cue]] = [{} for _ in bounds]
+    for cue in scoring.cues:
+        # A sign of a problem governed by a negation is not one; politeness always counts.
+        negatable = cue.weight > 0 and bool(cue.category)
+        for variant, match in _matches(draft, cue.compiled, cue.first_words):
+            at = match.start()
+            if negatable and _negated(draft.lowered, at, lexicon):
+                continue
+            index = bisect.bisect_right(ends, at)
+            if index < len(bounds) and index not in skipped:
+                found[index][cue.id, variant] = cue
+    for index, (start, end) in enumerate(bounds):
+        sentence = draft.normalised[start:end]
+        score = sum(cue.weight for cue in found[index].values())
+        if scoring.capitals and _SHOUTED.search(sentence):
+            score += scoring.capitals
+        if scoring.exclamation and sentence.rstrip().endswith("!"):
+            score += scoring.exclamation
+        if found[index]:
+            unique = {cue.id: cue for cue in found[index].values()}.values()
+            cues = sorted(unique, key=lambda cue: -cue.weight)  # stable: lexicon order
+            yield start, end, score, cues
+
+
+def _sentences(draft: _Draft) -> list[tuple[int, int]]:
+    """(start, end) in `normalised` of each sentence: it ends at ".", "!" or "?" or at a
+    blank line of `text` (so a greeting or a signature stands apart)."""
+    normalised, offsets = draft.normalised, draft.offsets
+    breaks = [(m.start(), m.end()) for m in _SENTENCE_END.finditer(normalised)]
+    blank_lines = [m.start() for m in _BLANK_LINE.finditer(draft.text)]
+    if blank_lines:
+        # The space a blank line was read as: the last character mapped to before it.
+        breaks += [(i, i) for i in (bisect.bisect_right(offsets, at) - 1 for at in blank_lines)
+                   if 0 <= i < len(normalised) and normalised[i] == " "]
+        breaks.sort()
+    bounds, start = [], 0
+    for _, end in breaks:
+        if end > start:
+            bounds.append((start, end))
+        start = max(start, end + 1)
+    if start < len(normalised):
+        bounds.append((start, len(normalised)))
+    return bounds or [(0, len(normalised))]
 
 
 # --- form ----------------------------------------------------------------------------------
