@@ -16,106 +16,29 @@ import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.storage.base import ChatRecord, Reminder, SavedReply, SavedResult, SharedPath, StoreError
+from bot.storage.base import (
+    RETIRED_FIGURES,
+    ChatRecord,
+    Reminder,
+    SavedReply,
+    SavedResult,
+    SessionConflict,
+    SharedPath,
+    StoreError,
+)
+from bot.storage.migrations import latest_version, pending
+from bot.storage.replies import reply_dict, reply_figures, reply_from_row, reply_row
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 4
 UPDATE_RETENTION_SECONDS = 3 * 24 * 3600
 """Telegram keeps an unconfirmed update for 24 hours; ids older than this can never return."""
 PRUNE_EVERY = 256
 """Prune the processed-update ids once per this many recorded updates."""
-
-# Each entry upgrades the schema from version i to i + 1. Types are chosen so the same schema
-# reads naturally in PostgreSQL: INTEGER ids (BIGINT there), JSON text, Unix seconds.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE chats (
-        chat_id      INTEGER PRIMARY KEY,
-        user_id      INTEGER,
-        session      TEXT,
-        message_id   INTEGER,
-        message_step INTEGER,
-        runs         INTEGER NOT NULL DEFAULT 0,
-        blocked      INTEGER NOT NULL DEFAULT 0,
-        created_at   INTEGER NOT NULL,
-        updated_at   INTEGER NOT NULL
-    );
-    CREATE INDEX chats_by_user ON chats (user_id);
-    CREATE TABLE processed_updates (
-        update_id INTEGER PRIMARY KEY,
-        seen_at   INTEGER NOT NULL
-    );
-    CREATE INDEX processed_updates_by_age ON processed_updates (seen_at);
-    """,
-    # 2: each person's latest result (for /share, inline mode, /export) and their share links.
-    """
-    CREATE TABLE results (
-        user_id      INTEGER PRIMARY KEY,
-        flow         TEXT NOT NULL,
-        flow_version INTEGER NOT NULL,
-        language     TEXT NOT NULL,
-        answers      TEXT NOT NULL,
-        details      TEXT NOT NULL,
-        saved_at     INTEGER NOT NULL
-    );
-    CREATE TABLE shares (
-        code         TEXT PRIMARY KEY,
-        user_id      INTEGER NOT NULL,
-        flow         TEXT NOT NULL,
-        flow_version INTEGER NOT NULL,
-        language     TEXT NOT NULL,
-        answers      TEXT NOT NULL,
-        created_at   INTEGER NOT NULL
-    );
-    CREATE INDEX shares_by_user ON shares (user_id);
-    """,
-    # 3: follow-up reminders. AUTOINCREMENT: an id is never reused, so an old button of a
-    # forgotten reminder can never reach a newer one.
-    """
-    CREATE TABLE reminders (
-        id         INTEGER PRIMARY KEY AUTOINCREMENT,
-        chat_id    INTEGER NOT NULL,
-        user_id    INTEGER,
-        run        INTEGER NOT NULL,
-        delay      TEXT NOT NULL,
-        language   TEXT NOT NULL,
-        payload    TEXT NOT NULL,
-        due_at     INTEGER NOT NULL,
-        state      TEXT NOT NULL DEFAULT 'pending',
-        attempts   INTEGER NOT NULL DEFAULT 0,
-        claimed_by TEXT,
-        claimed_at INTEGER,
-        sent_at    INTEGER,
-        outcome    TEXT,
-        outcome_at INTEGER,
-        created_at INTEGER NOT NULL
-    );
-    CREATE INDEX reminders_by_state_due ON reminders (state, due_at);
-    CREATE INDEX reminders_by_chat ON reminders (chat_id);
-    CREATE INDEX reminders_by_user ON reminders (user_id);
-    """,
-    # 4: what the employer answered (the after_reply flow), with a copy of the result it answers.
-    """
-    CREATE TABLE replies (
-        user_id         INTEGER NOT NULL,
-        result_saved_at INTEGER NOT NULL,
-        run             INTEGER NOT NULL,
-        result_flow     TEXT NOT NULL,
-        result_answers  TEXT NOT NULL,
-        flow            TEXT NOT NULL,
-        flow_version    INTEGER NOT NULL,
-        language        TEXT NOT NULL,
-        answers         TEXT NOT NULL,
-        details         TEXT NOT NULL,
-        saved_at        INTEGER NOT NULL,
-        PRIMARY KEY (user_id, result_saved_at, run)
-    );
-    """,
-)
 
 
 class SQLiteStore:
@@ -153,23 +76,21 @@ class SQLiteStore:
         self._connection = connection
 
     def _migrate(self, connection: sqlite3.Connection) -> None:
+        """Apply the pending numbered migrations in one transaction; BEGIN IMMEDIATE takes the
+        write lock, so two processes opening one file at once migrate it once."""
         connection.execute("BEGIN IMMEDIATE")
         try:
             connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = connection.execute("SELECT version FROM schema_version").fetchone()
             version = row[0] if row else 0
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path} has schema version {version}, newer than this program "
-                    f"understands ({SCHEMA_VERSION}); upgrade reconsider-bot"
-                )
-            for script in MIGRATIONS[version:]:
-                for statement in filter(str.strip, script.split(";")):
+            for migration in pending("sqlite", version, str(self.path)):
+                for statement in migration.statements:
                     connection.execute(statement)
+            latest = latest_version("sqlite")
             if row is None:
-                connection.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-            else:
-                connection.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+                connection.execute("INSERT INTO schema_version (version) VALUES (?)", (latest,))
+            elif version != latest:
+                connection.execute("UPDATE schema_version SET version = ?", (latest,))
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -226,21 +147,32 @@ class SQLiteStore:
 
     def _commit_turn(
         self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
-        result: SavedResult | None = None, reply: SavedReply | None = None,
+        result: SavedResult | None, expected_version: int | None, reply: SavedReply | None = None,
     ) -> bool:
         text = None if session is None else json.dumps(session, ensure_ascii=False, sort_keys=True)
         runs = int(session.get("run", 0)) if session is not None else 0
         now = self._now()
 
         def work(db: sqlite3.Connection) -> bool:
-            db.execute(
-                "INSERT INTO chats (chat_id, user_id, session, runs, blocked, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, 0, ?, ?) "
-                "ON CONFLICT (chat_id) DO UPDATE SET user_id = COALESCE(excluded.user_id, user_id), "
-                "session = excluded.session, runs = MAX(runs, excluded.runs), blocked = 0, "
-                "updated_at = excluded.updated_at",
-                (chat_id, user_id, text, runs, now, now),
-            )
+            if expected_version:  # the chat must still be there (not forgotten meanwhile), unchanged
+                written = db.execute(
+                    "UPDATE chats SET user_id = COALESCE(?, user_id), session = ?, runs = MAX(runs, ?), "
+                    "blocked = 0, version = version + 1, updated_at = ?, seen_at = ? "
+                    "WHERE chat_id = ? AND version = ?",
+                    (user_id, text, runs, now, now, chat_id, expected_version),
+                )
+            else:
+                written = db.execute(
+                    "INSERT INTO chats (chat_id, user_id, session, runs, blocked, version, created_at, "
+                    "updated_at, seen_at) VALUES (?, ?, ?, ?, 0, 1, ?, ?, ?) "
+                    "ON CONFLICT (chat_id) DO UPDATE SET user_id = COALESCE(excluded.user_id, user_id), "
+                    "session = excluded.session, runs = MAX(runs, excluded.runs), blocked = 0, "
+                    "version = version + 1, updated_at = excluded.updated_at, seen_at = excluded.seen_at "
+                    "WHERE ? IS NULL OR version = 0",
+                    (chat_id, user_id, text, runs, now, now, now, expected_version),
+                )
+            if written.rowcount != 1:  # the version moved on: roll back, the update id included
+                raise SessionConflict(f"chat {chat_id} was written by another turn")
             if result is not None:
                 _write_result(db, result)
             if reply is not None:
@@ -252,15 +184,16 @@ class SQLiteStore:
     def _record_update(self, update_id: int, chat_id: int | None) -> bool:
         def work(db: sqlite3.Connection) -> bool:
             if chat_id is not None:
-                db.execute("UPDATE chats SET blocked = 0 WHERE chat_id = ? AND blocked = 1", (chat_id,))
+                db.execute("UPDATE chats SET blocked = 0, seen_at = ? WHERE chat_id = ?",
+                           (self._now(), chat_id))
             return True
 
         return self._once_per_update(update_id, work) is not None
 
     def _load_chat(self, chat_id: int) -> ChatRecord | None:
         row = self._db.execute(
-            "SELECT chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at "
-            "FROM chats WHERE chat_id = ?",
+            "SELECT chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at, "
+            "version FROM chats WHERE chat_id = ?",
             (chat_id,),
         ).fetchone()
         if row is None:
@@ -274,6 +207,7 @@ class SQLiteStore:
             runs=row[5],
             blocked=bool(row[6]),
             updated_at=row[7],
+            version=row[8],
         )
 
     def _record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
@@ -293,15 +227,62 @@ class SQLiteStore:
             db.execute("DELETE FROM results WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM shares WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM replies WHERE user_id = ?", (user_id,))
-            db.execute("DELETE FROM reminders WHERE user_id = ? OR chat_id = ?", (user_id, user_id))
+            self._retire_reminders(db, "user_id = ? OR chat_id = ?", (user_id, user_id))
             erased = db.execute("DELETE FROM chats WHERE user_id = ? OR chat_id = ?", (user_id, user_id))
             return erased.rowcount
 
         return self._transaction(work)
 
+    def _retire_reminders(self, db: sqlite3.Connection, condition: str, args: tuple[Any, ...]) -> int:
+        """Delete the reminders matching `condition`, adding what they counted to the figures."""
+        counted = db.execute(
+            "SELECT COALESCE(SUM(state = 'sent'), 0), "  # noqa: S608 - fixed SQL, values are parameters
+            "COALESCE(SUM(outcome = 'yes'), 0), COALESCE(SUM(outcome = 'no'), 0), "
+            f"COALESCE(SUM(outcome = 'waiting'), 0) FROM reminders WHERE {condition}",
+            args,
+        ).fetchone()
+        for name, count in zip(RETIRED_FIGURES, counted, strict=True):
+            if count:
+                db.execute("INSERT INTO figures (name, count) VALUES (?, ?) "
+                           "ON CONFLICT (name) DO UPDATE SET count = count + excluded.count", (name, count))
+        return db.execute(f"DELETE FROM reminders WHERE {condition}", args).rowcount  # noqa: S608
+
+    def _erase_inactive(self, before: int) -> dict[str, int]:
+        active = ("EXISTS (SELECT 1 FROM chats AS c WHERE (c.chat_id = {0} OR c.user_id = {0}) "
+                  "AND c.seen_at >= ?)")
+
+        def work(db: sqlite3.Connection) -> dict[str, int]:
+            sessions = db.execute(
+                "UPDATE chats SET session = NULL, version = version + 1 "
+                "WHERE seen_at < ? AND session IS NOT NULL", (before,)).rowcount
+            results = db.execute(
+                "DELETE FROM results WHERE saved_at < ? AND NOT "  # noqa: S608 - fixed SQL
+                + active.format("results.user_id"), (before, before)).rowcount
+            shares = db.execute(
+                "DELETE FROM shares WHERE created_at < ? AND NOT "  # noqa: S608 - fixed SQL
+                + active.format("shares.user_id"), (before, before)).rowcount
+            db.execute(  # what employers answered goes with the results it answers
+                "DELETE FROM replies WHERE saved_at < ? AND NOT "  # noqa: S608 - fixed SQL
+                + active.format("replies.user_id"), (before, before))
+            reminders = self._retire_reminders(
+                db, "state NOT IN ('pending', 'sending') AND created_at < ? AND NOT "
+                + active.format("reminders.chat_id"), (before, before))
+            return {"sessions": sessions, "results": results, "share_links": shares, "reminders": reminders}
+
+        return self._transaction(work)
+
+    def _claim_job(self, name: str, now: int, every: int) -> bool:
+        def work(db: sqlite3.Connection) -> bool:
+            db.execute("INSERT INTO jobs (name, ran_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                       (name, now - every))
+            return db.execute("UPDATE jobs SET ran_at = ? WHERE name = ? AND ran_at <= ?",
+                              (now, name, now - every)).rowcount == 1
+
+        return self._transaction(work)
+
     def _export_user(self, user_id: int) -> dict[str, Any]:
         rows = self._db.execute(
-            "SELECT chat_id, session, message_id, blocked, created_at, updated_at FROM chats "
+            "SELECT chat_id, session, message_id, blocked, created_at, updated_at, seen_at FROM chats "
             "WHERE user_id = ? OR chat_id = ? ORDER BY chat_id",
             (user_id, user_id),
         ).fetchall()
@@ -315,6 +296,7 @@ class SQLiteStore:
                     "blocked": bool(row[3]),
                     "created_at": row[4],
                     "updated_at": row[5],
+                    "last_seen_at": row[6],
                 }
                 for row in rows
             ],
@@ -326,7 +308,7 @@ class SQLiteStore:
             ],
             "reminders": [reminder.to_dict() for reminder in self._reminders_where(
                 "user_id = ? OR chat_id = ?", (user_id, user_id))],
-            "replies": [_reply_dict(reply) for reply in self._replies_of(user_id)],
+            "replies": [reply_dict(reply) for reply in self._replies_of(user_id)],
         }
 
     def _save_reply(self, reply: SavedReply) -> None:
@@ -338,8 +320,7 @@ class SQLiteStore:
             "run, answers, details, saved_at FROM replies WHERE user_id = ? ORDER BY saved_at, run",
             (user_id,),
         ).fetchall()
-        return [SavedReply(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5], row[6], row[7],
-                           json.loads(row[8]), json.loads(row[9]), row[10]) for row in rows]
+        return [reply_from_row(row) for row in rows]
 
     def _save_result(self, result: SavedResult) -> None:
         self._transaction(lambda db: _write_result(db, result))
@@ -492,15 +473,13 @@ class SQLiteStore:
             "outcomes_no": "SELECT COUNT(*) FROM reminders WHERE outcome = 'no'",
             "outcomes_waiting": "SELECT COUNT(*) FROM reminders WHERE outcome = 'waiting'",
         }
-        found = {name: int(self._db.execute(sql).fetchone()[0]) for name, sql in counts.items()}
-        # What employers answered, by the first answer of the reply flow (after_reply: `reply`).
-        rows = self._db.execute(
-            "SELECT value, COUNT(*) FROM (SELECT (SELECT value FROM json_each(answers) LIMIT 1) AS value "
-            "FROM replies) GROUP BY value ORDER BY value"
-        ).fetchall()
-        found["replies"] = sum(int(count) for _value, count in rows)
-        found |= {f"replied_{value}": int(count) for value, count in rows if value}
-        return found
+        figures = {name: int(self._db.execute(sql).fetchone()[0]) for name, sql in counts.items()}
+        figures |= reply_figures(self._db.execute(
+            "SELECT outcome, COUNT(*) FROM replies GROUP BY outcome ORDER BY outcome").fetchall())
+        for name, count in self._db.execute("SELECT name, count FROM figures").fetchall():
+            if name in figures:
+                figures[name] += int(count)
+        return figures
 
     def _ping(self) -> bool:
         return self._db.execute("SELECT 1").fetchone() == (1,)
@@ -522,9 +501,14 @@ class SQLiteStore:
 
     async def commit_turn(
         self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
-        result: SavedResult | None = None, reply: SavedReply | None = None,
+        result: SavedResult | None = None, *, expected_version: int | None = None,
+        reply: SavedReply | None = None,
     ) -> bool:
-        return await self._call(self._commit_turn, update_id, chat_id, user_id, session, result, reply)
+        return await self._call(self._commit_turn, update_id, chat_id, user_id, session, result,
+                                expected_version, reply)
+
+    async def save_reply(self, reply: SavedReply) -> None:
+        await self._call(self._save_reply, reply)
 
     async def record_update(self, update_id: int, chat_id: int | None = None) -> bool:
         return await self._call(self._record_update, update_id, chat_id)
@@ -547,14 +531,18 @@ class SQLiteStore:
     async def load_result(self, user_id: int) -> SavedResult | None:
         return await self._call(self._load_result, user_id)
 
-    async def save_reply(self, reply: SavedReply) -> None:
-        await self._call(self._save_reply, reply)
-
     async def add_share(self, shared: SharedPath) -> SharedPath:
         return await self._call(self._add_share, shared)
 
     async def load_share(self, code: str) -> SharedPath | None:
         return await self._call(self._load_share, code)
+
+    async def erase_inactive(self, before: int) -> dict[str, int]:
+        return await self._call(self._erase_inactive, before)
+
+    async def claim_job(self, name: str, now: int, every: int) -> bool:
+        return await self._call(self._claim_job, name, now, every)
+
     async def add_reminder(
         self, update_id: int, chat_id: int, user_id: int | None, run: int, delay: str, language: str,
         payload: dict[str, Any], due_at: int,
@@ -607,13 +595,6 @@ class SQLiteStore:
             await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
             self._executor.shutdown(wait=True)
 
-    def close_sync(self) -> None:
-        """Close from synchronous code (after the event loop has ended)."""
-        if not self._closed:
-            self._closed = True
-            self._executor.submit(self._close).result()
-            self._executor.shutdown(wait=True)
-
     def count_processed_updates(self) -> int:
         """How many update ids are remembered (for tests and diagnostics)."""
         return self._executor.submit(
@@ -634,14 +615,6 @@ def _result_dict(result: SavedResult | None) -> dict[str, Any] | None:
         return None
     return {"flow": result.flow, "flow_version": result.flow_version, "language": result.language,
             "answers": result.answers, "details": result.details, "saved_at": result.saved_at}
-
-
-def _reply_dict(reply: SavedReply) -> dict[str, Any]:
-    return {"answers_result": {"flow": reply.result_flow, "answers": reply.result_answers,
-                               "saved_at": reply.result_saved_at},
-            "flow": reply.flow, "flow_version": reply.flow_version, "language": reply.language,
-            "run": reply.run, "answers": reply.answers, "details": reply.details,
-            "saved_at": reply.saved_at}
 
 
 _REMINDER_COLUMNS = (
@@ -670,14 +643,27 @@ def _write_result(db: sqlite3.Connection, result: SavedResult) -> None:
     )
 
 
+def schema_version_of(path: Path) -> int:
+    """The schema version of the SQLite file at `path` (0 for none yet); reads only."""
+    if not path.exists():
+        return 0
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as raw:
+            if raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone() is None:
+                return 0
+            row = raw.execute("SELECT version FROM schema_version").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"{path} is not a usable SQLite database: {error}") from error
+    return int(row[0]) if row else 0
+
+
 def _write_reply(db: sqlite3.Connection, reply: SavedReply) -> None:
     db.execute(
         "INSERT INTO replies (user_id, result_saved_at, run, result_flow, result_answers, flow, "
-        "flow_version, language, answers, details, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "flow_version, language, outcome, answers, details, saved_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (user_id, result_saved_at, run) DO UPDATE SET flow = excluded.flow, "
-        "flow_version = excluded.flow_version, language = excluded.language, "
+        "flow_version = excluded.flow_version, language = excluded.language, outcome = excluded.outcome, "
         "answers = excluded.answers, details = excluded.details, saved_at = excluded.saved_at",
-        (reply.user_id, reply.result_saved_at, reply.run, reply.result_flow,
-         _json(reply.result_answers), reply.flow, reply.flow_version, reply.language,
-         _json(reply.answers), _json(reply.details), reply.saved_at),
+        reply_row(reply),
     )

@@ -1,15 +1,11 @@
 """What the employer answered (the after_reply flow), stored with the result it answers:
-listed by /mydata, erased by /forget, counted (counts only) by /stats."""
+listed by /mydata, erased by /forget, counted (counts only) by /stats; on every backend (the
+`store` fixture of conftest.py: SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from bot.storage import SavedReply, SavedResult, Store, open_store
-from bot.storage.sqlite import SCHEMA_VERSION
+from bot.storage import SavedReply, SavedResult, Store
+from bot.storage.migrations import migrations
 
 RESULT = SavedResult(42, "reconsider", 1, "en", {"stage": "final", "goal": "this_role"},
                      {"company": "Acme"}, 1_700_000_000)
@@ -21,15 +17,8 @@ def reply(value: str, user_id: int = 42, run: int = 2, result_saved_at: int = 1_
                       run, {"reply": value}, details or {}, 1_700_000_500 + run)
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = open_store(f"sqlite:///{tmp_path}/bot.sqlite3")
-    yield opened
-    await opened.close()
-
-
-def test_the_replies_table_is_a_migration_of_its_own() -> None:
-    assert SCHEMA_VERSION == 4
+def test_the_replies_table_is_a_migration_of_its_own_in_each_dialect() -> None:
+    assert migrations("sqlite")[-1].name == "replies" and migrations("postgresql")[-1].name == "replies"
 
 
 async def test_mydata_lists_the_reply_with_the_result_it_answers(store: Store) -> None:
@@ -72,3 +61,10 @@ async def test_stats_count_replies_by_value_and_nothing_personal(store: Store) -
     assert {k: v for k, v in stats.items() if k.startswith("replied_")} == {
         "replied_call": 2, "replied_no_again": 1, "replied_silence": 1}
     assert all(isinstance(value, int) for value in stats.values())
+
+
+async def test_a_reply_is_committed_with_the_turn_or_not_at_all(store: Store) -> None:
+    session = {"flow": "after_reply", "flow_version": 1, "state": "result", "run": 2, "step": 3}
+    assert await store.commit_turn(7, 42, 42, session, reply=reply("call"))
+    assert not await store.commit_turn(7, 42, 42, session, reply=reply("silence"))  # redelivered
+    assert [r["answers"] for r in (await store.export_user(42))["replies"]] == [{"reply": "call"}]
