@@ -53,6 +53,7 @@ class Act:
     CANCEL_REMINDER = "X"  # argument: the reminder id, whatever the step
     TONE = "t"  # check the tone of the message the offer replies to
     CONTINUE = "g"  # /start mid-guide: go on where one was
+    REPLIED = "Y"  # "They replied": no argument asks what they said; a reply value answers it
 
 
 @dataclass(frozen=True)
