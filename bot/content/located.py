@@ -80,5 +80,5 @@ def _convert(node: yaml.Node, name: str, problems: list[Problem]) -> Located:
         return Located(mapping, name, line)
     if isinstance(node, yaml.SequenceNode):
         return Located([_convert(item, name, problems) for item in node.value], name, line)
-    value = yaml.SafeLoader("").construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+    value = yaml.SafeLoader("").construct_object(node, deep=True)
     return Located(value, name, line)

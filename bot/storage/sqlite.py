@@ -548,7 +548,7 @@ class SQLiteStore:
         return figures
 
     def _ping(self) -> bool:
-        return self._db.execute("SELECT 1").fetchone() == (1,)
+        return bool(self._db.execute("SELECT 1").fetchone() == (1,))
 
     def _close(self) -> None:
         if self._connection is not None:
@@ -676,7 +676,7 @@ class SQLiteStore:
     def count_processed_updates(self) -> int:
         """How many update ids are remembered (for tests and diagnostics)."""
         return self._executor.submit(
-            lambda: self._db.execute("SELECT COUNT(*) FROM processed_updates").fetchone()[0]
+            lambda: int(self._db.execute("SELECT COUNT(*) FROM processed_updates").fetchone()[0])
         ).result()
 
 
