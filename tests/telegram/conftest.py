@@ -220,3 +220,15 @@ class Person:
 def tone_lexicons(flows_dir: Path, languages: tuple[str, ...]) -> dict[str, ToneLexicon]:
     """The tone lexicons, read once per test session (as the composition root reads them once)."""
     return load_tone_lexicons(flows_dir, languages)
+
+
+@pytest.fixture(autouse=True)
+def _chat_pacing_out_of_the_way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per-chat pacing (a burst, then one message a second) is tested in test_pacing.py; elsewhere a
+    story of many messages in one chat would spend its time waiting, so in-process bots get a wide
+    burst. Bots in their own processes keep the real pacing."""
+    if request.module.__name__.endswith("test_pacing"):
+        return
+    from bot.telegram import pacing
+
+    monkeypatch.setattr(pacing, "CHAT_BURST", 1000)
