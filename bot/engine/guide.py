@@ -349,7 +349,7 @@ class Guide:
         decision = self._decide(_answers_key(self.flow, answers))
         catalog = self.catalog(language)
         facts = decision.facts
-        clean = normalise_all(details)
+        clean = normalise_all(details, catalog.language)
         actions = []
         for approach_id in decision.approaches:
             approach = self.flow.approaches[approach_id]
