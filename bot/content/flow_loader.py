@@ -274,14 +274,24 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
     limits: dict[str, WordLimits] = {}
     for limit_id, node in (reader.mapping(top.get("limits", root), "limits", named=True) or {}).items():
         fields = reader.mapping(node, f"limits.{limit_id}", required=["min_words", "max_words"],
-                                optional=["max_chars"])
-        if fields and "min_words" in fields and "max_words" in fields:
-            low = reader.integer(fields["min_words"], "min_words", 1, 1000)
-            high = reader.integer(fields["max_words"], "max_words", 1, 1000)
-            chars = (reader.integer(fields["max_chars"], "max_chars", 20, 10_000)
-                     if "max_chars" in fields else None)
-            if low and high:
-                limits[str(limit_id)] = WordLimits(low, high, chars)
+                                optional=["max_chars", "languages"])
+        base = _word_limits(reader, fields) if fields else None
+        if fields is None or base is None:
+            continue
+        by_language: dict[str, WordLimits] = {}
+        own_limits = (reader.mapping(fields["languages"], f"limits.{limit_id}.languages", named=True)
+                      if "languages" in fields else None)
+        for code, sub in (own_limits or {}).items():
+            if str(code) not in languages:
+                reader.report(sub, f"limits.{limit_id}.languages: {code!r} is not a declared language "
+                                   f"({', '.join(languages)})")
+                continue
+            own = reader.mapping(sub, f"limits.{limit_id}.languages.{code}",
+                                 required=["min_words", "max_words"], optional=["max_chars"])
+            found = _word_limits(reader, own) if own else None
+            if found is not None:
+                by_language[str(code)] = found
+        limits[str(limit_id)] = WordLimits(base.min_words, base.max_words, base.max_chars, by_language)
 
     derived_values: dict[str, set[str]] = {
         "primary": set(),  # filled in below, once the approaches are known
@@ -580,6 +590,16 @@ CATALOG_SECTIONS = ("ui", "questions", "details", "approaches", "placements", "r
                     "tips", "expectations", "next_steps", "drafts")
 
 
+def _word_limits(reader: _Reader, fields: Mapping[str, Located]) -> WordLimits | None:
+    if "min_words" not in fields or "max_words" not in fields:
+        return None
+    low = reader.integer(fields["min_words"], "min_words", 1, 1000)
+    high = reader.integer(fields["max_words"], "max_words", 1, 1000)
+    chars = (reader.integer(fields["max_chars"], "max_chars", 20, 10_000)
+             if "max_chars" in fields else None)
+    return WordLimits(low, high, chars) if low and high else None
+
+
 def catalog_files(flows_dir: Path, language: str) -> list[Path]:
     """`texts/<lang>.yaml` and any `texts/<lang>/*.yaml`: one language may span several files
     (say, the guide's words and the Telegram interface's), merged section by section."""
@@ -591,6 +611,7 @@ def catalog_files(flows_dir: Path, language: str) -> list[Path]:
 def _catalog(
     reader: _Reader, flows_dir: Path, language: str, flow: Flow,
     interface: Mapping[str, frozenset[str]] | None,
+    placeholders: dict[str, tuple[frozenset[str], Located]] | None = None,
 ) -> Catalog | None:
     flat: dict[str, Located] = {}
     drafts_nodes: list[Located] = []
@@ -639,6 +660,8 @@ def _catalog(
         if text is None:
             continue
         allowed = expected.get(key, frozenset())
+        if placeholders is not None:
+            placeholders[key] = (frozenset(PLACEHOLDER.findall(text)), node)
         for name in PLACEHOLDER.findall(text):
             if name not in allowed:
                 hint = f"allowed here: {', '.join(sorted(allowed))}" if allowed else "none allowed here"
@@ -683,6 +706,7 @@ def _load(
         return None, {}, error.problems
     flow = _flow(reader, root)
     catalogs: dict[str, Catalog] = {}
+    placeholders: dict[str, dict[str, tuple[frozenset[str], Located]]] = {}
     if flow is not None:
         _check_payloads(reader, flow, root)
         for language in flow.languages:
@@ -691,10 +715,32 @@ def _load(
                                     f"{language}.yaml is missing; add the catalog or drop the "
                                     f"language")
                 continue
-            catalog = _catalog(reader, flows_dir, language, flow, interface)
+            used: dict[str, tuple[frozenset[str], Located]] = {}
+            catalog = _catalog(reader, flows_dir, language, flow, interface, used)
             if catalog is not None:
                 catalogs[language] = catalog
+                placeholders[language] = used
+        _check_same_placeholders(reader, flow.languages, placeholders)
     return flow, catalogs, reader.problems
+
+
+def _check_same_placeholders(
+    reader: _Reader, languages: Iterable[str],
+    placeholders: Mapping[str, Mapping[str, tuple[frozenset[str], Located]]],
+) -> None:
+    """A translation fills in what the first language fills in: "{date}" dropped from one
+    language's reminder would leave its reader without the date."""
+    codes = [code for code in languages if code in placeholders]
+    if len(codes) < 2:
+        return
+    first = placeholders[codes[0]]
+    for code in codes[1:]:
+        for key, (names, node) in placeholders[code].items():
+            if key in first and names != first[key][0]:
+                want = ", ".join(f"{{{name}}}" for name in sorted(first[key][0])) or "none"
+                have = ", ".join(f"{{{name}}}" for name in sorted(names)) or "none"
+                reader.report(node, f"{key} uses {have} in {code!r} but {want} in {codes[0]!r} "
+                                    f"({first[key][1].file}:{first[key][1].line}); use the same placeholders")
 
 
 def _display(path: Path, flows_dir: Path) -> str:

@@ -363,7 +363,7 @@ class Guide:
                     self.flow.placements[placement_id],
                     facts,
                     clean,
-                    self.flow.limits.get(limit_id) if limit_id else None,
+                    self.flow.limits[limit_id].of(catalog.language) if limit_id else None,
                     label=catalog.text(f"placements.{placement_id}"),
                 )
             when_key = f"approaches.{approach_id}.when"

@@ -30,6 +30,10 @@ class ChatRecord:
     guide's buttons never look like an old one's."""
     blocked: bool
     updated_at: int
+    language: str | None = None
+    """The language the person chose with /language (None: follow Telegram's)."""
+    time_zone: str | None = None
+    """The person's IANA time zone, asked when they first set a reminder (None: not told)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,13 @@ class Store(Protocol):
         """Record an update that changes no session; False if it was processed before.
 
         With `chat_id`, the chat (if known) is marked active again, as in commit_turn."""
+        ...
+
+    async def save_preferences(
+        self, chat_id: int, user_id: int | None, *, language: str | None = None,
+        time_zone: str | None = None,
+    ) -> None:
+        """Keep the person's chosen language and/or time zone with their chat (None: unchanged)."""
         ...
 
     async def record_delivery(self, chat_id: int, message_id: int, step: int) -> None:

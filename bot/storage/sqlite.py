@@ -98,6 +98,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX reminders_by_chat ON reminders (chat_id);
     CREATE INDEX reminders_by_user ON reminders (user_id);
     """,
+    # The person's chosen language (/language) and time zone (asked with a first reminder).
+    """
+    ALTER TABLE chats ADD COLUMN language TEXT;
+    ALTER TABLE chats ADD COLUMN time_zone TEXT;
+    """,
 )
 
 
@@ -240,8 +245,8 @@ class SQLiteStore:
 
     def _load_chat(self, chat_id: int) -> ChatRecord | None:
         row = self._db.execute(
-            "SELECT chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at "
-            "FROM chats WHERE chat_id = ?",
+            "SELECT chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at, "
+            "language, time_zone FROM chats WHERE chat_id = ?",
             (chat_id,),
         ).fetchone()
         if row is None:
@@ -255,7 +260,21 @@ class SQLiteStore:
             runs=row[5],
             blocked=bool(row[6]),
             updated_at=row[7],
+            language=row[8],
+            time_zone=row[9],
         )
+
+    def _save_preferences(self, chat_id: int, user_id: int | None, language: str | None,
+                          time_zone: str | None) -> None:
+        now = int(self._clock())
+        self._transaction(lambda db: db.execute(
+            "INSERT INTO chats (chat_id, user_id, runs, blocked, created_at, updated_at, language, "
+            "time_zone) VALUES (?, ?, 0, 0, ?, ?, ?, ?) "
+            "ON CONFLICT (chat_id) DO UPDATE SET user_id = COALESCE(excluded.user_id, user_id), "
+            "language = COALESCE(excluded.language, language), "
+            "time_zone = COALESCE(excluded.time_zone, time_zone), updated_at = excluded.updated_at",
+            (chat_id, user_id, now, now, language, time_zone),
+        ))
 
     def _record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
         self._transaction(lambda db: db.execute(
@@ -281,8 +300,8 @@ class SQLiteStore:
 
     def _export_user(self, user_id: int) -> dict[str, Any]:
         rows = self._db.execute(
-            "SELECT chat_id, session, message_id, blocked, created_at, updated_at FROM chats "
-            "WHERE user_id = ? OR chat_id = ? ORDER BY chat_id",
+            "SELECT chat_id, session, message_id, blocked, created_at, updated_at, language, "
+            "time_zone FROM chats WHERE user_id = ? OR chat_id = ? ORDER BY chat_id",
             (user_id, user_id),
         ).fetchall()
         return {
@@ -295,6 +314,8 @@ class SQLiteStore:
                     "blocked": bool(row[3]),
                     "created_at": row[4],
                     "updated_at": row[5],
+                    "language": row[6],
+                    "time_zone": row[7],
                 }
                 for row in rows
             ],
@@ -490,6 +511,12 @@ class SQLiteStore:
 
     async def record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
         await self._call(self._record_delivery, chat_id, message_id, step)
+
+    async def save_preferences(
+        self, chat_id: int, user_id: int | None, *, language: str | None = None,
+        time_zone: str | None = None,
+    ) -> None:
+        await self._call(self._save_preferences, chat_id, user_id, language, time_zone)
 
     async def mark_blocked(self, chat_id: int) -> None:
         await self._call(self._mark_blocked, chat_id)
