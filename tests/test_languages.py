@@ -9,8 +9,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 import pytest
+import yaml
 
 from bot.cli import main
 from bot.content.flow_loader import load_guide
@@ -18,8 +18,8 @@ from bot.content.tone_lexicon import load_tone_lexicons
 from bot.engine.decide import decide
 from bot.engine.details import greeting, normalise
 from bot.engine.guide import Guide
-from bot.engine.tone import check_tone
 from bot.engine.model import first_pick
+from bot.engine.tone import check_tone
 from bot.engine.views import Plan
 from bot.terminal import render_plan
 from tests.test_drafts import FLOWS, all_paths

@@ -42,6 +42,10 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "terminal_bye": frozenset(),
     # ---- telegram (bot/telegram; English words in flows/texts/en/telegram.yaml) ----
     "tg_welcome": frozenset(),
+    "tg_language_offer": frozenset(),
+    "tg_language_prompt": frozenset(),
+    "tg_language_name": frozenset(),
+    "tg_language_set": frozenset(),
     "tg_help": frozenset(),
     "tg_unknown_command": frozenset(),
     "tg_restarted": frozenset(),

@@ -177,7 +177,7 @@ _LOWER_SAFE_STARTS_BY_LANGUAGE: Mapping[str, frozenset[str]] = {
     "es": frozenset({
         "un", "una", "unos", "unas", "el", "la", "los", "las", "mi", "mis", "su", "sus", "este",
         "esta", "estos", "estas", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho",
-        "nueve", "diez", "más", "casi", "unos", "experiencia", "años", "meses", "cómo", "qué",
+        "nueve", "diez", "más", "casi", "experiencia", "años", "meses", "cómo", "qué",
         "con", "para", "por", "de", "en", "sobre", "poca", "poco", "mucha", "mucho", "amplia",
         "sólida", "nueva", "nuevo", "falta", "liderar", "dirigir", "gestionar", "diseñar",
     }),

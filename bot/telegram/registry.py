@@ -16,6 +16,7 @@ from bot.engine.tone import ToneLexicon
 from bot.telegram.buttons import Act, Payload
 from bot.telegram.features.admin import AdminFeature
 from bot.telegram.features.guide import GuideFeature
+from bot.telegram.features.language import LanguageFeature
 from bot.telegram.features.privacy import PrivacyFeature
 from bot.telegram.features.reminders import RemindersFeature
 from bot.telegram.features.sharing import SharingFeature
@@ -36,6 +37,7 @@ class Features:
     sharing: SharingFeature
     reminders: RemindersFeature
     admin: AdminFeature
+    language: LanguageFeature
 
     @classmethod
     def build(cls, turns: Turns, lexicons: dict[str, ToneLexicon], admin_ids: Iterable[int]) -> Features:
@@ -44,7 +46,8 @@ class Features:
                              open_link=sharing.open_link)
         return cls(guide=guide, privacy=PrivacyFeature(turns), tone=ToneFeature(turns, lexicons),
                    sharing=sharing, reminders=RemindersFeature(turns),
-                   admin=AdminFeature(turns, admin_ids, guide.unknown_command))
+                   admin=AdminFeature(turns, admin_ids, guide.unknown_command),
+                   language=LanguageFeature(turns))
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("export", lambda f: f.sharing.export),
     Command("reminders", lambda f: f.reminders.command),
     Command("check", lambda f: f.tone.check),
+    Command("language", lambda f: f.language.command),
     Command("stats", lambda f: f.admin.stats, menu=False),
 )
 
@@ -91,6 +95,7 @@ BUTTONS: tuple[Button, ...] = (
     Button(Act.FORGET, lambda f: f.privacy.erase),
     Button(Act.KEEP_DATA, lambda f: f.privacy.keep),
     Button(Act.TONE, lambda f: f.tone.offered),
+    Button(Act.LANGUAGE, lambda f: f.language.on_button),
     Button(Act.EXPORT, lambda f: f.sharing.export_button),
     Button(Act.EXPORT_EML, lambda f: f.sharing.eml_button),
     Button(Act.OWN_GUIDE, lambda f: f.guide.own_guide),

@@ -12,6 +12,7 @@ Features use `Turns` by its public methods; all sending goes through the Messeng
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Sequence
@@ -101,8 +102,26 @@ class Turns:
         # An older flow version keeps the answers that still fit (engine: Guide.resume).
         return self.guide.resume(session)
 
+    def language(self, turn: Turn) -> str:
+        """The guide in progress keeps its language; else the person's /language choice; else
+        Telegram's setting (Guide.catalog falls back to the first language it does not speak)."""
+        if turn.session is not None:
+            return turn.session.language
+        chosen = turn.record.language if turn.record else None
+        return chosen if chosen in self.guide.catalogs else turn.incoming.language
+
+    def speaks_their_language(self, turn: Turn) -> bool:
+        """They chose a language, or Telegram's setting is one the guide speaks."""
+        chosen = turn.record.language if turn.record else None
+        return chosen in self.guide.catalogs or turn.incoming.language in self.guide.catalogs
+
     def catalog(self, turn: Turn) -> Catalog:
-        return self.guide.catalog(turn.session.language if turn.session else turn.incoming.language)
+        return self.guide.catalog(self.language(turn))
+
+    def stamp(self, turn: Turn) -> tuple[int, int, int]:
+        """The session's (flow version, run, step) for a button, zeros without a session."""
+        session = turn.session
+        return (session.flow_version, session.run, session.step) if session else (0, 0, 0)
 
     async def guarded(self, turn: Turn, work: Awaitable[None]) -> None:
         """Run the turn; a blocked chat is marked, anything unexpected is told kindly."""
@@ -130,14 +149,17 @@ class Turns:
             new = self.guide.handle(turn.session, Restart()).session
         else:
             runs = turn.record.runs if turn.record else 0
-            new = self.guide.new_session(turn.incoming.language, run=runs + 1)
+            new = self.guide.new_session(self.language(turn), run=runs + 1)
         view = self.guide.view(new)
         if not await self._commit(turn, new, view):
             await self.redelivered(turn)
             return
         metrics.guide_moved(self.guide, turn.session, new, None)
         catalog = self.guide.catalog(new.language)
-        before = plain(catalog.text("ui.tg_welcome")) if welcome else []
+        welcome_text = catalog.text("ui.tg_welcome")
+        if not self.speaks_their_language(turn):  # they may not know they can switch
+            welcome_text += "\n\n" + catalog.text("ui.tg_language_offer")
+        before = plain(welcome_text) if welcome else []
         notice = None if welcome else catalog.text("ui.tg_restarted")
         await self.show(turn, new, view, before=before, notice=notice, close=True)
 
@@ -169,6 +191,17 @@ class Turns:
         await self.answer(turn)
         closed = render_closed(before, event, catalog) if accepted else None
         await self.show(turn, moved.session, moved.view, close=True, closed_html=closed)
+
+    async def resume_in(self, turn: Turn, session: Session, notice: str) -> None:
+        """The guide in progress, carried over as `session` (in another language, say): shown
+        again below `notice`; the buttons of the message it replaces go stale."""
+        moved = dataclasses.replace(session, step=session.step + 1)
+        view = self.guide.view(moved)
+        if not await self._commit(turn, moved, view):
+            await self.redelivered(turn)
+            return
+        await self.answer(turn)
+        await self.show(turn, moved, view, notice=notice, close=True)
 
     async def end(self, turn: Turn) -> bool:
         """End the guide (the chat keeps its run counter); False when redelivered."""

@@ -107,7 +107,7 @@ class SharingFeature:
             return False
         if not await self.turns.record(turn):
             return True
-        catalog = self.guide.catalog(turn.incoming.language)
+        catalog = self.turns.catalog(turn)
         shared = await self.store.load_share(code)
         if shared is None or not self._current(shared.flow, shared.flow_version):
             log.info("chat %s opened an unknown or revoked share link", turn.chat_id)
