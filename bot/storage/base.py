@@ -212,6 +212,11 @@ class Store(Protocol):
         processed before, False when the reminder is not pending (sent, cancelled, gone)."""
         ...
 
+    async def move_reminder(self, chat_id: int, reminder_id: int, due_at: int) -> bool:
+        """A pending reminder of this chat to a new due time (its person told us their time
+        zone); False when it is no longer pending."""
+        ...
+
     async def record_outcome(
         self, update_id: int, chat_id: int, reminder_id: int, outcome: str
     ) -> str | None:

@@ -23,7 +23,6 @@ from bot.storage.base import ChatRecord, Reminder, SavedResult, SharedPath, Stor
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 3
 UPDATE_RETENTION_SECONDS = 3 * 24 * 3600
 """Telegram keeps an unconfirmed update for 24 hours; ids older than this can never return."""
 PRUNE_EVERY = 256
@@ -104,6 +103,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE chats ADD COLUMN time_zone TEXT;
     """,
 )
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class SQLiteStore:
@@ -452,6 +452,12 @@ class SQLiteStore:
 
         return self._once_per_update(update_id, work)
 
+    def _move_reminder(self, chat_id: int, reminder_id: int, due_at: int) -> bool:
+        return self._transaction(lambda db: db.execute(
+            "UPDATE reminders SET due_at = ? WHERE id = ? AND chat_id = ? AND state = 'pending'",
+            (due_at, reminder_id, chat_id),
+        ).rowcount == 1)
+
     def _record_outcome(self, update_id: int, chat_id: int, reminder_id: int, outcome: str) -> str | None:
         def work(db: sqlite3.Connection) -> str:
             row = db.execute("SELECT outcome FROM reminders WHERE id = ? AND chat_id = ?",
@@ -566,6 +572,9 @@ class SQLiteStore:
 
     async def cancel_reminder(self, update_id: int, chat_id: int, reminder_id: int) -> bool | None:
         return await self._call(self._cancel_reminder, update_id, chat_id, reminder_id)
+
+    async def move_reminder(self, chat_id: int, reminder_id: int, due_at: int) -> bool:
+        return await self._call(self._move_reminder, chat_id, reminder_id, due_at)
 
     async def record_outcome(
         self, update_id: int, chat_id: int, reminder_id: int, outcome: str

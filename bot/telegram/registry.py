@@ -81,6 +81,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("export", lambda f: f.sharing.export),
     Command("reminders", lambda f: f.reminders.command),
     Command("check", lambda f: f.tone.check),
+    Command("timezone", lambda f: f.reminders.time_zone),
     Command("language", lambda f: f.language.command),
     Command("stats", lambda f: f.admin.stats, menu=False),
 )
@@ -96,6 +97,7 @@ BUTTONS: tuple[Button, ...] = (
     Button(Act.KEEP_DATA, lambda f: f.privacy.keep),
     Button(Act.TONE, lambda f: f.tone.offered),
     Button(Act.LANGUAGE, lambda f: f.language.on_button),
+    Button(Act.ZONE, lambda f: f.reminders.on_zone),
     Button(Act.EXPORT, lambda f: f.sharing.export_button),
     Button(Act.EXPORT_EML, lambda f: f.sharing.eml_button),
     Button(Act.OWN_GUIDE, lambda f: f.guide.own_guide),
