@@ -3,6 +3,7 @@
     python -m bench                  # the default run (about 5½ minutes on 2 cores)
     python -m bench --quick          # one short round, for a smoke test
     python -m bench --memory         # RSS growth over 10,000 people completing the guide
+    python -m bench --db postgresql  # PostgreSQL vs SQLite, two replicas vs one, 1k vs 100k sessions
 
 Everything talks to a fake Bot API on 127.0.0.1; nothing leaves the machine.
 """
@@ -182,6 +183,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=200, help="--memory: people at once")
     parser.add_argument("--warm-people", type=int, default=500,
                         help="--memory: guides after which the warm RSS is taken")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="postgresql: only the PostgreSQL comparison (see bench/postgres.py)")
+    parser.add_argument("--database-url", default="",
+                        help="--db postgresql: a database to wipe and use (default: a throwaway server)")
     parser.add_argument("--no-pin", action="store_true", help="do not pin bot and generator to cores")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
     args = parser.parse_args(argv)
@@ -193,6 +198,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def run(args: argparse.Namespace, workdir: Path) -> str:
     guide = load_guide(default_flows_dir())
+    if args.db == "postgresql":
+        from bench.postgres import run_postgres
+
+        return await run_postgres(args, guide, workdir, machine())
     bench = Bench(args, guide, workdir)
     report = Report(args=args, machine=machine())
     started = time.monotonic()

@@ -8,10 +8,12 @@ ids below `harness.FIRST_UPDATE_ID` so the benchmark's own updates never look re
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.engine_only import sample_sessions
@@ -26,8 +28,9 @@ RECENT_SECONDS = 2 * 24 * 3600
 def prefill(path: Path, guide: Guide, sessions: int, updates_per_session: int = 5) -> Path:
     """Create `path` with `sessions` stored sessions; returns it."""
     path.unlink(missing_ok=True)
-    store = open_store(f"sqlite:///{path}")
-    store.close_sync()
+    store = open_store(f"sqlite:///{path}")  # the schema, made by the store itself
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, store.close()).result()
     samples = [json.dumps(s, ensure_ascii=False, sort_keys=True) for s in sample_sessions(guide, 300)]
     rng = random.Random(sessions)
     now = int(time.time())
@@ -36,11 +39,11 @@ def prefill(path: Path, guide: Guide, sessions: int, updates_per_session: int = 
         connection.execute("BEGIN")
         connection.executemany(
             "INSERT INTO chats (chat_id, user_id, session, message_id, message_step, runs, blocked, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?)",
+            "version, created_at, updated_at, seen_at) VALUES (?, ?, ?, ?, ?, 1, 0, 1, ?, ?, ?)",
             (
                 (PREFILLED_CHAT_IDS + n, PREFILLED_CHAT_IDS + n, samples[n % len(samples)],
                  rng.randint(2, 40), json.loads(samples[n % len(samples)])["step"],
-                 now - rng.randint(0, RECENT_SECONDS), now - rng.randint(0, RECENT_SECONDS))
+                 now - rng.randint(0, RECENT_SECONDS), *[now - rng.randint(0, RECENT_SECONDS)] * 2)
                 for n in range(sessions)
             ),
         )

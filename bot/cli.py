@@ -84,12 +84,24 @@ def run_bot(settings: Settings) -> int:
             print(problem, file=sys.stderr)
         return _fail("the flows have problems; fix them (see `reconsider-bot check`).")
     try:
-        store = open_store(settings.database_url)
+        store = open_store(settings.database_url, migrate=settings.migrate_on_start)
     except StoreError as error:
         return _fail(str(error))
     from bot.telegram.app import run
 
     return run(settings, guide, store, tone)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring the database's schema up to date (before a deploy); exit 2 with one line if not."""
+    from bot.storage import StoreError, migrate_database
+
+    try:
+        settings = load_settings()
+        print(migrate_database(settings.database_url))
+    except (SettingsError, StoreError) as error:
+        return _fail(str(error))
+    return 0
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -248,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "is set. SIGTERM or SIGINT stops it cleanly.",
                          epilog=settings_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     run.set_defaults(func=cmd_run)
+
+    migrate = sub.add_parser("migrate", help="apply pending schema migrations to DATABASE_URL, then exit")
+    migrate.set_defaults(func=cmd_migrate)
 
     chat = sub.add_parser("chat", help="take the guide in the terminal (works with piped input)")
     chat.add_argument("--lang", default=None, help="language code of the texts (default: en)")

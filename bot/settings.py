@@ -20,6 +20,7 @@ SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/reconsider.sqlite3"
 DEFAULT_REMINDER_CHECK_SECONDS = 30.0
+DEFAULT_RETENTION_DAYS = 30
 DEFAULT_METRICS_LISTEN = "127.0.0.1"
 DEFAULT_METRICS_PORT = 9090
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -49,6 +50,8 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("REMINDER_CHECK_SECONDS", "30", "how often due follow-up reminders are looked for"),
     ("RETENTION_DAYS", "30", "what people typed, their results and share links are erased after this many "
      "days without activity"),
+    ("MIGRATE_ON_START", "true", "apply pending schema migrations at start-up (false: run "
+     "`reconsider-bot migrate` before each deploy)"),
     ("METRICS_LISTEN", DEFAULT_METRICS_LISTEN, "address of the ops server in polling mode"),
     ("METRICS_PORT", str(DEFAULT_METRICS_PORT),
      "port of the ops server in polling mode (/healthz, /readyz, /metrics); off: none"),
@@ -81,6 +84,12 @@ class Settings:
     log_level: str = "INFO"
     flows_dir: Path = field(default_factory=default_flows_dir)
     reminder_check_seconds: float = DEFAULT_REMINDER_CHECK_SECONDS
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    """What a person typed, their results and share links are erased this many days after
+    they were last seen."""
+    migrate_on_start: bool = True
+    """Apply pending schema migrations at start-up (under a lock); off when operators run
+    `reconsider-bot migrate` before a deploy."""
     metrics_listen: str = DEFAULT_METRICS_LISTEN
     metrics_port: int | None = None
     """The ops server's port in polling mode; None: no ops server (load_settings defaults to
@@ -166,6 +175,14 @@ def load_settings(
     if webhook_url and not secret:
         secret = secrets.token_urlsafe(32)  # still checked on every request, just not fixed
     reminder_check = _reminder_check_seconds(get("REMINDER_CHECK_SECONDS"))
+    retention = get("RETENTION_DAYS") or str(DEFAULT_RETENTION_DAYS)
+    if not retention.isdigit() or not 1 <= int(retention) <= 3650:
+        raise SettingsError(
+            f"RETENTION_DAYS must be a whole number of days from 1 to 3650, not {retention!r}."
+        )
+    migrate = (get("MIGRATE_ON_START") or "true").lower()
+    if migrate not in ("true", "false", "1", "0", "yes", "no"):
+        raise SettingsError(f"MIGRATE_ON_START must be true or false, not {migrate!r}.")
     log_format = (get("LOG_FORMAT") or "text").lower()
     if log_format not in LOG_FORMATS:
         raise SettingsError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}.")
@@ -181,6 +198,8 @@ def load_settings(
         log_level=log_level,
         flows_dir=configured_flows_dir(source, dotenv=None),
         reminder_check_seconds=reminder_check,
+        retention_days=int(retention),
+        migrate_on_start=migrate in ("true", "1", "yes"),
         metrics_listen=get("METRICS_LISTEN") or DEFAULT_METRICS_LISTEN,
         metrics_port=_metrics_port(get("METRICS_PORT")),
         log_format=log_format,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -21,6 +25,51 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def guide() -> Guide:
     return load_guide(FLOWS)
+
+
+# ---- PostgreSQL: TEST_DATABASE_URL, else a throwaway server started here ---------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database the tests may wipe. With CI=true a missing server fails the run."""
+    from tests.storage import pgserver
+
+    given = os.environ.get("TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    if not pgserver.available():
+        reason = "PostgreSQL is not installed (no initdb) and TEST_DATABASE_URL is not set"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true: the PostgreSQL tests must run; {reason}")
+        pytest.skip(reason)
+    server = pgserver.start()
+    try:
+        yield server.url()
+    finally:
+        server.stop()
+
+
+def _reset_schema(url: str) -> None:
+    import asyncpg
+
+    async def reset() -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
+        finally:
+            await connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, reset()).result()
+
+
+@pytest.fixture
+def fresh_postgres(postgres_url: str) -> str:
+    """The test database with an empty schema (no tables, no schema version)."""
+    _reset_schema(postgres_url)
+    return postgres_url
 
 
 # ---- what the tests measured (record_property), repeated at the end of the run ------------

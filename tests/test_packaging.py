@@ -23,6 +23,8 @@ def test_the_wheel_carries_the_flows_and_works_from_anywhere(tmp_path: Path) -> 
     packages = {path.parent.relative_to(REPO) for path in (REPO / "bot").rglob("__init__.py")}
     missing = [str(package) for package in sorted(packages) if not (site / package / "__init__.py").is_file()]
     assert missing == [], f"subpackages left out of the wheel: {missing}"
+    for name in ("sqlite/0001_chats.sql", "postgresql/0001_schema.sql"):  # the schema migrations ship
+        assert (site / "bot" / "storage" / "migrations" / name).is_file()
     env = {**os.environ, "PYTHONPATH": str(site)}
     env.pop("FLOWS_DIR", None)
     where = subprocess.run([sys.executable, "-c", "import bot; print(bot.__file__)"], cwd=tmp_path, env=env,

@@ -1,22 +1,34 @@
 """Durable sessions: the Store protocol and its backends, chosen by `DATABASE_URL`.
 
-`sqlite:///relative/path.sqlite3` (relative to the working directory) or
-`sqlite:////absolute/path.sqlite3`. Another backend (PostgreSQL) plugs in behind the same
-protocol with its own scheme.
+`sqlite:///relative/path.sqlite3` (relative to the working directory),
+`sqlite:////absolute/path.sqlite3`, or `postgresql://user:password@host:port/database`
+(several processes may share one PostgreSQL database).
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bot.storage.base import ChatRecord, Reminder, SavedResult, SharedPath, Store, StoreError
-from bot.storage.sqlite import SQLiteStore
+from bot.storage.base import (
+    ChatRecord,
+    Reminder,
+    SavedResult,
+    SessionConflict,
+    SharedPath,
+    Store,
+    StoreError,
+)
+from bot.storage.sqlite import SQLiteStore, schema_version_of
 
 __all__ = [
-    "ChatRecord", "Reminder", "SQLiteStore", "SavedResult", "SharedPath", "Store", "StoreError", "open_store",
-    "sqlite_path",
+    "ChatRecord", "Reminder", "SQLiteStore", "SavedResult", "SessionConflict", "SharedPath", "Store",
+    "StoreError", "migrate_database", "open_store", "sqlite_path",
 ]
+POSTGRESQL_SCHEMES = ("postgresql", "postgres")
 
 
 def sqlite_path(database_url: str) -> Path:
@@ -39,12 +51,47 @@ def sqlite_path(database_url: str) -> Path:
     return Path(path)
 
 
-def open_store(database_url: str) -> SQLiteStore:
-    """Open (and create if missing) the store `database_url` names; raises StoreError."""
-    scheme = database_url.partition(":")[0].lower() if ":" in database_url else ""
+def _scheme(database_url: str) -> str:
+    return database_url.partition(":")[0].lower() if ":" in database_url else ""
+
+
+def open_store(
+    database_url: str, *, migrate: bool = True, clock: Callable[[], float] = time.time
+) -> Store:
+    """Open the store `database_url` names, applying pending migrations (or, with
+    `migrate=False`, refusing a schema that is missing or behind); raises StoreError with one
+    line that says what to fix (never the password)."""
+    scheme = _scheme(database_url)
     if scheme == "sqlite":
-        return SQLiteStore(sqlite_path(database_url))
+        return SQLiteStore(sqlite_path(database_url), clock=clock)
+    if scheme in POSTGRESQL_SCHEMES:
+        from bot.storage.postgresql import PostgresStore, check_database
+
+        check_database(database_url, migrate)
+        return PostgresStore(database_url, clock=clock)
     raise StoreError(
-        f"DATABASE_URL must start with sqlite:/// (e.g. sqlite:///data/reconsider.sqlite3); "
-        f"{scheme or database_url!r} is not supported yet"
+        "DATABASE_URL must start with sqlite:/// (e.g. sqlite:///data/reconsider.sqlite3) or "
+        f"postgresql:// (e.g. postgresql://bot:password@localhost:5432/bot); {scheme or 'no scheme'!r} "
+        "is not supported"
     )
+
+
+def migrate_database(database_url: str) -> str:
+    """`reconsider-bot migrate`: bring the schema up to date; says what was done."""
+    scheme = _scheme(database_url)
+    if scheme in POSTGRESQL_SCHEMES:
+        from bot.storage.postgresql import describe, migrate
+
+        before, after = asyncio.run(migrate(database_url))
+        where = describe(database_url)
+    elif scheme == "sqlite":
+        path = sqlite_path(database_url)
+        before = schema_version_of(path)
+        asyncio.run(SQLiteStore(path).close())
+        after, where = schema_version_of(path), str(path)
+    else:
+        open_store(database_url)  # raises the usual message
+        raise AssertionError("unreachable")
+    if before == after:
+        return f"{where}: the schema is up to date (version {after})"
+    return f"{where}: the schema was migrated from version {before} to {after}"

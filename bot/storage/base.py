@@ -1,7 +1,9 @@
-"""What a session store must do, whatever the database: the `Store` protocol and its records.
+"""What a session store must do, whatever the database: the records, and the `Store` protocol
+made of role protocols (turns, results and shares, reminders, privacy, operators), so code
+that needs one role can ask for just that one.
 
 Ids are integers (Telegram's chat and user ids need 64 bits), sessions are plain JSON-able
-dicts, times are Unix seconds: a PostgreSQL backend can keep the same shape.
+dicts, times are Unix seconds: SQLite and PostgreSQL keep the same shape.
 """
 
 from __future__ import annotations
@@ -12,6 +14,11 @@ from typing import Any, Protocol
 
 class StoreError(Exception):
     """The store cannot be opened or used; the message says what to fix."""
+
+
+class SessionConflict(Exception):
+    """Another process wrote the chat's session since it was loaded (its version moved on):
+    nothing was written; load the chat again and redo the turn."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,8 @@ class ChatRecord:
     guide's buttons never look like an old one's."""
     blocked: bool
     updated_at: int
+    version: int = 0
+    """Bumped by every session write; `commit_turn(expected_version=...)` compares and swaps it."""
     language: str | None = None
     """The language the person chose with /language (None: follow Telegram's)."""
     time_zone: str | None = None
@@ -96,8 +105,12 @@ class Reminder:
         }
 
 
-class Store(Protocol):
-    """Async, so a transport never blocks its event loop on the database."""
+RETIRED_FIGURES = ("reminders_sent", "outcomes_yes", "outcomes_no", "outcomes_waiting")
+"""Counts kept (without ids) when the reminders they count are erased by /forget or retention."""
+
+
+class TurnStore(Protocol):
+    """The durable turn: a chat's session, written once per update."""
 
     async def load_chat(self, chat_id: int) -> ChatRecord | None:
         """The chat's record, or None for a chat never seen (or forgotten)."""
@@ -105,14 +118,16 @@ class Store(Protocol):
 
     async def commit_turn(
         self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
-        result: SavedResult | None = None,
+        result: SavedResult | None = None, *, expected_version: int | None = None,
     ) -> bool:
         """Record the update as processed and write the session (and, when given, the person's
         latest `result`), in one transaction.
 
         Returns False, writing nothing, when the update was processed before (redelivered).
-        `session=None` ends the guide (the chat keeps its run counter). Also marks the chat
-        active again: the person is clearly talking to us.
+        With `expected_version` (the loaded record's `version`, 0 for a chat never seen) the
+        write happens only if no other turn wrote the chat since; otherwise SessionConflict is
+        raised and nothing is written. `session=None` ends the guide (the chat keeps its run
+        counter). Also marks the chat active again: the person is clearly talking to us.
         """
         ...
 
@@ -137,14 +152,9 @@ class Store(Protocol):
         """The person blocked the bot: keep the session, but treat the chat as inactive."""
         ...
 
-    async def forget_user(self, user_id: int) -> int:
-        """Erase everything stored about the user (chats, latest result, share links, which
-        stop working); returns how many chats were erased."""
-        ...
 
-    async def export_user(self, user_id: int) -> dict[str, Any]:
-        """Everything stored about the user, as JSON-able data (for /mydata)."""
-        ...
+class ResultStore(Protocol):
+    """Each person's latest result and their share links."""
 
     async def save_result(self, result: SavedResult) -> None:
         """Keep `result` as the person's latest (replacing the one before)."""
@@ -163,15 +173,10 @@ class Store(Protocol):
         """The shared path behind a link's code, or None (unknown, or revoked by /forget)."""
         ...
 
-    async def stats(self) -> dict[str, int]:
-        """Counts for operators (/stats): no ids, no content."""
-        ...
 
-    async def ping(self) -> bool:
-        """True when the database answers (for health checks)."""
-        ...
-
-    # ---- follow-up reminders (see bot/telegram/reminders.py) ----
+class ReminderStore(Protocol):
+    """Follow-up reminders (see bot/telegram/reminders.py); each claim has one winner across
+    processes."""
 
     async def add_reminder(
         self, update_id: int, chat_id: int, user_id: int | None, run: int, delay: str, language: str,
@@ -223,5 +228,47 @@ class Store(Protocol):
         """Record the update and the answer to "Did they reply?": "recorded", "already" (an
         outcome was stored before; it is kept) or "missing"; None when processed before."""
         ...
+
+
+class PrivacyStore(Protocol):
+    """What a person may see and erase, and what is erased when they stop coming."""
+
+    async def forget_user(self, user_id: int) -> int:
+        """Erase every row that carries the user's id (chats, latest result, share links,
+        which stop working, reminders); returns how many chats were erased. Figures that count
+        reminders are kept, without ids."""
+        ...
+
+    async def export_user(self, user_id: int) -> dict[str, Any]:
+        """Everything stored about the user, as JSON-able data (for /mydata)."""
+        ...
+
+    async def erase_inactive(self, before: int) -> dict[str, int]:
+        """Retention: for people not seen since `before` (Unix seconds), erase what they typed
+        (the session with its answers and details), their latest result, share links and
+        finished reminders (drafts). A pending reminder is kept (they asked for it). Returns
+        how many rows of each kind were erased."""
+        ...
+
+
+class OperatorStore(Protocol):
+    """What operators and the process itself need: figures, health, jobs run once."""
+
+    async def stats(self) -> dict[str, int]:
+        """Counts for operators (/stats): no ids, no content."""
+        ...
+
+    async def ping(self) -> bool:
+        """True when the database answers (for health checks)."""
+        ...
+
+    async def claim_job(self, name: str, now: int, every: int) -> bool:
+        """True for exactly one caller (across processes) once per `every` seconds: the one
+        that should run the periodic job `name` now."""
+        ...
+
+
+class Store(TurnStore, ResultStore, ReminderStore, PrivacyStore, OperatorStore, Protocol):
+    """Async, so a transport never blocks its event loop on the database."""
 
     async def close(self) -> None: ...

@@ -16,10 +16,20 @@ import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.storage.base import ChatRecord, Reminder, SavedResult, SharedPath, StoreError
+from bot.storage.base import (
+    RETIRED_FIGURES,
+    ChatRecord,
+    Reminder,
+    SavedResult,
+    SessionConflict,
+    SharedPath,
+    StoreError,
+)
+from bot.storage.migrations import latest_version, pending
 
 T = TypeVar("T")
 
@@ -27,83 +37,6 @@ UPDATE_RETENTION_SECONDS = 3 * 24 * 3600
 """Telegram keeps an unconfirmed update for 24 hours; ids older than this can never return."""
 PRUNE_EVERY = 256
 """Prune the processed-update ids once per this many recorded updates."""
-
-# Each entry upgrades the schema from version i to i + 1. Types are chosen so the same schema
-# reads naturally in PostgreSQL: INTEGER ids (BIGINT there), JSON text, Unix seconds.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE chats (
-        chat_id      INTEGER PRIMARY KEY,
-        user_id      INTEGER,
-        session      TEXT,
-        message_id   INTEGER,
-        message_step INTEGER,
-        runs         INTEGER NOT NULL DEFAULT 0,
-        blocked      INTEGER NOT NULL DEFAULT 0,
-        created_at   INTEGER NOT NULL,
-        updated_at   INTEGER NOT NULL
-    );
-    CREATE INDEX chats_by_user ON chats (user_id);
-    CREATE TABLE processed_updates (
-        update_id INTEGER PRIMARY KEY,
-        seen_at   INTEGER NOT NULL
-    );
-    CREATE INDEX processed_updates_by_age ON processed_updates (seen_at);
-    """,
-    # 2: each person's latest result (for /share, inline mode, /export) and their share links.
-    """
-    CREATE TABLE results (
-        user_id      INTEGER PRIMARY KEY,
-        flow         TEXT NOT NULL,
-        flow_version INTEGER NOT NULL,
-        language     TEXT NOT NULL,
-        answers      TEXT NOT NULL,
-        details      TEXT NOT NULL,
-        saved_at     INTEGER NOT NULL
-    );
-    CREATE TABLE shares (
-        code         TEXT PRIMARY KEY,
-        user_id      INTEGER NOT NULL,
-        flow         TEXT NOT NULL,
-        flow_version INTEGER NOT NULL,
-        language     TEXT NOT NULL,
-        answers      TEXT NOT NULL,
-        created_at   INTEGER NOT NULL
-    );
-    CREATE INDEX shares_by_user ON shares (user_id);
-    """,
-    # 3: follow-up reminders. AUTOINCREMENT: an id is never reused, so an old button of a
-    # forgotten reminder can never reach a newer one.
-    """
-    CREATE TABLE reminders (
-        id         INTEGER PRIMARY KEY AUTOINCREMENT,
-        chat_id    INTEGER NOT NULL,
-        user_id    INTEGER,
-        run        INTEGER NOT NULL,
-        delay      TEXT NOT NULL,
-        language   TEXT NOT NULL,
-        payload    TEXT NOT NULL,
-        due_at     INTEGER NOT NULL,
-        state      TEXT NOT NULL DEFAULT 'pending',
-        attempts   INTEGER NOT NULL DEFAULT 0,
-        claimed_by TEXT,
-        claimed_at INTEGER,
-        sent_at    INTEGER,
-        outcome    TEXT,
-        outcome_at INTEGER,
-        created_at INTEGER NOT NULL
-    );
-    CREATE INDEX reminders_by_state_due ON reminders (state, due_at);
-    CREATE INDEX reminders_by_chat ON reminders (chat_id);
-    CREATE INDEX reminders_by_user ON reminders (user_id);
-    """,
-    # The person's chosen language (/language) and time zone (asked with a first reminder).
-    """
-    ALTER TABLE chats ADD COLUMN language TEXT;
-    ALTER TABLE chats ADD COLUMN time_zone TEXT;
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class SQLiteStore:
@@ -141,23 +74,21 @@ class SQLiteStore:
         self._connection = connection
 
     def _migrate(self, connection: sqlite3.Connection) -> None:
+        """Apply the pending numbered migrations in one transaction; BEGIN IMMEDIATE takes the
+        write lock, so two processes opening one file at once migrate it once."""
         connection.execute("BEGIN IMMEDIATE")
         try:
             connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = connection.execute("SELECT version FROM schema_version").fetchone()
             version = row[0] if row else 0
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path} has schema version {version}, newer than this program "
-                    f"understands ({SCHEMA_VERSION}); upgrade reconsider-bot"
-                )
-            for script in MIGRATIONS[version:]:
-                for statement in filter(str.strip, script.split(";")):
+            for migration in pending("sqlite", version, str(self.path)):
+                for statement in migration.statements:
                     connection.execute(statement)
+            latest = latest_version("sqlite")
             if row is None:
-                connection.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-            else:
-                connection.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+                connection.execute("INSERT INTO schema_version (version) VALUES (?)", (latest,))
+            elif version != latest:
+                connection.execute("UPDATE schema_version SET version = ?", (latest,))
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -214,21 +145,32 @@ class SQLiteStore:
 
     def _commit_turn(
         self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
-        result: SavedResult | None = None,
+        result: SavedResult | None, expected_version: int | None,
     ) -> bool:
         text = None if session is None else json.dumps(session, ensure_ascii=False, sort_keys=True)
         runs = int(session.get("run", 0)) if session is not None else 0
         now = self._now()
 
         def work(db: sqlite3.Connection) -> bool:
-            db.execute(
-                "INSERT INTO chats (chat_id, user_id, session, runs, blocked, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, 0, ?, ?) "
-                "ON CONFLICT (chat_id) DO UPDATE SET user_id = COALESCE(excluded.user_id, user_id), "
-                "session = excluded.session, runs = MAX(runs, excluded.runs), blocked = 0, "
-                "updated_at = excluded.updated_at",
-                (chat_id, user_id, text, runs, now, now),
-            )
+            if expected_version:  # the chat must still be there (not forgotten meanwhile), unchanged
+                written = db.execute(
+                    "UPDATE chats SET user_id = COALESCE(?, user_id), session = ?, runs = MAX(runs, ?), "
+                    "blocked = 0, version = version + 1, updated_at = ?, seen_at = ? "
+                    "WHERE chat_id = ? AND version = ?",
+                    (user_id, text, runs, now, now, chat_id, expected_version),
+                )
+            else:
+                written = db.execute(
+                    "INSERT INTO chats (chat_id, user_id, session, runs, blocked, version, created_at, "
+                    "updated_at, seen_at) VALUES (?, ?, ?, ?, 0, 1, ?, ?, ?) "
+                    "ON CONFLICT (chat_id) DO UPDATE SET user_id = COALESCE(excluded.user_id, user_id), "
+                    "session = excluded.session, runs = MAX(runs, excluded.runs), blocked = 0, "
+                    "version = version + 1, updated_at = excluded.updated_at, seen_at = excluded.seen_at "
+                    "WHERE ? IS NULL OR version = 0",
+                    (chat_id, user_id, text, runs, now, now, now, expected_version),
+                )
+            if written.rowcount != 1:  # the version moved on: roll back, the update id included
+                raise SessionConflict(f"chat {chat_id} was written by another turn")
             if result is not None:
                 _write_result(db, result)
             return True
@@ -238,7 +180,8 @@ class SQLiteStore:
     def _record_update(self, update_id: int, chat_id: int | None) -> bool:
         def work(db: sqlite3.Connection) -> bool:
             if chat_id is not None:
-                db.execute("UPDATE chats SET blocked = 0 WHERE chat_id = ? AND blocked = 1", (chat_id,))
+                db.execute("UPDATE chats SET blocked = 0, seen_at = ? WHERE chat_id = ?",
+                           (self._now(), chat_id))
             return True
 
         return self._once_per_update(update_id, work) is not None
@@ -246,7 +189,7 @@ class SQLiteStore:
     def _load_chat(self, chat_id: int) -> ChatRecord | None:
         row = self._db.execute(
             "SELECT chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at, "
-            "language, time_zone FROM chats WHERE chat_id = ?",
+            "version, language, time_zone FROM chats WHERE chat_id = ?",
             (chat_id,),
         ).fetchone()
         if row is None:
@@ -260,20 +203,23 @@ class SQLiteStore:
             runs=row[5],
             blocked=bool(row[6]),
             updated_at=row[7],
-            language=row[8],
-            time_zone=row[9],
+            version=row[8],
+            language=row[9],
+            time_zone=row[10],
         )
 
     def _save_preferences(self, chat_id: int, user_id: int | None, language: str | None,
                           time_zone: str | None) -> None:
         now = int(self._clock())
         self._transaction(lambda db: db.execute(
-            "INSERT INTO chats (chat_id, user_id, runs, blocked, created_at, updated_at, language, "
-            "time_zone) VALUES (?, ?, 0, 0, ?, ?, ?, ?) "
+            # No session change, so the chat's version stays: a turn in flight still commits.
+            "INSERT INTO chats (chat_id, user_id, runs, blocked, created_at, updated_at, seen_at, "
+            "language, time_zone) VALUES (?, ?, 0, 0, ?, ?, ?, ?, ?) "
             "ON CONFLICT (chat_id) DO UPDATE SET user_id = COALESCE(excluded.user_id, user_id), "
             "language = COALESCE(excluded.language, language), "
-            "time_zone = COALESCE(excluded.time_zone, time_zone), updated_at = excluded.updated_at",
-            (chat_id, user_id, now, now, language, time_zone),
+            "time_zone = COALESCE(excluded.time_zone, time_zone), updated_at = excluded.updated_at, "
+            "seen_at = excluded.seen_at",
+            (chat_id, user_id, now, now, now, language, time_zone),
         ))
 
     def _record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
@@ -292,15 +238,59 @@ class SQLiteStore:
         def work(db: sqlite3.Connection) -> int:
             db.execute("DELETE FROM results WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM shares WHERE user_id = ?", (user_id,))
-            db.execute("DELETE FROM reminders WHERE user_id = ? OR chat_id = ?", (user_id, user_id))
+            self._retire_reminders(db, "user_id = ? OR chat_id = ?", (user_id, user_id))
             erased = db.execute("DELETE FROM chats WHERE user_id = ? OR chat_id = ?", (user_id, user_id))
             return erased.rowcount
 
         return self._transaction(work)
 
+    def _retire_reminders(self, db: sqlite3.Connection, condition: str, args: tuple[Any, ...]) -> int:
+        """Delete the reminders matching `condition`, adding what they counted to the figures."""
+        counted = db.execute(
+            "SELECT COALESCE(SUM(state = 'sent'), 0), "  # noqa: S608 - fixed SQL, values are parameters
+            "COALESCE(SUM(outcome = 'yes'), 0), COALESCE(SUM(outcome = 'no'), 0), "
+            f"COALESCE(SUM(outcome = 'waiting'), 0) FROM reminders WHERE {condition}",
+            args,
+        ).fetchone()
+        for name, count in zip(RETIRED_FIGURES, counted, strict=True):
+            if count:
+                db.execute("INSERT INTO figures (name, count) VALUES (?, ?) "
+                           "ON CONFLICT (name) DO UPDATE SET count = count + excluded.count", (name, count))
+        return db.execute(f"DELETE FROM reminders WHERE {condition}", args).rowcount  # noqa: S608
+
+    def _erase_inactive(self, before: int) -> dict[str, int]:
+        active = ("EXISTS (SELECT 1 FROM chats AS c WHERE (c.chat_id = {0} OR c.user_id = {0}) "
+                  "AND c.seen_at >= ?)")
+
+        def work(db: sqlite3.Connection) -> dict[str, int]:
+            sessions = db.execute(
+                "UPDATE chats SET session = NULL, version = version + 1 "
+                "WHERE seen_at < ? AND session IS NOT NULL", (before,)).rowcount
+            results = db.execute(
+                "DELETE FROM results WHERE saved_at < ? AND NOT "  # noqa: S608 - fixed SQL
+                + active.format("results.user_id"), (before, before)).rowcount
+            shares = db.execute(
+                "DELETE FROM shares WHERE created_at < ? AND NOT "  # noqa: S608 - fixed SQL
+                + active.format("shares.user_id"), (before, before)).rowcount
+            reminders = self._retire_reminders(
+                db, "state NOT IN ('pending', 'sending') AND created_at < ? AND NOT "
+                + active.format("reminders.chat_id"), (before, before))
+            return {"sessions": sessions, "results": results, "share_links": shares, "reminders": reminders}
+
+        return self._transaction(work)
+
+    def _claim_job(self, name: str, now: int, every: int) -> bool:
+        def work(db: sqlite3.Connection) -> bool:
+            db.execute("INSERT INTO jobs (name, ran_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                       (name, now - every))
+            return db.execute("UPDATE jobs SET ran_at = ? WHERE name = ? AND ran_at <= ?",
+                              (now, name, now - every)).rowcount == 1
+
+        return self._transaction(work)
+
     def _export_user(self, user_id: int) -> dict[str, Any]:
         rows = self._db.execute(
-            "SELECT chat_id, session, message_id, blocked, created_at, updated_at, language, "
+            "SELECT chat_id, session, message_id, blocked, created_at, updated_at, seen_at, language, "
             "time_zone FROM chats WHERE user_id = ? OR chat_id = ? ORDER BY chat_id",
             (user_id, user_id),
         ).fetchall()
@@ -314,8 +304,9 @@ class SQLiteStore:
                     "blocked": bool(row[3]),
                     "created_at": row[4],
                     "updated_at": row[5],
-                    "language": row[6],
-                    "time_zone": row[7],
+                    "last_seen_at": row[6],
+                    "language": row[7],
+                    "time_zone": row[8],
                 }
                 for row in rows
             ],
@@ -486,7 +477,11 @@ class SQLiteStore:
             "outcomes_no": "SELECT COUNT(*) FROM reminders WHERE outcome = 'no'",
             "outcomes_waiting": "SELECT COUNT(*) FROM reminders WHERE outcome = 'waiting'",
         }
-        return {name: int(self._db.execute(sql).fetchone()[0]) for name, sql in counts.items()}
+        figures = {name: int(self._db.execute(sql).fetchone()[0]) for name, sql in counts.items()}
+        for name, count in self._db.execute("SELECT name, count FROM figures").fetchall():
+            if name in figures:
+                figures[name] += int(count)
+        return figures
 
     def _ping(self) -> bool:
         return self._db.execute("SELECT 1").fetchone() == (1,)
@@ -508,9 +503,10 @@ class SQLiteStore:
 
     async def commit_turn(
         self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
-        result: SavedResult | None = None,
+        result: SavedResult | None = None, *, expected_version: int | None = None,
     ) -> bool:
-        return await self._call(self._commit_turn, update_id, chat_id, user_id, session, result)
+        return await self._call(self._commit_turn, update_id, chat_id, user_id, session, result,
+                                expected_version)
 
     async def record_update(self, update_id: int, chat_id: int | None = None) -> bool:
         return await self._call(self._record_update, update_id, chat_id)
@@ -544,6 +540,13 @@ class SQLiteStore:
 
     async def load_share(self, code: str) -> SharedPath | None:
         return await self._call(self._load_share, code)
+
+    async def erase_inactive(self, before: int) -> dict[str, int]:
+        return await self._call(self._erase_inactive, before)
+
+    async def claim_job(self, name: str, now: int, every: int) -> bool:
+        return await self._call(self._claim_job, name, now, every)
+
     async def add_reminder(
         self, update_id: int, chat_id: int, user_id: int | None, run: int, delay: str, language: str,
         payload: dict[str, Any], due_at: int,
@@ -599,13 +602,6 @@ class SQLiteStore:
             await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
             self._executor.shutdown(wait=True)
 
-    def close_sync(self) -> None:
-        """Close from synchronous code (after the event loop has ended)."""
-        if not self._closed:
-            self._closed = True
-            self._executor.submit(self._close).result()
-            self._executor.shutdown(wait=True)
-
     def count_processed_updates(self) -> int:
         """How many update ids are remembered (for tests and diagnostics)."""
         return self._executor.submit(
@@ -652,3 +648,17 @@ def _write_result(db: sqlite3.Connection, result: SavedResult) -> None:
         (result.user_id, result.flow, result.flow_version, result.language, _json(result.answers),
          _json(result.details), result.saved_at),
     )
+
+
+def schema_version_of(path: Path) -> int:
+    """The schema version of the SQLite file at `path` (0 for none yet); reads only."""
+    if not path.exists():
+        return 0
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as raw:
+            if raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone() is None:
+                return 0
+            row = raw.execute("SELECT version FROM schema_version").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"{path} is not a usable SQLite database: {error}") from error
+    return int(row[0]) if row else 0

@@ -21,7 +21,7 @@ from typing import Any
 
 from telegram import Bot, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
 
 from bot import funnel, metrics
@@ -30,6 +30,7 @@ from bot.engine.tone import ToneLexicon
 from bot.ops import OpsServer, Probes
 from bot.settings import BOTFATHER_HELP, Settings
 from bot.storage import Store
+from bot.storage.retention import RetentionJob
 from bot.telegram.handlers import ALLOWED_UPDATES, Handlers
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.logs import (
@@ -55,6 +56,27 @@ RATE_LIMIT_RETRIES = 3
 NETWORK_RETRIES = 3
 NETWORK_RETRY_DELAY = 0.5  # seconds, doubled on each retry
 POLL_TIMEOUT = dtm.timedelta(seconds=10)
+POLLING_CONFLICT = (
+    "another process is polling Telegram with this bot token (Telegram answered \"Conflict: terminated "
+    "by other getUpdates request\"); polling allows one process: stop the other one, or run several "
+    "replicas in webhook mode (WEBHOOK_URL)"
+)
+
+
+CONFLICTS_TO_GIVE_UP = 3
+CONFLICT_WINDOW = 60.0
+"""Give up polling after this many conflicts within this many seconds. One conflict alone is
+the dangling long poll of a process that just died (a restart); two live pollers keep
+terminating each other's requests."""
+
+
+class _BelowError(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < logging.ERROR
+
+
+class GaveUp(Exception):
+    """The runner stopped by itself for a reason the operator must fix (the message says which)."""
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -274,6 +296,23 @@ class Runner:
         self.ops: OpsServer | None = None
         self.reminders = ReminderScheduler(self.application.bot, guide, store,
                                            settings.reminder_check_seconds)
+        self.retention = RetentionJob(store, settings.retention_days)
+        self.gave_up = asyncio.Event()
+        self.failure: str | None = None
+        self.conflicts: list[float] = []
+
+    def _polling_error(self, error: TelegramError) -> None:
+        """PTB's polling loop retries every error; a second poller is one it must not fight."""
+        if not isinstance(error, Conflict):
+            log.error("polling for updates failed: %s", error)
+            return
+        now = time.monotonic()
+        self.conflicts = [t for t in self.conflicts if now - t < CONFLICT_WINDOW] + [now]
+        log.warning("getUpdates conflict %d of %d allowed", len(self.conflicts), CONFLICTS_TO_GIVE_UP - 1)
+        if len(self.conflicts) >= CONFLICTS_TO_GIVE_UP and self.failure is None:
+            self.failure = POLLING_CONFLICT
+            log.error("%s", POLLING_CONFLICT)
+            self.gave_up.set()
 
     def probes(self) -> Probes:
         return Probes(database=self.store.ping, probe_api=self.application.bot.get_me)
@@ -301,12 +340,14 @@ class Runner:
                 bootstrap_retries=5,
                 allowed_updates=list(ALLOWED_UPDATES),
                 drop_pending_updates=False,
+                error_callback=self._polling_error,
             )
             log.info("polling mode: @%s is running", application.bot.username)
             if self.ops is not None:
                 log.info("ops server: /healthz, /readyz and /metrics on %s:%s", self.settings.metrics_listen,
                          self.ops.port)
         self.reminders.start()  # due reminders (also those missed while down) go out now
+        self.retention.start()
         limiter = application.bot.rate_limiter
         if isinstance(limiter, RetryingRateLimiter):
             limiter.starting = False
@@ -314,10 +355,18 @@ class Runner:
     async def stop(self) -> None:
         application = self.application
         await self.reminders.stop()
+        await self.retention.stop()
         if self.webhook is not None:
             await self.webhook.stop()
         if application.updater is not None and application.updater.running:
-            await application.updater.stop()
+            updater_log = logging.getLogger("telegram.ext.Updater")
+            quiet = _BelowError()
+            if self.failure is not None:  # its last getUpdates conflicts too: already explained
+                updater_log.addFilter(quiet)
+            try:
+                await application.updater.stop()
+            finally:
+                updater_log.removeFilter(quiet)
         if application.running:
             await application.stop()
         await application.shutdown()
@@ -341,10 +390,15 @@ async def serve(
     runner = Runner(settings, guide, store, tone)
     try:
         await runner.start()
-        await stop.wait()
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(runner.gave_up.wait())]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for wait in waits:
+            wait.cancel()
         log.info("stopping")
     finally:
         await runner.stop()
+    if runner.failure is not None:
+        raise GaveUp(runner.failure)
 
 
 def run(settings: Settings, guide: Guide, store: Store, tone: dict[str, ToneLexicon]) -> int:
@@ -364,6 +418,8 @@ def run(settings: Settings, guide: Guide, store: Store, tone: dict[str, ToneLexi
 
     try:
         asyncio.run(serve_then_close())
+    except GaveUp as error:
+        return fail(str(error))
     except InvalidToken:
         return fail("Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped?). " + BOTFATHER_HELP)
     except NetworkError as error:

@@ -61,13 +61,11 @@ class Handlers:
 
     async def on_text(self, update: Update, context: Context) -> None:
         """A typed message: a command, a detail, a draft to check, or a stray word."""
-        turn = await self.turns.load(Incoming.from_update(update))
-        await self.turns.guarded(turn, self._text(turn))
+        await self.turns.run(Incoming.from_update(update), self._text)
 
     async def on_other_message(self, update: Update, context: Context) -> None:
         """A sticker, photo, voice note...: a hint, never an error."""
-        turn = await self.turns.load(Incoming.from_update(update))
-        await self.turns.guarded(turn, self.features.guide.not_text(turn))
+        await self.turns.run(Incoming.from_update(update), self.features.guide.not_text)
 
     async def on_button(self, update: Update, context: Context) -> None:
         """A tap on one of our inline buttons."""
@@ -77,8 +75,7 @@ class Handlers:
         if message is None or message.chat.type != "private":
             await self.messenger.answer(query.id)
             return
-        turn = await self.turns.load(Incoming.from_update(update))
-        await self.turns.guarded(turn, self._button(turn))
+        await self.turns.run(Incoming.from_update(update), self._button)
 
     async def on_inline_query(self, update: Update, context: Context) -> None:
         assert update.inline_query is not None

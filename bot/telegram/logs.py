@@ -28,6 +28,9 @@ from bot.libraries import quiet_libraries
 TOKEN_LIKE = re.compile(r"\d{5,20}:[A-Za-z0-9_-]{30,}")
 REDACTED = "<redacted>"
 NOISY_LOGGERS = ("httpx", "httpcore")
+CONTENT_LOGGERS = ("telegram.ext.ExtBot", "telegram.ext.Application")
+"""PTB logs every update and every API call's parameters (what people typed, their drafts) at
+DEBUG: held at INFO, so no LOG_LEVEL puts a person's words in a log line."""
 TOKEN_AWARE_LIBRARIES = ("telegram", "httpx", "httpcore")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 UPDATE_FIELDS = ("update_id", "chat", "handler", "latency_ms", "outcome")
@@ -122,6 +125,8 @@ def configure_logging(
 def quiet_noisy_loggers() -> None:
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name in CONTENT_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
     quiet_libraries()
 
 

@@ -15,7 +15,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from telegram import ForceReply, InlineKeyboardMarkup
@@ -23,13 +23,16 @@ from telegram import ForceReply, InlineKeyboardMarkup
 from bot import metrics
 from bot.engine import ChangeView, Event, Guide, InvalidMove, Restart, ResultView, Session, View
 from bot.engine.model import Catalog
-from bot.storage import ChatRecord, SavedResult, Store
+from bot.storage import ChatRecord, SavedResult, SessionConflict, Store
 from bot.telegram.incoming import Incoming
 from bot.telegram.messenger import ChatBlocked, Messenger
 from bot.telegram.views.html import Outgoing, Text, plain
 from bot.telegram.views.steps import render_answered, render_closed, render_view
 
 log = logging.getLogger(__name__)
+
+CONFLICT_RETRIES = 5
+"""A turn whose chat another replica wrote first is redone on the fresh session this often."""
 
 
 @dataclass
@@ -86,6 +89,18 @@ class Turns:
 
     # ---- loading --------------------------------------------------------------------------
 
+    async def run(self, incoming: Incoming, work: Callable[[Turn], Awaitable[None]]) -> None:
+        """Load the chat and run the turn, guarded. When another replica wrote the chat's
+        session since it was loaded (nothing of this turn was stored or sent yet), the turn is
+        loaded again and redone on the fresh session."""
+        for attempt in range(1, CONFLICT_RETRIES + 1):
+            turn = await self.load(incoming)
+            try:
+                await self.guarded(turn, work(turn), last_try=attempt == CONFLICT_RETRIES)
+                return
+            except SessionConflict:
+                log.info("chat %s: another turn wrote the session first; turn redone", turn.chat_id)
+
     async def load(self, incoming: Incoming) -> Turn:
         record = await self.store.load_chat(incoming.chat_id)
         session = self._session_of(record)
@@ -123,23 +138,32 @@ class Turns:
         session = turn.session
         return (session.flow_version, session.run, session.step) if session else (0, 0, 0)
 
-    async def guarded(self, turn: Turn, work: Awaitable[None]) -> None:
-        """Run the turn; a blocked chat is marked, anything unexpected is told kindly."""
+    async def guarded(self, turn: Turn, work: Awaitable[None], last_try: bool = True) -> None:
+        """Run the turn; a blocked chat is marked, anything unexpected is told kindly (also a
+        session conflict on the last try: the person's place is kept)."""
         try:
             await work
+        except SessionConflict:
+            if not last_try:
+                raise
+            await self._failed(turn)
         except ChatBlocked:
             log.info("chat %s blocked the bot; marked inactive", turn.chat_id)
             await self.store.mark_blocked(turn.chat_id)
         except Exception as error:
             metrics.update_failed(error)
             log.exception("update %s in chat %s failed", turn.update_id, turn.chat_id)
-            await self.answer(turn)
-            try:
-                await self.send(turn, plain(self.catalog(turn).text("ui.tg_error")))
-            except ChatBlocked:
-                log.warning("could not tell chat %s about the failure", turn.chat_id)
-            except Exception:
-                log.warning("could not tell chat %s about the failure", turn.chat_id, exc_info=True)
+            await self._failed(turn)
+
+    async def _failed(self, turn: Turn) -> None:
+        """Tell the person something went wrong (nothing of the turn was committed)."""
+        await self.answer(turn)
+        try:
+            await self.send(turn, plain(self.catalog(turn).text("ui.tg_error")))
+        except ChatBlocked:
+            log.warning("could not tell chat %s about the failure", turn.chat_id)
+        except Exception:
+            log.warning("could not tell chat %s about the failure", turn.chat_id, exc_info=True)
 
     # ---- moving the guide -----------------------------------------------------------------
 
@@ -205,7 +229,8 @@ class Turns:
 
     async def end(self, turn: Turn) -> bool:
         """End the guide (the chat keeps its run counter); False when redelivered."""
-        if not await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, None):
+        if not await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, None,
+                                            expected_version=self.expected_version(turn)):
             return False
         await self.close_current(turn)
         return True
@@ -220,7 +245,13 @@ class Turns:
                 saved_at=int(time.time()),
             )
         return await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, session.to_dict(),
-                                            result=result)
+                                            result=result, expected_version=self.expected_version(turn))
+
+    @staticmethod
+    def expected_version(turn: Turn) -> int:
+        """The chat's version when the turn loaded it (0: a chat never seen): the session is
+        written only if no other turn wrote it since."""
+        return turn.record.version if turn.record is not None else 0
 
     async def show_again(self, turn: Turn, notice: str) -> None:
         """The current step once more, below a short notice (after a stray message)."""

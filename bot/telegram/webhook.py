@@ -2,8 +2,10 @@
 (`/healthz`, `/readyz`, `/metrics`, see bot/ops.py).
 
 POST on the path of WEBHOOK_URL: the secret header is checked first (403 otherwise), then
-the update goes to the application's queue and Telegram gets its 200 at once; the turn
-itself commits before it replies, so nothing depends on how quickly we answer Telegram.
+the update is processed (one chat's turns one at a time, chats in parallel) and only then
+answered 200. So an update is never acknowledged before its turn was committed: if this
+replica dies mid-turn, Telegram delivers it again (through the load balancer, to another
+replica), and a chat's next update is not sent before this one was applied.
 """
 
 from __future__ import annotations
@@ -86,5 +88,6 @@ class WebhookServer:
             return web.Response(status=400, text="not an update")
         if update is None:
             return web.Response(status=400, text="not an update")
-        await self.application.update_queue.put(update)
+        application = self.application
+        await application.update_processor.process_update(update, application.process_update(update))
         return web.Response(text="ok")

@@ -1,38 +1,34 @@
-"""Reminders in the store: one pending per guide run, claims with one winner (also across two
-connections to one file), expired claims retaken, retries bounded, cancel, outcome, forget."""
+"""Reminders in the store, in every backend: one pending per guide run, claims with one winner
+(also across two processes on one database), expired claims retaken, retries bounded, cancel,
+outcome, forget."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from bot.storage import SQLiteStore
-from bot.storage.sqlite import MIGRATIONS, SCHEMA_VERSION
+from bot.storage import Store
+from tests.storage.conftest import OpenStore
 
 CONTENT = {"kind": "nudge", "subject": "Following up", "body": "Hello, ünïcode", "about": "Acme"}
 NOW = 1_800_000_000
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
-    opened = SQLiteStore(tmp_path / "bot.sqlite3", clock=lambda: NOW)
-    yield opened
-    await opened.close()
+def store(open_at: OpenStore) -> Store:
+    return open_at(clock=lambda: NOW)
 
 
 async def add(
-    store: SQLiteStore, update_id: int, chat_id: int = 42, run: int = 1, due_at: int = NOW + 60
+    store: Store, update_id: int, chat_id: int = 42, run: int = 1, due_at: int = NOW + 60
 ) -> int:
     added = await store.add_reminder(update_id, chat_id, chat_id, run, "b6", "en", CONTENT, due_at)
     assert added is not None
     return added[0].id
 
 
-async def test_added_once_per_update_and_once_per_run(store: SQLiteStore) -> None:
+async def test_added_once_per_update_and_once_per_run(store: Store) -> None:
     added = await store.add_reminder(1, 42, 42, 1, "b6", "en", CONTENT, NOW + 60)
     assert added is not None
     reminder, created = added
@@ -47,7 +43,7 @@ async def test_added_once_per_update_and_once_per_run(store: SQLiteStore) -> Non
     assert await store.pending_reminders(43) == []
 
 
-async def test_only_due_reminders_are_claimed_and_only_once(store: SQLiteStore) -> None:
+async def test_only_due_reminders_are_claimed_and_only_once(store: Store) -> None:
     due = await add(store, 1, due_at=NOW - 1)
     later = await add(store, 2, chat_id=43, due_at=NOW + 3600)
     assert [r.id for r in await store.due_reminders(NOW, lease=600)] == [due]
@@ -63,7 +59,7 @@ async def test_only_due_reminders_are_claimed_and_only_once(store: SQLiteStore) 
     assert not await store.claim_reminder(due, "a", NOW + 10**6, 600)  # sent stays sent
 
 
-async def test_an_expired_claim_is_retaken(store: SQLiteStore) -> None:
+async def test_an_expired_claim_is_retaken(store: Store) -> None:
     reminder_id = await add(store, 1, due_at=NOW - 1)
     assert await store.claim_reminder(reminder_id, "dead", NOW, 600)
     assert await store.due_reminders(NOW + 599, lease=600) == []
@@ -73,7 +69,7 @@ async def test_an_expired_claim_is_retaken(store: SQLiteStore) -> None:
     assert await store.finish_reminder(reminder_id, "alive", "sent", NOW + 601)
 
 
-async def test_passing_failures_are_retried_a_bounded_number_of_times(store: SQLiteStore) -> None:
+async def test_passing_failures_are_retried_a_bounded_number_of_times(store: Store) -> None:
     reminder_id = await add(store, 1, due_at=NOW - 1)
     states = []
     for _ in range(3):
@@ -85,23 +81,19 @@ async def test_passing_failures_are_retried_a_bounded_number_of_times(store: SQL
         await store.finish_reminder(reminder_id, "a", "pending", NOW)
 
 
-async def test_two_connections_to_one_file_claim_each_reminder_once(tmp_path: Path) -> None:
-    stores = [SQLiteStore(tmp_path / "shared.sqlite3", clock=lambda: NOW) for _ in range(2)]
-    try:
-        ids = [await add(stores[0], n, chat_id=1000 + n, due_at=NOW - 1) for n in range(40)]
+async def test_two_processes_on_one_database_claim_each_reminder_once(open_at: OpenStore) -> None:
+    stores = [open_at(clock=lambda: NOW) for _ in range(2)]
+    ids = [await add(stores[0], n, chat_id=1000 + n, due_at=NOW - 1) for n in range(40)]
 
-        async def claim_all(store: SQLiteStore, worker: str) -> list[int]:
-            due = await store.due_reminders(NOW, lease=600)
-            return [r.id for r in due if await store.claim_reminder(r.id, worker, NOW, 600)]
+    async def claim_all(store: Store, worker: str) -> list[int]:
+        due = await store.due_reminders(NOW, lease=600)
+        return [r.id for r in due if await store.claim_reminder(r.id, worker, NOW, 600)]
 
-        won = await asyncio.gather(claim_all(stores[0], "a"), claim_all(stores[1], "b"))
-        assert sorted(won[0] + won[1]) == sorted(ids)  # every one claimed, none twice
-    finally:
-        for store in stores:
-            await store.close()
+    won = await asyncio.gather(claim_all(stores[0], "a"), claim_all(stores[1], "b"))
+    assert sorted(won[0] + won[1]) == sorted(ids)  # every one claimed, none twice
 
 
-async def test_cancel_and_outcome_are_per_chat_and_per_update(store: SQLiteStore) -> None:
+async def test_cancel_and_outcome_are_per_chat_and_per_update(store: Store) -> None:
     reminder_id = await add(store, 1)
     assert await store.cancel_reminder(2, 99, reminder_id) is False  # another chat's
     assert await store.cancel_reminder(3, 42, reminder_id) is True
@@ -118,7 +110,7 @@ async def test_cancel_and_outcome_are_per_chat_and_per_update(store: SQLiteStore
     assert reminder is not None and (reminder.outcome, reminder.outcome_at) == ("no", NOW)
 
 
-async def test_forget_and_export_include_reminders(store: SQLiteStore) -> None:
+async def test_forget_and_export_include_reminders(store: Store) -> None:
     await store.commit_turn(1, 42, 42, {"run": 1})
     mine = await add(store, 2)
     theirs = await add(store, 3, chat_id=43)
@@ -131,25 +123,3 @@ async def test_forget_and_export_include_reminders(store: SQLiteStore) -> None:
     assert await store.get_reminder(theirs) is not None
     again = await add(store, 4)
     assert again > mine  # ids are never reused: an old button cannot reach a newer reminder
-
-
-async def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite3"
-    with sqlite3.connect(path) as raw:
-        for statement in filter(str.strip, MIGRATIONS[0].split(";")):
-            raw.execute(statement)
-        raw.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-        raw.execute("INSERT INTO schema_version (version) VALUES (1)")
-        raw.execute("INSERT INTO chats (chat_id, user_id, session, created_at, updated_at) "
-                    "VALUES (42, 42, '{\"run\": 1}', 1, 1)")
-    raw.close()
-    store = SQLiteStore(path, clock=lambda: NOW)
-    try:
-        record = await store.load_chat(42)
-        assert record is not None and record.session == {"run": 1}
-        assert await add(store, 1) == 1
-    finally:
-        await store.close()
-    with sqlite3.connect(path) as raw:
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
-    raw.close()

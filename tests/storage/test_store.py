@@ -1,25 +1,34 @@
-"""The Store protocol, run against every backend (SQLite files in tmp_path for now)."""
+"""The Store protocol, run against every backend (the `store` fixture: SQLite and PostgreSQL),
+then what only SQLite files have (WAL, upgrades of files made by earlier versions)."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.storage import SavedResult, SharedPath, SQLiteStore, Store, StoreError, open_store, sqlite_path
-from bot.storage.sqlite import MIGRATIONS, PRUNE_EVERY, SCHEMA_VERSION, UPDATE_RETENTION_SECONDS
+from bot.storage import (
+    SavedResult,
+    SessionConflict,
+    SharedPath,
+    SQLiteStore,
+    Store,
+    StoreError,
+    open_store,
+    sqlite_path,
+)
+from bot.storage.migrations import latest_version
+from bot.storage.sqlite import PRUNE_EVERY, UPDATE_RETENTION_SECONDS
+from tests.conftest import REPO
+from tests.storage.conftest import OpenStore
 
 SESSION = {"flow": "reconsider", "flow_version": 1, "state": "stage", "run": 1, "step": 3,
            "answers": {"a": "é"}}
-
-
-@pytest.fixture(params=["sqlite"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    opened = open_store(f"sqlite:///{tmp_path}/nested/dir/bot.sqlite3")
-    yield opened
-    await opened.close()
+SCHEMA_VERSION = latest_version("sqlite")
+LEGACY = REPO / "tests" / "data" / "legacy"
 
 
 async def test_a_new_chat_is_unknown_then_committed(store: Store) -> None:
@@ -115,6 +124,108 @@ async def test_ping_and_close(store: Store) -> None:
     await store.close()  # closing twice is harmless
 
 
+async def test_sessions_survive_reopening(open_at: OpenStore) -> None:
+    first = open_at()
+    await first.commit_turn(1, 42, 42, SESSION)
+    await first.close()
+    second = open_at()
+    record = await second.load_chat(42)
+    assert record is not None and record.session == SESSION
+    assert not await second.commit_turn(1, 42, 42, SESSION)
+
+
+async def test_each_session_write_compares_and_swaps_the_chats_version(store: Store) -> None:
+    assert await store.commit_turn(1, 42, 42, SESSION, expected_version=0)
+    record = await store.load_chat(42)
+    assert record is not None and record.version == 1
+    with pytest.raises(SessionConflict):  # a turn that loaded the chat before the write above
+        await store.commit_turn(2, 42, 42, {**SESSION, "step": 4}, expected_version=0)
+    assert await store.commit_turn(2, 42, 42, {**SESSION, "step": 4}, expected_version=1)  # the update id
+    record = await store.load_chat(42)  # was not kept by the refused write: the retry goes through
+    assert record is not None and (record.version, record.session["step"]) == (2, 4)
+    with pytest.raises(SessionConflict):
+        await store.commit_turn(3, 43, 43, SESSION, expected_version=5)  # expected a chat that is not there
+    assert await store.load_chat(43) is None
+
+
+async def test_the_result_is_saved_in_the_turns_own_commit(store: Store) -> None:
+    assert await store.commit_turn(1, 42, 42, SESSION, result=RESULT)
+    assert await store.load_result(42) == RESULT
+    other = SavedResult(42, "reconsider", 1, "en", {"stage": "screen"}, {}, 1_700_000_100)
+    assert not await store.commit_turn(1, 42, 42, SESSION, result=other)  # redelivered: nothing
+    assert await store.load_result(42) == RESULT
+    with pytest.raises(SessionConflict):
+        await store.commit_turn(2, 42, 42, SESSION, expected_version=0, result=other)
+    assert await store.load_result(42) == RESULT
+
+
+async def test_two_processes_writing_one_chat_never_lose_a_turn(open_at: OpenStore) -> None:
+    """Like two replicas: each turn loads, decides (+1 step), commits with the version it
+    loaded, and redoes the turn on a conflict. Every turn lands, none twice."""
+    stores = [open_at() for _ in range(2)]
+    await stores[0].commit_turn(1, 42, 42, {**SESSION, "step": 0})
+
+    async def turn(store: Store, update_id: int) -> int:
+        conflicts = 0
+        while True:
+            record = await store.load_chat(42)
+            assert record is not None and record.session is not None
+            moved = {**record.session, "step": record.session["step"] + 1}
+            try:
+                assert await store.commit_turn(update_id, 42, 42, moved, expected_version=record.version)
+                return conflicts
+            except SessionConflict:
+                conflicts += 1
+
+    conflicts = await asyncio.gather(*(turn(stores[n % 2], 100 + n) for n in range(40)))
+    record = await stores[1].load_chat(42)
+    assert record is not None and record.session is not None
+    assert record.session["step"] == 40 and record.version == 41
+    assert sum(conflicts) >= 0  # how many turns were redone depends on timing, never the result
+
+
+async def test_a_redelivered_update_is_applied_once_whichever_process_gets_it(open_at: OpenStore) -> None:
+    stores = [open_at() for _ in range(3)]
+    done = await asyncio.gather(*(store.commit_turn(77, 42, 42, {**SESSION, "step": n})
+                                  for n, store in enumerate(stores)))
+    assert sorted(done) == [False, False, True]
+    assert sorted(await asyncio.gather(*(s.record_update(78) for s in stores))) == [False, False, True]
+
+
+async def test_a_periodic_job_is_claimed_by_one_process_per_period(open_at: OpenStore) -> None:
+    stores = [open_at() for _ in range(3)]
+    won = await asyncio.gather(*(s.claim_job("retention", 10_000, every=3600) for s in stores))
+    assert sorted(won) == [False, False, True]
+    assert not await stores[0].claim_job("retention", 10_000 + 3599, every=3600)
+    assert await stores[1].claim_job("retention", 10_000 + 3600, every=3600)
+    assert await stores[1].claim_job("other", 10_000, every=3600)
+
+
+async def test_stores_opened_at_once_migrate_once(database_url: str) -> None:
+    """Several processes starting together on an empty database (advisory lock / write lock)."""
+    loop = asyncio.get_running_loop()
+    stores = await asyncio.gather(*(loop.run_in_executor(None, open_store, database_url) for _ in range(4)))
+    try:
+        assert await stores[0].commit_turn(1, 42, 42, SESSION)
+        assert all([await s.load_chat(42) is not None for s in stores])
+    finally:
+        for store in stores:
+            await store.close()
+
+
+async def test_operator_figures_count_the_same_in_every_backend(store: Store) -> None:
+    await store.commit_turn(1, 42, 42, SESSION)
+    await store.commit_turn(2, 43, 43, {**SESSION, "state": "result"})
+    await store.mark_blocked(43)
+    await store.save_result(RESULT)
+    await store.add_share(shared("abc"))
+    assert await store.stats() == {
+        "chats": 2, "guides_in_progress": 1, "blocked_chats": 1, "results": 1, "share_links": 1,
+        "reminders_pending": 0, "reminders_sent": 0, "outcomes_yes": 0, "outcomes_no": 0,
+        "outcomes_waiting": 0,
+    }
+
+
 async def test_processed_update_ids_stay_bounded(tmp_path: Path) -> None:
     now = [1_000_000.0]
     store = SQLiteStore(tmp_path / "bot.sqlite3", clock=lambda: now[0])
@@ -132,7 +243,7 @@ async def test_sessions_survive_reopening_and_the_file_uses_wal(tmp_path: Path) 
     path = tmp_path / "bot.sqlite3"
     first = SQLiteStore(path)
     await first.commit_turn(1, 42, 42, SESSION)
-    first.close_sync()
+    await first.close()
     second = SQLiteStore(path)
     try:
         record = await second.load_chat(42)
@@ -145,28 +256,36 @@ async def test_sessions_survive_reopening_and_the_file_uses_wal(tmp_path: Path) 
         assert raw.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
 
 
-async def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", [1, 2, 3])
+async def test_a_database_made_by_an_earlier_version_is_upgraded_in_place(
+    version: int, tmp_path: Path
+) -> None:
+    """Files made by the code of schema versions 1-3 (tests/data/legacy) keep their data."""
     path = tmp_path / "bot.sqlite3"
-    with sqlite3.connect(path) as raw:
-        raw.executescript(MIGRATIONS[0])
-        raw.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-        raw.execute("INSERT INTO schema_version (version) VALUES (1)")
-        raw.execute("INSERT INTO chats (chat_id, user_id, session, created_at, updated_at) "
-                    "VALUES (42, 42, '{}', 1, 1)")
-    raw.close()
-    store = SQLiteStore(path)
+    shutil.copy(LEGACY / f"schema-v{version}.db", path)
+    store = SQLiteStore(path, clock=lambda: 1_700_000_200)
     try:
         record = await store.load_chat(42)
-        assert record is not None and record.session == {}
-        await store.save_result(RESULT)
-        assert await store.load_result(42) == RESULT
+        assert record is not None and record.session is not None
+        assert (record.session["details"], record.message_id, record.runs) == ({"company": "Zoë; & Co"}, 7, 2)
+        assert not await store.commit_turn(1001, 42, 42, SESSION)  # its processed updates are kept
+        assert await store.commit_turn(1002 + version, 42, 42, SESSION, expected_version=record.version)
+        if version >= 2:
+            saved = await store.load_result(42)
+            assert saved is not None and saved.details == {"company": "Zoë; & Co"}
+            assert await store.load_share("abc") is not None
+        if version >= 3:
+            assert [r.payload["body"] for r in await store.pending_reminders(42)] == ["Hello; there"]
     finally:
         await store.close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+    raw.close()
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
-    SQLiteStore(path).close_sync()
+    asyncio.run(SQLiteStore(path).close())
     with sqlite3.connect(path) as raw:
         raw.execute("UPDATE schema_version SET version = 99")
     raw.close()
@@ -196,7 +315,7 @@ def test_sqlite_urls(url: str, path: Path) -> None:
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("postgresql://user:secret@db/bot", "'postgresql' is not supported"),
+        ("mysql://user:secret@db/bot", "'mysql' is not supported"),
         ("data/reconsider.sqlite3", "must start with sqlite:///"),
         ("sqlite://host/file.sqlite3", "host part"),
         ("sqlite:///", "names no file"),

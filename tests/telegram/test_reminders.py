@@ -256,7 +256,7 @@ def test_two_processes_send_each_of_many_reminders_exactly_once(
             fake.run(store.add_reminder(update_id, person.id, person.id, 1, "b6", "en",
                                         {**content, "about": f"Co{person.id}"}, int(time.time()) + 3600))
     finally:
-        store.close_sync()
+        fake.run(store.close())
     env = {"REMINDER_CHECK_SECONDS": "0.05", "WEBHOOK_LISTEN": "127.0.0.1"}
     processes = []
     for name in ("one", "two"):  # webhook mode: no getUpdates conflict between the two
