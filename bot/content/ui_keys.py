@@ -46,6 +46,7 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "tg_language_prompt": frozenset(),
     "tg_language_name": frozenset(),
     "tg_language_set": frozenset(),
+    "tg_mydata_preferences": frozenset({"language", "zone"}),
     "tg_help": frozenset(),
     "tg_unknown_command": frozenset(),
     "tg_restarted": frozenset(),
