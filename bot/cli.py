@@ -28,10 +28,26 @@ def _flows_dir(args: argparse.Namespace) -> Path:
     return Path(given) if given else configured_flows_dir()
 
 
-def _load_guide(flows_dir: Path) -> Guide:
-    from bot.content.flow_loader import load_guide
+def _load_guides(flows_dir: Path) -> dict[str, Guide]:
+    from bot.content.flow_loader import load_guides
 
-    return load_guide(flows_dir)
+    return load_guides(flows_dir)
+
+
+def _load_guide(flows_dir: Path) -> Guide:
+    """The guide people start with (its followers, such as after_reply, hang off it)."""
+    return next(iter(_load_guides(flows_dir).values()))
+
+
+def _pick_guide(args: argparse.Namespace) -> Guide:
+    """The guide `--flow` names (default: the one people start with)."""
+    guides = _load_guides(_flows_dir(args))
+    wanted = getattr(args, "flow", None)
+    if wanted is None:
+        return next(iter(guides.values()))
+    if wanted not in guides:
+        raise ValueError(f"unknown flow {wanted!r}; the flows are: {', '.join(guides)}")
+    return guides[wanted]
 
 
 def _pairs(items: Sequence[str] | None, what: str) -> dict[str, str]:
@@ -107,16 +123,20 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.terminal import run_chat
 
-    guide = _load_guide(_flows_dir(args))
+    try:
+        guide = _pick_guide(args)
+        carried = _pairs(args.detail, "detail")
+    except ValueError as error:
+        return _fail(str(error))
     if args.lang and args.lang not in guide.catalogs:
         return _fail(f"no texts in language {args.lang!r}; available: {', '.join(guide.catalogs)}")
     save_dir = Path(args.save) if args.save else None
-    return run_chat(guide, sys.stdin, sys.stdout, args.lang, save_dir=save_dir)
+    return run_chat(guide, sys.stdin, sys.stdout, args.lang, save_dir=save_dir, carried=carried)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    guide = _load_guide(_flows_dir(args))
     try:
+        guide = _pick_guide(args)
         answers = _pairs(args.answer, "answer")
         details = _pairs(args.detail, "detail")
     except ValueError as error:
@@ -169,8 +189,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_graph(args: argparse.Namespace) -> int:
     from bot.graph import flow_markdown, mermaid
 
-    guide = _load_guide(_flows_dir(args))
-    print(flow_markdown(guide) if args.format == "markdown" else mermaid(guide), end="")
+    guides = list(_load_guides(_flows_dir(args)).values())
+    text = flow_markdown(guides) if args.format == "markdown" else "\n".join(map(mermaid, guides))
+    print(text, end="")
     return 0
 
 
@@ -266,6 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="take the guide in the terminal (works with piped input)")
     chat.add_argument("--lang", default=None, help="language code of the texts (default: en)")
+    chat.add_argument("--flow", default=None,
+                      help="which flow: reconsider (default) or after_reply (they replied)")
+    chat.add_argument("--detail", action="append", metavar="NAME=TEXT",
+                      help="a detail you gave before, so it is not asked again (after_reply)")
     chat.add_argument("--flows-dir", help="folder with guide.yaml (default: FLOWS_DIR or the shipped flows)")
     chat.add_argument("--save", metavar="DIR",
                       help="write the plan and each draft to files in DIR at the end")
@@ -274,6 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("plan", help="the recommendation and drafts for given answers, non-interactively")
     plan.add_argument("--answer", action="append", metavar="QUESTION=VALUE",
                       help="repeat for every question of the flow")
+    plan.add_argument("--flow", default=None,
+                      help="which flow: reconsider (default) or after_reply (they replied)")
     plan.add_argument("--detail", action="append", metavar="NAME=TEXT", help="a personal detail for drafts")
     plan.add_argument("--lang", default=None)
     plan.add_argument("--format", choices=("text", "json"), default="text")
@@ -284,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("flows_dir", nargs="?", metavar="FLOWS_DIR")
     check.set_defaults(func=cmd_check)
 
-    graph = sub.add_parser("graph", help="print the flow as a Mermaid diagram")
+    graph = sub.add_parser("graph", help="print the flows as Mermaid diagrams")
     graph.add_argument("--format", choices=("mermaid", "markdown"), default="mermaid",
                        help="markdown wraps the diagram as in docs/flow.md")
     graph.add_argument("--flows-dir")

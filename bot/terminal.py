@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -182,17 +183,22 @@ def run_chat(
     language: str | None = None,
     save_dir: Path | None = None,
     width: int | None = None,
+    carried: Mapping[str, str] | None = None,
 ) -> int:
-    """Talk until the input ends or the user types q. Returns the exit code."""
+    """Talk until the input ends or the user types q. Returns the exit code.
+
+    `carried`: details given before (for a flow that follows another), not asked again."""
     columns = width or max(40, min(shutil.get_terminal_size((100, 24)).columns, 120))
-    turn = guide.start(language)
+    turn = guide.start(language, carried=carried)
     catalog = guide.catalog(turn.session.language)
 
     def say(text: str) -> None:
         stdout.write(wrap(text, columns) + "\n> ")
         stdout.flush()
 
-    say(catalog.text("ui.terminal_welcome") + "\n\n" + render(turn.view, catalog))
+    # A flow that answers a result opens with its own question, which greets.
+    welcome = catalog.text("ui.terminal_welcome") + "\n\n" if guide.flow.follows is None else ""
+    say(welcome + render(turn.view, catalog))
     session, view = turn.session, turn.view
     advice_shown = False
     for line in stdin:

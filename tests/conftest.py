@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.flow_loader import load_guide
+from bot.content.flow_loader import load_guide, load_guides
 from bot.engine import Guide
 from bot.libraries import quiet_libraries
 
@@ -25,6 +25,17 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def guide() -> Guide:
     return load_guide(FLOWS)
+
+
+@pytest.fixture(scope="session")
+def guides() -> dict[str, Guide]:
+    """Every flow's guide by id: `reconsider` first, then `after_reply`."""
+    return load_guides(FLOWS)
+
+
+@pytest.fixture(scope="session")
+def after_reply(guides: dict[str, Guide]) -> Guide:
+    return guides["after_reply"]
 
 
 # ---- PostgreSQL: TEST_DATABASE_URL, else a throwaway server started here ---------------------

@@ -190,3 +190,28 @@ def test_every_spanish_draft_of_the_guide_passes_the_spanish_tone_check() -> Non
             if findings:
                 flagged[draft.body] = [f.passage for f in findings]
     assert not flagged, next(iter(flagged.items()))
+
+
+AFTER_REPLY_DETAILS = {**SPANISH_DETAILS, "times": "martes de 10 a 12 o jueves por la tarde",
+                       "other_role": "Analista de Operaciones", "gap": "más experiencia con presupuestos"}
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_the_second_flow_speaks_the_language_within_its_limits(language: str) -> None:
+    after_reply = guide().followers["after_reply"]
+    assert language in after_reply.flow.languages
+    catalog = after_reply.catalog(language)
+    bad = []
+    for reply in after_reply.flow.questions[0].options:
+        for details in ({}, AFTER_REPLY_DETAILS):
+            plan = after_reply.plan_for({"reply": reply}, details, language)
+            for word in english_words(render_plan(plan, catalog), details):
+                bad.append(f"{reply}: English word {word!r}")
+            for action, draft in plan.drafts:
+                limit_id = first_pick(after_reply.flow.approaches[action.approach].limit,
+                                      decide(after_reply.flow, plan.answers).facts)
+                assert limit_id is not None
+                limits = after_reply.flow.limits[limit_id].of(language)
+                if not limits.min_words <= len(draft.body.split()) <= limits.max_words:
+                    bad.append(f"{reply}/{action.approach}: {len(draft.body.split())} words\n{draft.body}")
+    assert not bad, "\n".join(bad[:5])

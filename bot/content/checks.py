@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bot.content.errors import Problem
-from bot.content.flow_loader import FLOW_FILE, _load
+from bot.content.flow_loader import FLOW_FILE, _load_all
 from bot.content.tone_lexicon import validate_tone_lexicon
 
 TONE_DIR = "tone"
@@ -21,7 +21,8 @@ def check_all(
     if not (flows_dir / FLOW_FILE).is_file():
         return [Problem(str(flows_dir / FLOW_FILE), 0, f"no {FLOW_FILE} here; point at the folder "
                                                          "that holds the flow")], ""
-    flow, catalogs, problems = _load(flows_dir, interface)
+    loaded, problems = _load_all(flows_dir, interface)
+    flow = loaded[0][0] if loaded else None
     lexicons = sorted((flows_dir / TONE_DIR).glob("*.yaml"))
     for lexicon in lexicons:
         problems += validate_tone_lexicon(lexicon)
@@ -33,9 +34,11 @@ def check_all(
                                         f"declared language {language!r}"))
     if problems or flow is None:
         return problems, ""
-    summary = (
-        f"OK: flow {flow.id!r} v{flow.version}: {len(flow.questions)} questions, "
-        f"{len(flow.rules)} rules, {len(flow.approaches)} approaches, "
-        f"{len(catalogs)} language(s) ({', '.join(catalogs)}), {len(lexicons)} tone lexicon(s)"
+    flows = "; ".join(
+        f"flow {each.id!r} v{each.version}: {len(each.questions)} questions, "
+        f"{len(each.rules)} rules, {len(each.approaches)} approaches, "
+        f"{len(catalogs)} language(s) ({', '.join(catalogs)})"
+        for each, catalogs in loaded
     )
+    summary = f"OK: {flows}; {len(lexicons)} tone lexicon(s)"
     return problems, summary

@@ -1,8 +1,13 @@
-"""Load and validate the guide: flows/guide.yaml plus flows/texts/<language>.yaml.
+"""Load and validate the flows: every flows/*.yaml plus its words in flows/texts/.
+
+Each `flows/<name>.yaml` is one flow (guide.yaml, after_reply.yaml, ...). Its words come from
+`texts/<language>.yaml` and `texts/<language>/*.yaml`: a text file's `ui:` section is shared
+by every flow, its other sections belong to the flow named by its `flow:` key.
 
 `validate(flows_dir)` returns every problem found (for `reconsider-bot check`);
-`load_guide(flows_dir)` raises ContentError unless there are none, so the bot refuses to
-start with a broken flow instead of failing mid-conversation.
+`load_guides(flows_dir)` (and `load_guide`, the flow people start with) raise ContentError
+unless there are none, so the bot refuses to start with a broken flow instead of failing
+mid-conversation.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from bot.engine.model import (
 )
 
 FLOW_FILE = "guide.yaml"
+"""The flow people start with; any other flows/*.yaml answers a flow's result (`follows`)."""
 TEXTS_DIR = "texts"
 CHANNELS = ("email", "message", "linkedin", "none")
 
@@ -223,6 +229,7 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         required=["flow", "version", "languages", "questions", "details", "approaches",
                   "placements", "limits", "rules", "never", "secondary", "tips", "expectations",
                   "next_steps", "follow_up"],
+        optional=["follows", "carry"],
     )
     if top is None or any(key not in top for key in ("flow", "version", "languages", "questions")):
         return None
@@ -450,6 +457,11 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
     if rules and any(rules[-1].primary in n.approaches for n in never):
         reader.report(last_rule, "the last rule's approach can be forbidden by a `never` rule; "
                                     "some answers would get no recommendation")
+    follows = reader.text(top["follows"], "follows") if "follows" in top else None
+    carry = reader.strings(top["carry"], "carry") if "carry" in top else []
+    for name in carry:
+        if name not in {detail.id for detail in details}:
+            reader.report(top["carry"], f"carry names {name!r}, which is not a detail of this flow")
     return Flow(
         id=flow_id,
         version=version,
@@ -466,6 +478,8 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         expectations=tuple(expectations),
         next_steps=tuple(next_steps),
         follow_up=tuple(follow_up),
+        follows=follows,
+        carry=tuple(carry),
     )
 
 
@@ -609,13 +623,14 @@ def catalog_files(flows_dir: Path, language: str) -> list[Path]:
 
 
 def _catalog(
-    reader: _Reader, flows_dir: Path, language: str, flow: Flow,
+    reader: _Reader, flows_dir: Path, language: str, flow: Flow, flow_ids: set[str],
     interface: Mapping[str, frozenset[str]] | None,
     placeholders: dict[str, tuple[frozenset[str], Located]] | None = None,
 ) -> Catalog | None:
     flat: dict[str, Located] = {}
     drafts_nodes: list[Located] = []
     first: Located | None = None
+    own_first: Located | None = None
     unreadable = False
     for path in catalog_files(flows_dir, language):
         try:
@@ -626,27 +641,38 @@ def _catalog(
             continue
         first = first or root
         top = reader.mapping(root, f"the {language} catalog", required=["language"],
-                             optional=CATALOG_SECTIONS)
+                             optional=["flow", *CATALOG_SECTIONS])
         if top is None:
             continue
         if "language" in top and top["language"].value != language:
             reader.report(top["language"], f"language is {top['language'].value!r} but the file "
                                            f"is for {language!r}; make them match")
+        owner = top["flow"].value if "flow" in top else None
+        if owner is not None and owner not in flow_ids:
+            reader.report(top["flow"], f"flow {owner!r} is not one of the flows here: "
+                                       + ", ".join(sorted(flow_ids)))
+        flow_words = [key for key in CATALOG_SECTIONS[1:] if key in top]
+        if owner is None and flow_words:
+            reader.report(root, f"say whose words these are: add `flow: <id>` (one of: "
+                                f"{', '.join(sorted(flow_ids))}); only `ui:` is shared by every flow")
+        own = owner == flow.id
+        if own:
+            own_first = own_first or root
         for section in CATALOG_SECTIONS[:-1]:
-            if section in top:
+            if section in top and (own or section == "ui"):
                 before = dict(flat)
                 _flatten(top[section], section, flat)
                 for key in before:
                     if flat[key] is not before[key]:
                         reader.report(flat[key], f"text {key!r} is also set in "
                                                  f"{before[key].file}:{before[key].line}; keep one")
-        if "drafts" in top:
+        if "drafts" in top and own:
             drafts_nodes.append(top["drafts"])
     if first is None or unreadable:  # the syntax error is the problem to fix; spare the echoes
         return None
     if len(drafts_nodes) > 1:
         reader.report(drafts_nodes[1], "drafts are set in two files; keep them in one")
-    root = first
+    root = own_first or first
     expected = _expected_texts(flow, interface)
     optional = {pattern.format(item) for pattern in OPTIONAL_TEXTS
                 for item in [*(q.id for q in flow.questions), *(d.id for d in flow.details)]}
@@ -669,10 +695,10 @@ def _catalog(
         texts[key] = text
     for key in expected:
         if key not in flat:
-            reader.report(root, f"missing text {key!r} in the {language} catalog; add it "
-                                f"(the flow or the interface uses it)")
+            reader.report(root, f"missing text {key!r} in the {language} catalog of flow "
+                                f"{flow.id!r}; add it (the flow or the interface uses it)")
     if not drafts_nodes:
-        reader.report(root, f"the {language} catalog has no `drafts:` section")
+        reader.report(root, f"the {language} catalog of flow {flow.id!r} has no `drafts:` section")
     drafts = _drafts(reader, drafts_nodes[0], flow) if drafts_nodes else {}
     return Catalog(language=language, texts=texts, drafts=drafts)
 
@@ -691,23 +717,46 @@ def _check_payloads(reader: _Reader, flow: Flow, where: Located) -> None:
 # ---- entry points -------------------------------------------------------------------------
 
 
-def _load(
+def flow_files(flows_dir: Path) -> list[Path]:
+    """Every flow: guide.yaml (the one people start with) first, then the others by name."""
+    others = sorted(p for p in flows_dir.glob("*.yaml") if p.name != FLOW_FILE)
+    return [flows_dir / FLOW_FILE, *others]  # a missing guide.yaml is reported when read
+
+
+def _load_all(
     flows_dir: Path, interface: Mapping[str, frozenset[str]] | None = None
-) -> tuple[Flow | None, dict[str, Catalog], list[Problem]]:
-    """The flow and its catalogs. `interface` adds the texts a transport needs (its commands'
-    words, say), keyed without the catalog's "ui." prefix, with their placeholders; without it
-    (the terminal, which knows no Telegram commands) extra `ui.` texts are let be. `check` and
-    `run` pass the Telegram registry's, so there both a missing and a stray text fail."""
+) -> tuple[list[tuple[Flow, dict[str, Catalog]]], list[Problem]]:
+    """Every flow with its catalogs, and the problems of all. `interface` adds the texts a
+    transport needs (its commands' words, say), keyed without the catalog's "ui." prefix, with
+    their placeholders; without it (the terminal, which knows no Telegram commands) extra `ui.`
+    texts are let be. `check` and `run` pass the Telegram registry's, so there both a missing
+    and a stray text fail."""
     reader = _Reader()
-    flow_path = flows_dir / FLOW_FILE
-    try:
-        root = read_yaml(flow_path, _display(flow_path, flows_dir))
-    except ContentError as error:
-        return None, {}, error.problems
-    flow = _flow(reader, root)
-    catalogs: dict[str, Catalog] = {}
-    placeholders: dict[str, dict[str, tuple[frozenset[str], Located]]] = {}
-    if flow is not None:
+    parsed: list[tuple[Flow, Located]] = []
+    for flow_path in flow_files(flows_dir):
+        try:
+            root = read_yaml(flow_path, _display(flow_path, flows_dir))
+        except ContentError as error:
+            reader.problems.extend(error.problems)
+            continue
+        flow = _flow(reader, root)
+        if flow is None:
+            continue
+        if any(known.id == flow.id for known, _ in parsed):
+            reader.report(root, f"flow {flow.id!r} is defined twice; give each file its own `flow:`")
+            continue
+        parsed.append((flow, root))
+    flow_ids = {flow.id for flow, _ in parsed}
+    loaded: list[tuple[Flow, dict[str, Catalog]]] = []
+    for index, (flow, root) in enumerate(parsed):
+        if (index == 0) != (flow.follows is None):
+            reader.report(root, f"only {FLOW_FILE} starts from nothing; every other flow must say "
+                                f"which flow's result it answers (`follows: <id>`)")
+        elif flow.follows is not None and flow.follows not in flow_ids:
+            reader.report(root, f"follows {flow.follows!r}, which is not a flow here; use one "
+                                f"of: {', '.join(sorted(flow_ids))}")
+        catalogs: dict[str, Catalog] = {}
+        placeholders: dict[str, dict[str, tuple[frozenset[str], Located]]] = {}
         _check_payloads(reader, flow, root)
         for language in flow.languages:
             if not catalog_files(flows_dir, language):
@@ -716,12 +765,24 @@ def _load(
                                     f"language")
                 continue
             used: dict[str, tuple[frozenset[str], Located]] = {}
-            catalog = _catalog(reader, flows_dir, language, flow, interface, used)
+            catalog = _catalog(reader, flows_dir, language, flow, flow_ids, interface, used)
             if catalog is not None:
                 catalogs[language] = catalog
                 placeholders[language] = used
         _check_same_placeholders(reader, flow.languages, placeholders)
-    return flow, catalogs, reader.problems
+        loaded.append((flow, catalogs))
+    # Shared files are read once per flow: report each of their problems once.
+    return loaded, list(dict.fromkeys(reader.problems))
+
+
+def _load(
+    flows_dir: Path, interface: Mapping[str, frozenset[str]] | None = None
+) -> tuple[Flow | None, dict[str, Catalog], list[Problem]]:
+    """The flow people start with, its catalogs, and the problems of every flow."""
+    loaded, problems = _load_all(Path(flows_dir), interface)
+    if not loaded or loaded[0][0].follows is not None:
+        return None, {}, problems
+    return loaded[0][0], loaded[0][1], problems
 
 
 def _check_same_placeholders(
@@ -751,11 +812,24 @@ def _display(path: Path, flows_dir: Path) -> str:
 
 
 def validate(flows_dir: Path, interface: Mapping[str, frozenset[str]] | None = None) -> list[Problem]:
-    return _load(Path(flows_dir), interface)[2]
+    return _load_all(Path(flows_dir), interface)[1]
+
+
+def load_guides(
+    flows_dir: Path, interface: Mapping[str, frozenset[str]] | None = None
+) -> dict[str, Guide]:
+    """Every flow's guide by flow id, the one people start with first."""
+    loaded, problems = _load_all(Path(flows_dir), interface)
+    if problems or not loaded:
+        raise ContentError(problems or [Problem(str(flows_dir), 0, "no flow found")])
+    guides = {flow.id: Guide(flow, catalogs) for flow, catalogs in loaded}
+    for guide in guides.values():
+        if guide.flow.follows is not None:
+            guides[guide.flow.follows].followers[guide.flow.id] = guide
+    return guides
 
 
 def load_guide(flows_dir: Path, interface: Mapping[str, frozenset[str]] | None = None) -> Guide:
-    flow, catalogs, problems = _load(Path(flows_dir), interface)
-    if problems or flow is None:
-        raise ContentError(problems or [Problem(str(flows_dir), 0, "no flow found")])
-    return Guide(flow, catalogs)
+    """The guide people start with (guide.yaml), with the flows that follow it as its
+    `followers`; fails when any flow has a problem."""
+    return next(iter(load_guides(flows_dir, interface).values()))

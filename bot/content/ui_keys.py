@@ -92,6 +92,8 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "tg_mydata_shares": frozenset(),
     "tg_mydata_share": frozenset({"date", "link"}),
     "tg_mydata_reminders": frozenset(),
+    "tg_mydata_replies": frozenset(),
+    "tg_mydata_reply": frozenset({"date", "plan_date"}),
     "tg_mydata_reminder_pending": frozenset(),
     "tg_mydata_reminder_sending": frozenset(),
     "tg_mydata_reminder_sent": frozenset(),
@@ -174,8 +176,14 @@ UI_KEYS: dict[str, frozenset[str]] = {
     # operators (bot/telegram/admin.py)
     "tg_stats": frozenset({
         "chats", "guides_in_progress", "blocked_chats", "results", "share_links", "reminders_pending",
-        "reminders_sent", "outcomes_yes", "outcomes_no", "outcomes_waiting",
+        "reminders_sent", "outcomes_yes", "outcomes_no", "outcomes_waiting", "replies",
+        "replied_feedback", "replied_no_again", "replied_call", "replied_keep_in_mind",
+        "replied_other_role", "replied_silence",
     }),
+    # after they reply (bot/telegram/features/after_reply.py)
+    "tg_they_replied": frozenset(),
+    "tg_replied_about": frozenset({"what"}),
+    "tg_replied_no_result": frozenset(),
     "tg_tone_prompt": frozenset(),
     "tg_tone_placeholder": frozenset(),
     "tg_tone_offer": frozenset(),

@@ -49,3 +49,11 @@ def default_delay(plan: Plan) -> Delay | None:
 def nudge_draft(plan: Plan) -> Draft | None:
     """The ready follow_up_nudge draft, when the plan has one."""
     return next((draft for action, draft in plan.drafts if action.approach == "follow_up_nudge"), None)
+
+
+CHECK_IN_LATER = "check_in_later"
+
+
+def check_in_draft(plan: Plan) -> Draft | None:
+    """The ready check-in note (a reason to write, never a nudge), when the plan has one."""
+    return next((draft for action, draft in plan.drafts if action.approach == CHECK_IN_LATER), None)

@@ -102,6 +102,8 @@ class Guide:
         self._details = {detail.id: detail for detail in flow.details}
         self._question_index = {q.id: i for i, q in enumerate(flow.questions)}
         self.machine = self._build_machine()
+        self.followers: dict[str, Guide] = {}
+        """Guides of the flows that answer this one's result (after_reply), by flow id."""
         self._decisions: dict[tuple[tuple[str, str], ...], Decision] = {}
         self._needed: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, ...]] = {}
         self.cache_limit = DECISION_CACHE_LIMIT
@@ -169,9 +171,19 @@ class Guide:
     def catalog(self, language: str) -> Catalog:
         return self.catalogs.get(language) or self.catalogs[self.flow.languages[0]]
 
-    def new_session(self, language: str | None = None, run: int = 1, step: int = 0) -> Session:
+    def new_session(
+        self,
+        language: str | None = None,
+        run: int = 1,
+        step: int = 0,
+        carried: Mapping[str, str] | None = None,
+    ) -> Session:
+        """A session at the first question. `carried`: details from the result this flow
+        follows; those the flow's `carry` names are kept and not asked again."""
         if language not in self.catalogs:
             language = self.flow.languages[0]
+        kept = {name: value for name, value in (carried or {}).items()
+                if name in self.flow.carry and value}
         return Session(
             flow=self.flow.id,
             flow_version=self.flow.version,
@@ -179,10 +191,12 @@ class Guide:
             state=self.flow.start,
             run=run,
             step=step,
+            details=kept,
+            asked=[detail.id for detail in self.flow.details if detail.id in kept],
         )
 
-    def start(self, language: str | None = None) -> Turn:
-        session = self.new_session(language)
+    def start(self, language: str | None = None, carried: Mapping[str, str] | None = None) -> Turn:
+        session = self.new_session(language, carried=carried)
         return Turn(session, self.view(session))
 
     def resume(self, session: Session) -> Session | None:
@@ -212,7 +226,8 @@ class Guide:
     def handle(self, session: Session, event: Event) -> Turn:
         """Apply one event. Raises InvalidMove when it does not fit the current state."""
         if isinstance(event, Restart):
-            fresh = self.new_session(session.language, run=session.run + 1, step=session.step + 1)
+            fresh = self.new_session(session.language, run=session.run + 1, step=session.step + 1,
+                                     carried=session.details)
             return Turn(fresh, self.view(fresh))
         if session.state not in self.machine.states:
             raise InvalidMove(f"unknown state {session.state!r} (flow changed?)")

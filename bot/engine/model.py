@@ -173,6 +173,10 @@ class Flow:
     expectations: tuple[Tip, ...] = ()
     next_steps: tuple[Tip, ...] = ()
     follow_up: tuple[FollowUp, ...] = ()
+    follows: str | None = None
+    """The flow whose result this one answers (None for a flow that starts from nothing)."""
+    carry: tuple[str, ...] = ()
+    """Details taken over from that result when given there, so they are not asked again."""
 
     @property
     def start(self) -> str:

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from bot.storage.base import (
     ChatRecord,
     Reminder,
+    SavedReply,
     SavedResult,
     SessionConflict,
     SharedPath,
@@ -25,8 +26,8 @@ from bot.storage.base import (
 from bot.storage.sqlite import SQLiteStore, schema_version_of
 
 __all__ = [
-    "ChatRecord", "Reminder", "SQLiteStore", "SavedResult", "SessionConflict", "SharedPath", "Store",
-    "StoreError", "migrate_database", "open_store", "sqlite_path",
+    "ChatRecord", "Reminder", "SQLiteStore", "SavedReply", "SavedResult", "SessionConflict", "SharedPath",
+    "Store", "StoreError", "migrate_database", "open_store", "sqlite_path",
 ]
 POSTGRESQL_SCHEMES = ("postgresql", "postgres")
 

@@ -60,6 +60,26 @@ class SavedResult:
 
 
 @dataclass(frozen=True)
+class SavedReply:
+    """What the employer answered, and the plan for it (a flow that follows another, such as
+    after_reply), stored with the result it answers: that result's flow and answers are copied,
+    so the record stands on its own once a newer result replaces it."""
+
+    user_id: int
+    result_flow: str
+    result_answers: dict[str, str]
+    result_saved_at: int
+    flow: str
+    flow_version: int
+    language: str
+    run: int
+    """The guide run of the reply: changing the answer in that run replaces the record."""
+    answers: dict[str, str]
+    details: dict[str, str]
+    saved_at: int
+
+
+@dataclass(frozen=True)
 class SharedPath:
     """A share link's content: the answers only, never the personal details."""
 
@@ -119,9 +139,10 @@ class TurnStore(Protocol):
     async def commit_turn(
         self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
         result: SavedResult | None = None, *, expected_version: int | None = None,
+        reply: SavedReply | None = None,
     ) -> bool:
         """Record the update as processed and write the session (and, when given, the person's
-        latest `result`), in one transaction.
+        latest `result`, or a `reply` as `save_reply` keeps it), in one transaction.
 
         Returns False, writing nothing, when the update was processed before (redelivered).
         With `expected_version` (the loaded record's `version`, 0 for a chat never seen) the
@@ -171,6 +192,11 @@ class ResultStore(Protocol):
 
     async def load_share(self, code: str) -> SharedPath | None:
         """The shared path behind a link's code, or None (unknown, or revoked by /forget)."""
+        ...
+
+    async def save_reply(self, reply: SavedReply) -> None:
+        """Keep what the employer answered to a result (replacing the record of the same result
+        and run, so a changed answer or a retried save leaves one record)."""
         ...
 
 
@@ -234,8 +260,8 @@ class PrivacyStore(Protocol):
     """What a person may see and erase, and what is erased when they stop coming."""
 
     async def forget_user(self, user_id: int) -> int:
-        """Erase every row that carries the user's id (chats, latest result, share links,
-        which stop working, reminders); returns how many chats were erased. Figures that count
+        """Erase every row that carries the user's id (chats, latest result, replies, share
+        links, which stop working, reminders); returns how many chats were erased. Figures that count
         reminders are kept, without ids."""
         ...
 

@@ -25,12 +25,14 @@ from bot.storage.base import (
     RETIRED_FIGURES,
     ChatRecord,
     Reminder,
+    SavedReply,
     SavedResult,
     SessionConflict,
     SharedPath,
     StoreError,
 )
 from bot.storage.migrations import latest_version, pending
+from bot.storage.replies import reply_dict, reply_figures, reply_from_row, reply_row
 
 T = TypeVar("T")
 
@@ -241,17 +243,20 @@ class PostgresStore:
     async def commit_turn(
         self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
         result: SavedResult | None = None, *, expected_version: int | None = None,
+        reply: SavedReply | None = None,
     ) -> bool:
         text = None if session is None else _json(session)
         runs = int(session.get("run", 0)) if session is not None else 0
         arguments = (update_id, chat_id, user_id, text, runs, self._now(), expected_version)
-        if result is None:  # the usual turn: one round trip (see migrations/postgresql/0002)
+        if result is None and reply is None:  # the usual turn: one round trip (migrations/postgresql/0002)
             return await self._write_turn(lambda db: _commit_turn(db, *arguments))
 
         async def with_result(db: asyncpg.Connection) -> bool:
             done = await _commit_turn(db, *arguments)
-            if done:
+            if done and result is not None:
                 await _save_result(db, result)
+            if done and reply is not None:
+                await _save_reply(db, reply)
             return done
 
         return await self._write_turn(with_result, transaction=True)
@@ -287,6 +292,9 @@ class PostgresStore:
             transaction=False)
 
     # ---- results and shares ----------------------------------------------------------------
+
+    async def save_reply(self, reply: SavedReply) -> None:
+        await self._run(lambda db: _save_reply(db, reply), transaction=False)
 
     async def save_result(self, result: SavedResult) -> None:
         await self._run(lambda db: _save_result(db, result), transaction=False)
@@ -427,6 +435,7 @@ class PostgresStore:
         async def work(db: asyncpg.Connection) -> int:
             await db.execute("DELETE FROM results WHERE user_id = $1", user_id)
             await db.execute("DELETE FROM shares WHERE user_id = $1", user_id)
+            await db.execute("DELETE FROM replies WHERE user_id = $1", user_id)
             await _retire_reminders(db, "user_id = $1 OR chat_id = $1", user_id)
             return _count(await db.execute("DELETE FROM chats WHERE user_id = $1 OR chat_id = $1", user_id))
 
@@ -444,6 +453,10 @@ class PostgresStore:
                 "SELECT code, user_id, flow, flow_version, language, answers, created_at FROM shares "
                 "WHERE user_id = $1 ORDER BY created_at, code", user_id)
             reminders = await _fetch_reminders(db, "user_id = $1 OR chat_id = $1", user_id)
+            replies = await db.fetch(
+                "SELECT user_id, result_flow, result_answers, result_saved_at, flow, flow_version, language, "
+                "run, answers, details, saved_at FROM replies WHERE user_id = $1 ORDER BY saved_at, run",
+                user_id)
             return {
                 "user_id": user_id,
                 "chats": [
@@ -463,6 +476,7 @@ class PostgresStore:
                     for s in map(_shared_path, shares)
                 ],
                 "reminders": [reminder.to_dict() for reminder in reminders],
+                "replies": [reply_dict(reply_from_row(row)) for row in replies],
             }
 
         return await self._run(work, transaction=True)
@@ -481,6 +495,9 @@ class PostgresStore:
             shares = await db.execute(
                 "DELETE FROM shares WHERE created_at < $1 AND NOT "  # noqa: S608 - fixed SQL
                 + active.format("shares.user_id"), before)
+            await db.execute(  # what employers answered goes with the results it answers
+                "DELETE FROM replies WHERE saved_at < $1 AND NOT "  # noqa: S608 - fixed SQL
+                + active.format("replies.user_id"), before)
             reminders = await _retire_reminders(
                 db, "state NOT IN ('pending', 'sending') AND created_at < $1 AND NOT "
                 + active.format("reminders.chat_id"), before)
@@ -507,6 +524,8 @@ class PostgresStore:
             names = ("chats", "guides_in_progress", "blocked_chats", "results", "share_links",
                      "reminders_pending", "reminders_sent", "outcomes_yes", "outcomes_no", "outcomes_waiting")
             figures = {name: int(value) for name, value in zip(names, row, strict=True)}
+            figures |= reply_figures(await db.fetch(
+                "SELECT outcome, COUNT(*) FROM replies GROUP BY outcome ORDER BY outcome"))
             for name, count in await db.fetch("SELECT name, count FROM figures"):
                 if name in figures:
                     figures[name] += int(count)
@@ -610,3 +629,15 @@ def _reminder(row: Any) -> Reminder:
 
 def _shared_path(row: Any) -> SharedPath:
     return SharedPath(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6])
+
+
+async def _save_reply(db: asyncpg.Connection, reply: SavedReply) -> None:
+    await db.execute(
+        "INSERT INTO replies (user_id, result_saved_at, run, result_flow, result_answers, flow, "
+        "flow_version, language, outcome, answers, details, saved_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+        "ON CONFLICT (user_id, result_saved_at, run) DO UPDATE SET flow = excluded.flow, "
+        "flow_version = excluded.flow_version, language = excluded.language, outcome = excluded.outcome, "
+        "answers = excluded.answers, details = excluded.details, saved_at = excluded.saved_at",
+        *reply_row(reply),
+    )

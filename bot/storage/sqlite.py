@@ -24,12 +24,14 @@ from bot.storage.base import (
     RETIRED_FIGURES,
     ChatRecord,
     Reminder,
+    SavedReply,
     SavedResult,
     SessionConflict,
     SharedPath,
     StoreError,
 )
 from bot.storage.migrations import latest_version, pending
+from bot.storage.replies import reply_dict, reply_figures, reply_from_row, reply_row
 
 T = TypeVar("T")
 
@@ -145,7 +147,7 @@ class SQLiteStore:
 
     def _commit_turn(
         self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
-        result: SavedResult | None, expected_version: int | None,
+        result: SavedResult | None, expected_version: int | None, reply: SavedReply | None = None,
     ) -> bool:
         text = None if session is None else json.dumps(session, ensure_ascii=False, sort_keys=True)
         runs = int(session.get("run", 0)) if session is not None else 0
@@ -173,6 +175,8 @@ class SQLiteStore:
                 raise SessionConflict(f"chat {chat_id} was written by another turn")
             if result is not None:
                 _write_result(db, result)
+            if reply is not None:
+                _write_reply(db, reply)
             return True
 
         return self._once_per_update(update_id, work) is not None
@@ -238,6 +242,7 @@ class SQLiteStore:
         def work(db: sqlite3.Connection) -> int:
             db.execute("DELETE FROM results WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM shares WHERE user_id = ?", (user_id,))
+            db.execute("DELETE FROM replies WHERE user_id = ?", (user_id,))
             self._retire_reminders(db, "user_id = ? OR chat_id = ?", (user_id, user_id))
             erased = db.execute("DELETE FROM chats WHERE user_id = ? OR chat_id = ?", (user_id, user_id))
             return erased.rowcount
@@ -272,6 +277,9 @@ class SQLiteStore:
             shares = db.execute(
                 "DELETE FROM shares WHERE created_at < ? AND NOT "  # noqa: S608 - fixed SQL
                 + active.format("shares.user_id"), (before, before)).rowcount
+            db.execute(  # what employers answered goes with the results it answers
+                "DELETE FROM replies WHERE saved_at < ? AND NOT "  # noqa: S608 - fixed SQL
+                + active.format("replies.user_id"), (before, before))
             reminders = self._retire_reminders(
                 db, "state NOT IN ('pending', 'sending') AND created_at < ? AND NOT "
                 + active.format("reminders.chat_id"), (before, before))
@@ -318,7 +326,19 @@ class SQLiteStore:
             ],
             "reminders": [reminder.to_dict() for reminder in self._reminders_where(
                 "user_id = ? OR chat_id = ?", (user_id, user_id))],
+            "replies": [reply_dict(reply) for reply in self._replies_of(user_id)],
         }
+
+    def _save_reply(self, reply: SavedReply) -> None:
+        self._transaction(lambda db: _write_reply(db, reply))
+
+    def _replies_of(self, user_id: int) -> list[SavedReply]:
+        rows = self._db.execute(
+            "SELECT user_id, result_flow, result_answers, result_saved_at, flow, flow_version, language, "
+            "run, answers, details, saved_at FROM replies WHERE user_id = ? ORDER BY saved_at, run",
+            (user_id,),
+        ).fetchall()
+        return [reply_from_row(row) for row in rows]
 
     def _save_result(self, result: SavedResult) -> None:
         self._transaction(lambda db: _write_result(db, result))
@@ -478,6 +498,8 @@ class SQLiteStore:
             "outcomes_waiting": "SELECT COUNT(*) FROM reminders WHERE outcome = 'waiting'",
         }
         figures = {name: int(self._db.execute(sql).fetchone()[0]) for name, sql in counts.items()}
+        figures |= reply_figures(self._db.execute(
+            "SELECT outcome, COUNT(*) FROM replies GROUP BY outcome ORDER BY outcome").fetchall())
         for name, count in self._db.execute("SELECT name, count FROM figures").fetchall():
             if name in figures:
                 figures[name] += int(count)
@@ -504,9 +526,13 @@ class SQLiteStore:
     async def commit_turn(
         self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
         result: SavedResult | None = None, *, expected_version: int | None = None,
+        reply: SavedReply | None = None,
     ) -> bool:
         return await self._call(self._commit_turn, update_id, chat_id, user_id, session, result,
-                                expected_version)
+                                expected_version, reply)
+
+    async def save_reply(self, reply: SavedReply) -> None:
+        await self._call(self._save_reply, reply)
 
     async def record_update(self, update_id: int, chat_id: int | None = None) -> bool:
         return await self._call(self._record_update, update_id, chat_id)
@@ -662,3 +688,15 @@ def schema_version_of(path: Path) -> int:
     except sqlite3.DatabaseError as error:
         raise StoreError(f"{path} is not a usable SQLite database: {error}") from error
     return int(row[0]) if row else 0
+
+
+def _write_reply(db: sqlite3.Connection, reply: SavedReply) -> None:
+    db.execute(
+        "INSERT INTO replies (user_id, result_saved_at, run, result_flow, result_answers, flow, "
+        "flow_version, language, outcome, answers, details, saved_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (user_id, result_saved_at, run) DO UPDATE SET flow = excluded.flow, "
+        "flow_version = excluded.flow_version, language = excluded.language, outcome = excluded.outcome, "
+        "answers = excluded.answers, details = excluded.details, saved_at = excluded.saved_at",
+        reply_row(reply),
+    )

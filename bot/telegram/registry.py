@@ -15,6 +15,7 @@ from bot.engine.model import Catalog
 from bot.engine.tone import ToneLexicon
 from bot.telegram.buttons import Act, Payload
 from bot.telegram.features.admin import AdminFeature
+from bot.telegram.features.after_reply import AfterReplyFeature
 from bot.telegram.features.guide import GuideFeature
 from bot.telegram.features.language import LanguageFeature
 from bot.telegram.features.privacy import PrivacyFeature
@@ -37,6 +38,7 @@ class Features:
     sharing: SharingFeature
     reminders: RemindersFeature
     admin: AdminFeature
+    after_reply: AfterReplyFeature
     language: LanguageFeature
 
     @classmethod
@@ -44,9 +46,11 @@ class Features:
         sharing = SharingFeature(turns)
         guide = GuideFeature(turns, help_lines=[(c.name, c.text_key) for c in COMMANDS if c.menu],
                              open_link=sharing.open_link)
+        after_reply = AfterReplyFeature(turns)
+        ask_reply = after_reply.question if after_reply.available else None
         return cls(guide=guide, privacy=PrivacyFeature(turns), tone=ToneFeature(turns, lexicons),
-                   sharing=sharing, reminders=RemindersFeature(turns),
-                   admin=AdminFeature(turns, admin_ids, guide.unknown_command),
+                   sharing=sharing, reminders=RemindersFeature(turns, ask_reply=ask_reply),
+                   admin=AdminFeature(turns, admin_ids, guide.unknown_command), after_reply=after_reply,
                    language=LanguageFeature(turns))
 
 
@@ -80,6 +84,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("share", lambda f: f.sharing.share),
     Command("export", lambda f: f.sharing.export),
     Command("reminders", lambda f: f.reminders.command),
+    Command("replied", lambda f: f.after_reply.command),
     Command("check", lambda f: f.tone.check),
     Command("timezone", lambda f: f.reminders.time_zone),
     Command("language", lambda f: f.language.command),
@@ -105,6 +110,7 @@ BUTTONS: tuple[Button, ...] = (
     Button(Act.DELAYS, lambda f: f.reminders.on_button),
     Button(Act.OUTCOME, lambda f: f.reminders.on_button),
     Button(Act.CANCEL_REMINDER, lambda f: f.reminders.on_button),
+    Button(Act.REPLIED, lambda f: f.after_reply.on_button),
 )
 
 

@@ -23,7 +23,7 @@ from telegram import ForceReply, InlineKeyboardMarkup
 from bot import metrics
 from bot.engine import ChangeView, Event, Guide, InvalidMove, Restart, ResultView, Session, View
 from bot.engine.model import Catalog
-from bot.storage import ChatRecord, SavedResult, SessionConflict, Store
+from bot.storage import ChatRecord, SavedReply, SavedResult, SessionConflict, Store
 from bot.telegram.incoming import Incoming
 from bot.telegram.messenger import ChatBlocked, Messenger
 from bot.telegram.views.html import Outgoing, Text, plain
@@ -80,12 +80,18 @@ class Turn:
 
 
 class Turns:
-    """The turn protocol on one Guide, Store and Messenger."""
+    """The turn protocol on one Guide (with the guides of the flows that follow it, such as
+    after_reply: a chat's session is in one of them), Store and Messenger."""
 
     def __init__(self, guide: Guide, store: Store, messenger: Messenger) -> None:
         self.guide = guide
+        self.guides = {guide.flow.id: guide, **guide.followers}
         self.store = store
         self.messenger = messenger
+
+    def guide_for(self, session: Session) -> Guide:
+        """The guide of the session's flow: the first one, or one that follows it."""
+        return self.guides[session.flow]
 
     # ---- loading --------------------------------------------------------------------------
 
@@ -104,7 +110,7 @@ class Turns:
     async def load(self, incoming: Incoming) -> Turn:
         record = await self.store.load_chat(incoming.chat_id)
         session = self._session_of(record)
-        return Turn(incoming, record, session, self.guide.view(session) if session else None)
+        return Turn(incoming, record, session, self.guide_for(session).view(session) if session else None)
 
     def _session_of(self, record: ChatRecord | None) -> Session | None:
         if record is None or record.session is None:
@@ -115,7 +121,8 @@ class Turns:
             log.warning("chat %s has an unreadable session; starting afresh", record.chat_id)
             return None
         # An older flow version keeps the answers that still fit (engine: Guide.resume).
-        return self.guide.resume(session)
+        guide = self.guides.get(session.flow)
+        return guide.resume(session) if guide is not None else None
 
     def language(self, turn: Turn) -> str:
         """The guide in progress keeps its language; else the person's /language choice; else
@@ -131,6 +138,7 @@ class Turns:
         return chosen in self.guide.catalogs or turn.incoming.language in self.guide.catalogs
 
     def catalog(self, turn: Turn) -> Catalog:
+        """The first flow's words in the person's language (the interface's are every flow's)."""
         return self.guide.catalog(self.language(turn))
 
     def stamp(self, turn: Turn) -> tuple[int, int, int]:
@@ -167,22 +175,24 @@ class Turns:
 
     # ---- moving the guide -----------------------------------------------------------------
 
-    async def begin(self, turn: Turn, *, welcome: bool) -> None:
-        """A fresh run of the guide (a restart when one is in progress)."""
+    async def begin(self, turn: Turn, *, welcome: bool, guide: Guide | None = None) -> None:
+        """A fresh run of `guide` (the first one by default; a restart when one is in progress)."""
+        guide = guide or self.guide
         if turn.session is not None:
-            new = self.guide.handle(turn.session, Restart()).session
+            new = guide.handle(turn.session, Restart()).session
         else:
             runs = turn.record.runs if turn.record else 0
-            new = self.guide.new_session(self.language(turn), run=runs + 1)
-        view = self.guide.view(new)
-        if not await self._commit(turn, new, view):
+            new = guide.new_session(self.language(turn), run=runs + 1)
+        view = guide.view(new)
+        if not await self.commit(turn, new, view):
             await self.redelivered(turn)
             return
-        metrics.guide_moved(self.guide, turn.session, new, None)
-        catalog = self.guide.catalog(new.language)
+        if guide is self.guide:  # the funnel is the first guide's
+            metrics.guide_moved(self.guide, turn.session, new, None)
+        catalog = guide.catalog(new.language)
         welcome_text = catalog.text("ui.tg_welcome")
         if not self.speaks_their_language(turn):  # they may not know they can switch
-            welcome_text += "\n\n" + catalog.text("ui.tg_language_offer")
+            welcome_text += "\n\n" + self.guide.catalog(new.language).text("ui.tg_language_offer")
         before = plain(welcome_text) if welcome else []
         notice = None if welcome else catalog.text("ui.tg_restarted")
         await self.show(turn, new, view, before=before, notice=notice, close=True)
@@ -192,8 +202,9 @@ class Turns:
         """Apply one event, commit it with the update id, then show where it led."""
         session, before = turn.session, turn.view
         assert session is not None and before is not None
+        guide = self.guide_for(session)
         try:
-            moved = self.guide.handle(session, event)
+            moved = guide.handle(session, event)
         except InvalidMove as error:
             log.debug("chat %s: %s", turn.chat_id, error)
             if stale_if_invalid:
@@ -201,12 +212,13 @@ class Turns:
             else:
                 await self.show_again(turn, self.catalog(turn).text(invalid_notice or "ui.tg_use_buttons"))
             return
-        if not await self._commit(turn, moved.session, moved.view):
+        if not await self.commit(turn, moved.session, moved.view):
             await self.redelivered(turn)
             return
-        metrics.guide_moved(self.guide, session, moved.session, event)
+        if guide is self.guide:  # the funnel is the first guide's
+            metrics.guide_moved(self.guide, session, moved.session, event)
         accepted = moved.session.step != session.step
-        catalog = self.guide.catalog(session.language)
+        catalog = guide.catalog(session.language)
         # A draft, once shown, stays: the result's message is never edited into another step.
         if turn.on_screen and not isinstance(before, ResultView):
             answered = render_answered(before, event, catalog) if accepted else None
@@ -220,8 +232,8 @@ class Turns:
         """The guide in progress, carried over as `session` (in another language, say): shown
         again below `notice`; the buttons of the message it replaces go stale."""
         moved = dataclasses.replace(session, step=session.step + 1)
-        view = self.guide.view(moved)
-        if not await self._commit(turn, moved, view):
+        view = self.guide_for(moved).view(moved)
+        if not await self.commit(turn, moved, view):
             await self.redelivered(turn)
             return
         await self.answer(turn)
@@ -235,23 +247,41 @@ class Turns:
         await self.close_current(turn)
         return True
 
-    async def _commit(self, turn: Turn, session: Session, view: View) -> bool:
-        """The session, and the result it shows (kept for /share, inline mode and /export)."""
-        result = None
-        if isinstance(view, ResultView):
+    async def commit(self, turn: Turn, session: Session, view: View) -> bool:
+        """The session, with the result it shows: the first flow's is kept for /share, inline
+        mode and /export; a following flow's (after_reply) with the result it answers."""
+        result = reply = None
+        if isinstance(view, ResultView) and session.flow == self.guide.flow.id:
             result = SavedResult(
                 user_id=turn.person, flow=session.flow, flow_version=session.flow_version,
                 language=session.language, answers=dict(session.answers), details=dict(session.details),
                 saved_at=int(time.time()),
             )
+        elif isinstance(view, ResultView):
+            reply = await self._reply_to_result(turn, session)
         return await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, session.to_dict(),
-                                            result=result, expected_version=self.expected_version(turn))
+                                            result=result, reply=reply,
+                                            expected_version=self.expected_version(turn))
 
     @staticmethod
     def expected_version(turn: Turn) -> int:
         """The chat's version when the turn loaded it (0: a chat never seen): the session is
         written only if no other turn wrote it since."""
         return turn.record.version if turn.record is not None else 0
+
+    async def _reply_to_result(self, turn: Turn, session: Session) -> SavedReply | None:
+        """What they answered, with a copy of the latest result it answers (none: erased), and
+        only the details new to this flow: the others are the result's own."""
+        saved = await self.store.load_result(turn.person)
+        if saved is None:
+            return None
+        new = {name: value for name, value in session.details.items() if saved.details.get(name) != value}
+        return SavedReply(
+            user_id=turn.person, result_flow=saved.flow, result_answers=dict(saved.answers),
+            result_saved_at=saved.saved_at, flow=session.flow, flow_version=session.flow_version,
+            language=session.language, run=session.run, answers=dict(session.answers), details=new,
+            saved_at=int(time.time()),
+        )
 
     async def show_again(self, turn: Turn, notice: str) -> None:
         """The current step once more, below a short notice (after a stray message)."""
@@ -301,8 +331,10 @@ class Turns:
     ) -> None:
         """Send the step as new messages. With `close`, the message of the step we leave is
         edited at the same time (to `closed_html`, or only its buttons dropped when None)."""
-        catalog = self.guide.catalog(session.language)
-        messages = [*(before or []), *render_view(view, session, catalog, notice)]
+        catalog = self.guide_for(session).catalog(session.language)
+        shareable, can_reply = self.result_kind(session)
+        messages = [*(before or []), *render_view(view, session, catalog, notice, shareable=shareable,
+                                                  can_reply=can_reply)]
         if not close:
             message_id = await self.send(turn, messages)
         else:
@@ -316,8 +348,10 @@ class Turns:
         several messages continues below it. If the edit is refused, the step is sent anew."""
         assert turn.record is not None and turn.record.message_id is not None
         on_screen = turn.record.message_id
-        catalog = self.guide.catalog(session.language)
-        messages = render_view(view, session, catalog, answered=answered)
+        catalog = self.guide_for(session).catalog(session.language)
+        shareable, can_reply = self.result_kind(session)
+        messages = render_view(view, session, catalog, answered=answered, shareable=shareable,
+                               can_reply=can_reply)
         first = messages[0]
         # Steps carry inline keyboards only (ForceReply belongs to the tone check's prompt).
         assert isinstance(first, Text) and not isinstance(first.keyboard, ForceReply)
@@ -330,6 +364,13 @@ class Turns:
             message_id = await self.send(turn, messages)
         if message_id is not None:
             await self.store.record_delivery(turn.chat_id, message_id, session.step)
+
+    def result_kind(self, session: Session) -> tuple[bool, bool]:
+        """Which buttons a result gets (shareable, can_reply): Share and Export, and "They
+        replied" (when a flow follows), belong to the first flow's result; a following flow's
+        result has neither."""
+        first = session.flow == self.guide.flow.id
+        return first, first and bool(self.guide.followers)
 
     async def close_current(self, turn: Turn, closed_html: str | None = None) -> None:
         """Take the buttons off the message showing the step we leave (and show the choice).

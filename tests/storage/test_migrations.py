@@ -48,4 +48,4 @@ def test_both_dialects_end_with_the_same_tables() -> None:
         return {s.split()[2] for s in statements if s.startswith("CREATE TABLE")}
 
     assert tables("sqlite") == tables("postgresql") == {
-        "chats", "processed_updates", "results", "shares", "reminders", "figures", "jobs"}
+        "chats", "processed_updates", "results", "shares", "reminders", "figures", "jobs", "replies"}

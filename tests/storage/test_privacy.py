@@ -3,7 +3,7 @@ retention (RETENTION_DAYS) erases what inactive people typed and keeps the figur
 
 from __future__ import annotations
 
-from bot.storage import SavedResult, SharedPath
+from bot.storage import SavedReply, SavedResult, SharedPath
 from tests.storage.conftest import OpenStore
 from tests.storage.raw import rows_mentioning
 
@@ -31,6 +31,8 @@ async def use_everything(open_at: OpenStore, person: int, clock: list[float], fi
     assert await store.record_outcome(u + 2, person, added[0].id, "yes") == "recorded"
     await store.add_reminder(u + 3, person, person, 2, "d3", "en", CONTENT, int(clock[0]) + 90 * DAY)
     await store.record_update(u + 4, person)
+    await store.save_reply(SavedReply(person, "reconsider", {"stage": "final"}, int(clock[0]), "after_reply",
+                                      1, "en", 2, {"reply": "call"}, {"times": "Tue 10-12"}, int(clock[0])))
 
 
 async def test_forget_leaves_no_row_with_the_persons_id_in_any_table(
@@ -41,13 +43,13 @@ async def test_forget_leaves_no_row_with_the_persons_id_in_any_table(
     await use_everything(open_at, OTHER, clock, 101)
     store = open_at(clock=lambda: clock[0])
     exported = await store.export_user(PERSON)
-    assert set(exported) == {"user_id", "chats", "latest_result", "shares", "reminders"}
+    assert set(exported) == {"user_id", "chats", "latest_result", "shares", "reminders", "replies"}
     assert exported["latest_result"]["details"] == {"company": "Secret Corp"}
     assert len(exported["reminders"]) == 2
     assert rows_mentioning(database_url, PERSON)  # the check below can see the person's rows
     assert await store.forget_user(PERSON) == 1
     assert rows_mentioning(database_url, PERSON) == {}
-    assert set(rows_mentioning(database_url, OTHER)) >= {"chats", "results", "shares", "reminders"}
+    assert set(rows_mentioning(database_url, OTHER)) >= {"chats", "results", "shares", "reminders", "replies"}
     figures = await store.stats()  # what the person's reminder counted is kept, without ids
     assert (figures["reminders_sent"], figures["outcomes_yes"], figures["chats"]) == (2, 2, 1)
 
@@ -74,6 +76,7 @@ async def test_retention_erases_what_inactive_people_typed_and_keeps_the_rest(
     figures = await store.stats()
     assert (figures["reminders_sent"], figures["outcomes_yes"]) == (2, 2)
     left = rows_mentioning(database_url, PERSON)
+    assert "replies" not in left  # what the employer answered goes with the result it answers
     typed = {table: rows for table, rows in left.items() if "Secret Corp" in str(rows)}
     assert list(typed) == ["reminders"] and len(typed["reminders"]) == 1  # only the pending one
     assert await store.erase_inactive(int(clock[0]) - 30 * DAY) == {

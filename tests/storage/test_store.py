@@ -113,7 +113,7 @@ async def test_forget_revokes_share_links_and_the_result_and_export_shows_them(s
     assert await store.forget_user(42) == 1
     assert await store.load_result(42) is None and await store.load_share("abc") is None
     assert (await store.export_user(42)) == {
-        "user_id": 42, "chats": [], "latest_result": None, "shares": [], "reminders": []
+        "user_id": 42, "chats": [], "latest_result": None, "shares": [], "reminders": [], "replies": []
     }
     assert await store.load_share("other") is not None
 
@@ -222,7 +222,7 @@ async def test_operator_figures_count_the_same_in_every_backend(store: Store) ->
     assert await store.stats() == {
         "chats": 2, "guides_in_progress": 1, "blocked_chats": 1, "results": 1, "share_links": 1,
         "reminders_pending": 0, "reminders_sent": 0, "outcomes_yes": 0, "outcomes_no": 0,
-        "outcomes_waiting": 0,
+        "outcomes_waiting": 0, "replies": 0,
     }
 
 

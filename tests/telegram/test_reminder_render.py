@@ -68,7 +68,7 @@ def test_the_due_message_is_valid_html_with_the_draft_verbatim_and_its_buttons(g
     assert pres == [body] and codes == ["Re: <Designer>"] and "A&B" in text
     assert message.keyboard is not None
     buttons = list(itertools.chain.from_iterable(message.keyboard.inline_keyboard))
-    assert [b.text for b in buttons] == ["Yes, a good reply", "They said no", "No reply yet"]
+    assert [b.text for b in buttons] == ["Yes, they replied", "They said no", "No reply yet"]
     for button, letter in zip(buttons, "ynw", strict=True):
         data = str(button.callback_data)
         assert len(data.encode()) <= callbacks.MAX_BYTES

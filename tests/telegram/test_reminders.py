@@ -123,7 +123,7 @@ async def test_a_reminder_due_while_down_is_sent_at_start_up_and_answered(pollin
     assert reminder.payload["body"] in message.text and "Zoë & Co, Designer" in message.text
     assert [e["type"] for e in message.entities].count("pre") == 1
     assert "Did they reply?" in message.text
-    assert message.button_texts == ["Yes, a good reply", "They said no", "No reply yet"]
+    assert message.button_texts == ["Yes, they replied", "They said no", "No reply yet"]
     yes_data = message.buttons[0][0].data
     sent = await bot.store.get_reminder(reminder.id)
     assert sent is not None and sent.state == "sent" and sent.sent_at is not None

@@ -33,6 +33,9 @@ class AdminFeature:
             await self.unknown_command(turn)
             return
         counts = await self.turns.store.stats()
+        for follower in self.turns.guide.followers.values():  # every reply, also those nobody gave yet
+            for value in follower.flow.question(follower.flow.start).options:
+                counts.setdefault(f"replied_{value}", 0)
         text = self.turns.catalog(turn).text("ui.tg_stats", **{name: str(n) for name, n in counts.items()})
         if self.funnel_rows is not None:
             text += "\n\n" + funnel.render(funnel.compute(self.turns.guide, await self.funnel_rows()))

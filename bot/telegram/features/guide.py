@@ -45,7 +45,9 @@ class GuideFeature:
         await self.turns.begin(turn, welcome=True)
 
     async def restart(self, turn: Turn, argument: str) -> None:
-        await self.turns.begin(turn, welcome=turn.session is None)
+        """Start over in the flow in progress (after_reply keeps the details it took over)."""
+        guide = self.turns.guide_for(turn.session) if turn.session is not None else None
+        await self.turns.begin(turn, welcome=turn.session is None, guide=guide)
 
     async def own_guide(self, turn: Turn, payload: Payload) -> None:
         """"Start my own guide" under a shared plan."""

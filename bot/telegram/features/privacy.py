@@ -31,8 +31,10 @@ class PrivacyFeature:
             return
         exported = await self.turns.store.export_user(turn.person)
         catalog = self.turns.catalog(turn)
+        followers = {flow_id: (guide.flow, guide.catalog(catalog.language))
+                     for flow_id, guide in self.turns.guide.followers.items()}
         text = mydata_text(exported, self.turns.guide.flow, catalog, time.time(), self._share_link,
-                           self._view_of)
+                           self._view_of, followers)
         caption = esc(catalog.text("ui.tg_mydata_caption"))
         await self.turns.send(turn, [Document(mydata.FILENAME, text, caption)])
 
@@ -41,12 +43,12 @@ class PrivacyFeature:
 
     def _view_of(self, stored: Mapping[str, Any]) -> View | None:
         """Where a stored guide stands; None when it is unreadable or of an older flow."""
-        guide = self.turns.guide
         try:
             session = Session.from_dict(dict(stored))
         except (KeyError, TypeError, ValueError):
             return None
-        if (session.flow, session.flow_version) != (guide.flow.id, guide.flow.version):
+        guide = self.turns.guides.get(session.flow)
+        if guide is None or session.flow_version != guide.flow.version:
             return None
         if session.state not in guide.machine.states:
             return None

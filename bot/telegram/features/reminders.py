@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,9 +49,13 @@ MAX_LISTED = 20
 class RemindersFeature:
     """The reminder taps and /reminders."""
 
-    def __init__(self, turns: Turns, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, turns: Turns, clock: Callable[[], float] = time.time,
+                 ask_reply: Callable[[Turn], Awaitable[list[Outgoing]]] | None = None) -> None:
         self.turns = turns
         self.clock = clock
+        self.ask_reply = ask_reply
+        """"What did they say?" (features/after_reply.py), asked after "Did they reply? → Yes"
+        and offered on each /reminders entry; None without that feature."""
 
     async def command(self, turn: Turn, argument: str) -> None:
         """/reminders: each pending reminder with a Cancel button, or a word that there are none."""
@@ -65,7 +69,7 @@ class RemindersFeature:
         zone = self._zone(turn)
         messages: list[Outgoing] = [*plain(catalog.text("ui.tg_reminders_head"))]
         messages += [Text(reminder_line(reminder, self._catalog_of(reminder), now, zone),
-                          cancel_keyboard(reminder, self._catalog_of(reminder)))
+                          cancel_keyboard(reminder, self._catalog_of(reminder), self.ask_reply is not None))
                      for reminder in pending[:MAX_LISTED]]
         await turns.reply(turn, messages)
 
@@ -89,7 +93,8 @@ class RemindersFeature:
         if (payload.flow_version, payload.run, payload.step) != current or not on_result:
             await turns.stale(turn, "ui.tg_stale")
             return
-        catalog = turns.guide.catalog(session.language)
+        guide = turns.guide_for(session)
+        catalog = guide.catalog(session.language)
         if payload.action == Act.DELAYS:
             await turns.reply(turn, plain(catalog.text("ui.tg_delays_prompt"),
                                                   delays_keyboard(session, catalog)))
@@ -99,7 +104,7 @@ class RemindersFeature:
             await turns.stale(turn, "ui.tg_stale")
             return
         now = self.clock()
-        content = reminder_content(turns.guide.plan(session), catalog, delay)
+        content = reminder_content(guide.plan(session), catalog, delay)
         added = await self._add(turn, session.run, delay, session.language, content, now)
         if added is None:
             await turns.redelivered(turn)
@@ -216,6 +221,9 @@ class RemindersFeature:
         assert turn.incoming.tapped_id is not None
         answered = render_answered(reminder, catalog, letter)
         await turns.edit(turn, turn.incoming.tapped_id, answered)
+        if letter == "y" and self.ask_reply is not None:
+            await turns.send(turn, await self.ask_reply(turn))  # what did they say?
+            return
         acknowledgement = {"y": "ui.tg_outcome_ack_yes", "n": "ui.tg_outcome_ack_no",
                            "w": "ui.tg_outcome_ack_waiting"}[letter]
         keyboard = check_in_later_keyboard(reminder, catalog) if letter == "w" else None

@@ -61,9 +61,15 @@ def _given(title: str, answers: Mapping[str, str], details: Mapping[str, str], f
 def mydata_text(
     exported: Mapping[str, Any], flow: Flow, catalog: Catalog, now: float, share_link: Callable[[str], str],
     view_of: Callable[[Mapping[str, Any]], View | None],
+    followers: Mapping[str, tuple[Flow, Catalog]] | None = None,
 ) -> bytes:
     """The person's data as text. `view_of` says where a stored guide stands (None: an older
-    guide), `share_link` turns a share code into the link people open."""
+    guide), `share_link` turns a share code into the link people open; `followers` gives the
+    words of the flows that follow the first one (after_reply), by flow id."""
+    others = dict(followers or {})
+
+    def words_of(flow_id: Any) -> tuple[Flow, Catalog]:
+        return others.get(str(flow_id), (flow, catalog))
 
     def date(timestamp: Any) -> str:
         return date_words(int(timestamp), catalog, now)
@@ -73,7 +79,8 @@ def mydata_text(
     result = exported.get("latest_result")
     shares: Sequence[Mapping[str, Any]] = exported.get("shares", [])
     reminders: Sequence[Mapping[str, Any]] = exported.get("reminders", [])
-    if not (chats or result or shares or reminders):
+    replies: Sequence[Mapping[str, Any]] = exported.get("replies", [])
+    if not (chats or result or shares or reminders or replies):
         return (catalog.text("ui.tg_mydata_nothing") + "\n").encode("utf-8")
     for chat in chats:
         out.append(catalog.text("ui.tg_mydata_chat", first=date(chat["created_at"]),
@@ -87,14 +94,16 @@ def mydata_text(
         if session is None:
             out.append(catalog.text("ui.tg_mydata_no_guide"))
         else:
+            session_flow, session_words = words_of(session.get("flow"))
             out += _given(catalog.text("ui.tg_mydata_guide", runs=str(session.get("run", 1)),
                                        where=_where(view_of(session), catalog)),
-                          session.get("answers", {}), session.get("details", {}), flow, catalog)
+                          session.get("answers", {}), session.get("details", {}), session_flow, session_words)
             skipped = [name for name in session.get("asked", []) if name not in session.get("details", {})]
             if skipped:
-                known = {detail.id for detail in flow.details}
+                known = {detail.id for detail in session_flow.details}
                 out.append(catalog.text("ui.tg_mydata_skipped"))
-                out += [f"  - {catalog.text(f'details.{n}.prompt') if n in known else n}" for n in skipped]
+                out += [f"  - {session_words.text(f'details.{n}.prompt') if n in known else n}"
+                        for n in skipped]
             out.append(catalog.text("ui.tg_mydata_bookkeeping", taps=str(session.get("step", 0)),
                                     steps=str(len(session.get("history", [])))))
         if chat.get("current_message_id") is not None:
@@ -125,6 +134,17 @@ def mydata_text(
             if content.get("subject"):
                 out.append(f"    {catalog.text('ui.subject')}: {content['subject']}")
             out += [f"    {line}" for line in str(content.get("body", "")).splitlines()]
+        out.append("")
+    if replies:
+        out.append(catalog.text("ui.tg_mydata_replies"))
+        for reply in replies:
+            answered = reply.get("answers_result", {})
+            reply_flow, reply_words = words_of(reply.get("flow"))
+            out.append("  " + catalog.text("ui.tg_mydata_reply", date=date(reply["saved_at"]),
+                                           plan_date=date(answered.get("saved_at", reply["saved_at"]))))
+            out += [f"  {line}" for line in _answers(reply.get("answers", {}), reply_flow, reply_words)]
+            out += [f"  {line}" for line in _details(reply.get("details", {}), reply_flow, reply_words)]
+            out += [f"    {line.strip()}" for line in _answers(answered.get("answers", {}), flow, catalog)]
         out.append("")
     out.append(catalog.text("ui.tg_mydata_forget"))
     return ("\n".join(out).rstrip() + "\n").encode("utf-8")

@@ -15,12 +15,12 @@ from typing import Any, Protocol
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.engine import Plan, Session
-from bot.engine.followup import DELAYS, Delay, nudge_draft
+from bot.engine.followup import DELAYS, Delay, check_in_draft, nudge_draft
 from bot.engine.model import Catalog
 from bot.engine.zones import COMMON_ZONES, zone_info
 from bot.telegram.buttons import Act, Payload
 from bot.telegram.views.html import CHOSEN, Text, esc, text_parts
-from bot.telegram.views.steps import payload
+from bot.telegram.views.steps import payload, replied_button
 
 OUTCOMES = {"y": "yes", "n": "no", "w": "waiting"}
 """Outcome letters in callback data -> the outcome stored with the reminder."""
@@ -53,6 +53,9 @@ def reminder_content(plan: Plan, catalog: Catalog, delay: Delay) -> dict[str, An
     and the delay is short, else a check-in note (future roles, a long delay, or a person
     who simply wants a nudge)."""
     about = ", ".join(value for key in ("company", "role") if (value := plan.details.get(key, "").strip()))
+    check_in = check_in_draft(plan)
+    if check_in is not None:  # "we'll keep you in mind": the plan's own check-in note
+        return {"kind": CHECK_IN, "subject": check_in.subject, "body": check_in.body, "about": about}
     draft = nudge_draft(plan)
     if draft is None or delay.days > NUDGE_WITHIN_DAYS:
         return check_in_content(catalog, about)
@@ -128,10 +131,13 @@ def check_in_later_keyboard(reminder: Reminder, catalog: Catalog) -> InlineKeybo
                                                        callback_data=data)]])
 
 
-def cancel_keyboard(reminder: Reminder, catalog: Catalog) -> InlineKeyboardMarkup:
+def cancel_keyboard(reminder: Reminder, catalog: Catalog, can_reply: bool = False) -> InlineKeyboardMarkup:
+    """Cancel, and (with `can_reply`) "They replied", which asks what the employer said."""
     data = _stepless(Act.CANCEL_REMINDER, str(reminder.id))
-    button = InlineKeyboardButton(catalog.text("ui.tg_reminder_cancel"), callback_data=data)
-    return InlineKeyboardMarkup([[button]])
+    row = [InlineKeyboardButton(catalog.text("ui.tg_reminder_cancel"), callback_data=data)]
+    if can_reply:
+        row.append(replied_button(catalog))
+    return InlineKeyboardMarkup([row])
 
 
 def parse_outcome(argument: str) -> tuple[int, str] | None:

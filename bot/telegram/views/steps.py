@@ -138,11 +138,12 @@ def _lines(*blocks: str | None) -> str:
 
 def render_view(
     view: View, session: Session, catalog: Catalog, notice: str | None = None,
-    answered: str | None = None,
+    answered: str | None = None, *, shareable: bool = True, can_reply: bool = False,
 ) -> list[Outgoing]:
     """The messages that show `view`; the last one carries the step's buttons. `answered`
-    (HTML, from `render_answered`) heads the first message: the choice that led here."""
-    messages = _render_view(view, session, catalog, notice)
+    (HTML, from `render_answered`) heads the first message: the choice that led here.
+    A result gets Share and Export when `shareable`, and "They replied" with `can_reply`."""
+    messages = _render_view(view, session, catalog, notice, shareable, can_reply)
     first = messages[0] if messages else None
     if answered and isinstance(first, Text):
         headed = f"{answered}\n\n{first.html}"
@@ -151,7 +152,8 @@ def render_view(
     return messages
 
 
-def _render_view(view: View, session: Session, catalog: Catalog, notice: str | None) -> list[Outgoing]:
+def _render_view(view: View, session: Session, catalog: Catalog, notice: str | None,
+                 shareable: bool = True, can_reply: bool = False) -> list[Outgoing]:
     if isinstance(view, QuestionView):
         body = _lines(_question_head(view), f"<i>{esc(view.hint)}</i>" if view.hint else None)
         rows = [[_button(("✓ " if c.selected else "") + c.label, session, Act.ANSWER, c.value)]
@@ -183,11 +185,19 @@ def _render_view(view: View, session: Session, catalog: Catalog, notice: str | N
         rows = [[_button(choice.label, session, Act.REVISE, choice.value)] for choice in view.choices]
         rows.append([_button(catalog.text("ui.back"), session, Act.BACK)])
         return texts(_with_notice(esc(view.text), notice), _keyboard(rows))
-    return render_result(view, session, catalog, notice)
+    return render_result(view, session, catalog, notice, shareable=shareable, can_reply=can_reply)
+
+
+def replied_button(catalog: Catalog) -> InlineKeyboardButton:
+    """"They replied": asks what the employer said (features/after_reply.py). Stepless: it
+    works from the latest result whenever it is tapped, like /replied."""
+    data = Payload(0, 0, 0, Act.REPLIED).encode()
+    return InlineKeyboardButton(catalog.text("ui.tg_they_replied"), callback_data=data)
 
 
 def render_result(
-    view: ResultView, session: Session, catalog: Catalog, notice: str | None = None
+    view: ResultView, session: Session, catalog: Catalog, notice: str | None = None, *,
+    shareable: bool = True, can_reply: bool = False,
 ) -> list[Outgoing]:
     """The advice, each draft ready to copy, and what to do next, in as few messages as read
     well: the advice (with the copy hint), then one message per draft, the last of which
@@ -207,8 +217,9 @@ def render_result(
     keyboard = _keyboard([
         [_button(catalog.text("ui.change_answer"), session, Act.CHANGE),
          _button(catalog.text("ui.restart"), session, Act.RESTART)],
-        [share_button(catalog), export_button(session, catalog)],
+        [share_button(catalog), export_button(session, catalog)] if shareable else [],
         remind_row(plan, session, catalog),
+        [replied_button(catalog)] if can_reply else [],
     ])
     out: list[Outgoing] = []
     for index, body in enumerate(bodies):
