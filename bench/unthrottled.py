@@ -1,4 +1,4 @@
-"""Our bot exactly as `python -m bot run` starts it, less the bot-wide flood limit.
+"""Our bot exactly as `python -m bot run` starts it, less the flood limits (bot-wide and per chat).
 
 The shipped rate limiter (PTB's AIORateLimiter) lets through at most 30 requests per second
 that carry a `chat_id`, bot-wide: against real Telegram that is the point, but on the local
@@ -24,6 +24,7 @@ class NoOverallLimit(app.RetryingRateLimiter):
         super().__init__(*args, **kwargs)
         # What AIORateLimiter(overall_max_rate=0) sets: no bot-wide limiter at all.
         self._base_limiter = None
+        self.pace_chats = False  # nor the per-chat pacing (people here never stop to read)
 
 
 def main() -> int:

@@ -19,6 +19,7 @@ TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/reconsider.sqlite3"
+DEFAULT_BOT_RATE = 30.0
 DEFAULT_REMINDER_CHECK_SECONDS = 30.0
 DEFAULT_RETENTION_DAYS = 30
 DEFAULT_METRICS_LISTEN = "127.0.0.1"
@@ -48,6 +49,9 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("LOG_FORMAT", "text", "text, or json: one JSON object per line"),
     ("FLOWS_DIR", "the shipped flows", "another folder of flows"),
     ("REMINDER_CHECK_SECONDS", "30", "how often due follow-up reminders are looked for"),
+    ("BOT_RATE_LIMIT", "30", "messages per second the bot sends at most, bot-wide (Telegram's limit)"),
+    ("RECONSIDER_TEST_CRASH_AT", "unset", "tests only, never set it: after-commit makes the process kill "
+     "itself between a turn's commit and its send"),
     ("RETENTION_DAYS", "30", "what people typed, their results and share links are erased after this many "
      "days without activity"),
     ("MIGRATE_ON_START", "true", "apply pending schema migrations at start-up (false: run "
@@ -95,6 +99,11 @@ class Settings:
     """The ops server's port in polling mode; None: no ops server (load_settings defaults to
     9090, a Settings built in code has none, so tests never fight over a port)."""
     log_format: str = "text"
+    bot_rate: float = DEFAULT_BOT_RATE
+    """Messages per second the bot sends at most, bot-wide (BOT_RATE_LIMIT)."""
+    crash_at: str = ""
+    """Tests only (RECONSIDER_TEST_CRASH_AT): the process kills itself at this point of a turn
+    ("after-commit": a step committed, not yet sent), to prove what a crash there leaves."""
 
     @property
     def webhook_mode(self) -> bool:
@@ -175,6 +184,7 @@ def load_settings(
     if webhook_url and not secret:
         secret = secrets.token_urlsafe(32)  # still checked on every request, just not fixed
     reminder_check = _reminder_check_seconds(get("REMINDER_CHECK_SECONDS"))
+    bot_rate = _bot_rate(get("BOT_RATE_LIMIT"))
     retention = get("RETENTION_DAYS") or str(DEFAULT_RETENTION_DAYS)
     if not retention.isdigit() or not 1 <= int(retention) <= 3650:
         raise SettingsError(
@@ -203,7 +213,24 @@ def load_settings(
         metrics_listen=get("METRICS_LISTEN") or DEFAULT_METRICS_LISTEN,
         metrics_port=_metrics_port(get("METRICS_PORT")),
         log_format=log_format,
+        bot_rate=bot_rate,
+        crash_at=get("RECONSIDER_TEST_CRASH_AT"),
     )
+
+
+def _bot_rate(text: str) -> float:
+    if not text:
+        return DEFAULT_BOT_RATE
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = -1.0
+    if not 0 < rate <= 1000:
+        raise SettingsError(
+            f"BOT_RATE_LIMIT must be messages per second above 0 and at most 1000 (Telegram's "
+            f"default for a bot is 30), not {text!r}."
+        )
+    return rate
 
 
 def _metrics_port(text: str) -> int | None:

@@ -445,6 +445,48 @@ async def test_network_failures_and_server_errors(fake: FakeBotAPI, bot: Bot) ->
     assert fake.violations == []
 
 
+async def test_outage_and_flood_windows_end_by_themselves(fake: FakeBotAPI, bot: Bot,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    fake.outage(0.3, "sendMessage", status=503, description="Service Unavailable")
+    for _ in range(2):  # a window, not a count: every call inside it fails
+        with pytest.raises(NetworkError, match="Service Unavailable"):
+            await bot.send_message(ANN, "x")
+    assert await bot.get_me()  # other methods are not affected
+    await asyncio.sleep(0.35)  # the outage's window is over; a flood's begins
+    fake.flood(0.3, retry_after=2)
+    with pytest.raises(RetryAfter) as caught:
+        await bot.send_message(ANN, "x")
+    assert caught.value.retry_after == dtm.timedelta(seconds=2)
+    await asyncio.sleep(0.35)
+    assert (await bot.send_message(ANN, "after the windows")).text == "after the windows"
+    assert [m.text for m in fake.chat(ANN).messages if m.from_bot] == ["after the windows"]
+    assert fake.violations == []
+
+
+async def test_a_hung_call_is_never_performed(fake: FakeBotAPI, bot: Bot) -> None:
+    fake.hang("sendMessage", chat_id=ANN)
+    with pytest.raises(NetworkError):  # TimedOut is a NetworkError
+        await bot.send_message(ANN, "lost", read_timeout=0.3)
+    assert not [m for m in fake.chat(ANN).messages if m.from_bot]
+    held = await fake.wait_held("sendMessage")
+    assert held.performed is False and held.params["text"] == "lost"
+    fake.release_held()
+    await fake.wait_for(lambda: not fake.held, 2)
+    assert (await bot.send_message(ANN, "next")).text == "next"
+
+
+async def test_executed_but_late_performs_the_call_and_answers_after_the_timeout(
+    fake: FakeBotAPI, bot: Bot
+) -> None:
+    fake.answer_late("sendMessage", delay=1.0)
+    with pytest.raises(NetworkError):
+        await bot.send_message(ANN, "sent once", read_timeout=0.3)
+    sent = [m.raw["text"] for m in fake.chat(ANN).messages if m.from_bot]
+    assert sent == ["sent once"]  # it happened, though the client was told nothing
+    assert fake.held and fake.held[0].performed
+
+
 # running from synchronous code -----------------------------------------------------------------------
 
 

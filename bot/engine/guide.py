@@ -511,10 +511,23 @@ def _answers_key(flow: Flow, answers: Mapping[str, str]) -> tuple[tuple[str, str
     return tuple(path_answers(flow, answers).items())
 
 
+_LINE_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+"""What str.splitlines() (and so an e-mail header) also takes for the end of a line."""
+
+
 def _clean(text: str) -> str:
-    """Trim, and drop control characters other than newlines (they break drafts)."""
-    kept = "".join(ch for ch in text if ch == "\n" or ch >= " " and ch != "\x7f")
-    return kept.strip()
+    """Trim; every kind of line break counts as one (the one-line rule then applies); drop
+    other control characters (they break drafts); a lone surrogate (not a character, and not
+    storable as UTF-8) becomes U+FFFD."""
+    kept = []
+    for ch in text:
+        if ch in _LINE_BREAKS:
+            kept.append("\n")
+        elif "\ud800" <= ch <= "\udfff":
+            kept.append("\ufffd")
+        elif ch == "\n" or ch >= " " and ch != "\x7f":
+            kept.append(ch)
+    return "".join(kept).strip()
 
 
 def _value_is(value: str) -> Condition:

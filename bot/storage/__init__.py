@@ -22,12 +22,13 @@ from bot.storage.base import (
     SharedPath,
     Store,
     StoreError,
+    StoreLost,
 )
 from bot.storage.sqlite import SQLiteStore, schema_version_of
 
 __all__ = [
     "ChatRecord", "Reminder", "SQLiteStore", "SavedReply", "SavedResult", "SessionConflict", "SharedPath",
-    "Store", "StoreError", "migrate_database", "open_store", "sqlite_path",
+    "Store", "StoreError", "StoreLost", "migrate_database", "open_store", "sqlite_path",
 ]
 POSTGRESQL_SCHEMES = ("postgresql", "postgres")
 

@@ -21,6 +21,11 @@ class SessionConflict(Exception):
     nothing was written; load the chat again and redo the turn."""
 
 
+class StoreLost(StoreError):
+    """The database the store had open is gone (its file deleted or replaced): nothing
+    written from now on would survive a restart, so the bot must stop."""
+
+
 @dataclass(frozen=True)
 class ChatRecord:
     """One private chat: the guide session (None when no guide is in progress) and where it is shown."""
@@ -31,7 +36,10 @@ class ChatRecord:
     message_id: int | None
     """The message that shows the session's current step (and holds its buttons)."""
     message_step: int | None
-    """The session step that message shows; behind `session["step"]` when a send was lost."""
+    """The session step that message shows; behind `session["step"]` when a send was lost.
+    Negative (`-step`): that step's send began but its outcome is not known (the process
+    stopped, or Telegram did not answer), so it may be on screen: reconciled on the
+    person's next update, never sent again unasked."""
     runs: int
     """The highest guide run this chat has had, kept when a guide is cancelled, so a new
     guide's buttons never look like an old one's."""
@@ -165,8 +173,13 @@ class TurnStore(Protocol):
         """Keep the person's chosen language and/or time zone with their chat (None: unchanged)."""
         ...
 
-    async def record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
-        """The message now showing the chat's current step (the one to edit when it is answered)."""
+    async def record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
+        """The message now showing the chat's current step (the one to edit when it is answered);
+        `-step` before a send whose outcome may stay unknown. Needs no fsync."""
+        ...
+
+    async def undelivered_chats(self, limit: int = 1000) -> list[ChatRecord]:
+        """Active chats whose current step was never sent (not those merely uncertain)."""
         ...
 
     async def mark_blocked(self, chat_id: int) -> None:
@@ -286,6 +299,14 @@ class OperatorStore(Protocol):
 
     async def ping(self) -> bool:
         """True when the database answers (for health checks)."""
+        ...
+
+    async def readiness(self) -> str | None:
+        """None when the database is the one opened and a write succeeds; else what is wrong."""
+        ...
+
+    def lost(self) -> str | None:
+        """Cheap and synchronous: why the opened database is gone (deleted, replaced), or None."""
         ...
 
     async def claim_job(self, name: str, now: int, every: int) -> bool:

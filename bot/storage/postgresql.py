@@ -281,7 +281,21 @@ class PostgresStore:
             await self.prune()
         return done
 
-    async def record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
+    async def undelivered_chats(self, limit: int = 1000) -> list[ChatRecord]:
+        rows = await self._run(lambda db: db.fetch(
+            "SELECT chat_id FROM chats WHERE session IS NOT NULL AND NOT blocked "
+            "AND (message_step IS NULL OR ABS(message_step) <> (session::jsonb ->> 'step')::bigint) "
+            "ORDER BY updated_at LIMIT $1", limit), transaction=False)
+        found = [await self.load_chat(row[0]) for row in rows]
+        return [record for record in found if record is not None]
+
+    async def readiness(self) -> str | None:
+        return None if await self.ping() else "the PostgreSQL database does not answer"
+
+    def lost(self) -> str | None:
+        return None  # a server database cannot vanish under us the way a file can
+
+    async def record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
         await self._run(lambda db: db.execute(
             "UPDATE chats SET message_id = $2, message_step = $3 WHERE chat_id = $1",
             chat_id, message_id, step), transaction=False)

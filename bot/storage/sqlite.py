@@ -6,12 +6,20 @@ survive the latter). It costs one fsync per update, far below Telegram's own sen
 
 sqlite3 blocks, so every call runs on one dedicated worker thread that owns the connection:
 the event loop never waits on disk, and the connection is never shared between threads.
+
+Privacy on disk: `secure_delete` zeroes what is deleted, `/forget` ends with a WAL checkpoint
+(so erased text is not left in the `-wal` file), and a file or folder the store creates is
+private to its owner (0600 / 0700; SQLite gives `-wal` and `-shm` the database file's mode).
+Every commit first checks that the file at the path is still the one open: a database file
+deleted or replaced under a running bot raises `StoreLost` instead of carrying on in a file
+nobody will ever open again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -29,6 +37,7 @@ from bot.storage.base import (
     SessionConflict,
     SharedPath,
     StoreError,
+    StoreLost,
 )
 from bot.storage.migrations import latest_version, pending
 from bot.storage.replies import reply_dict, reply_figures, reply_from_row, reply_row
@@ -51,6 +60,7 @@ class SQLiteStore:
         self._connection: sqlite3.Connection | None = None
         self._recorded = 0
         self._closed = False
+        self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the file opened
         try:
             self._executor.submit(self._open).result()
         except BaseException:
@@ -61,14 +71,20 @@ class SQLiteStore:
 
     def _open(self) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.parent.exists():
+                self.path.parent.mkdir(mode=0o700, parents=True)
+            if not self.path.exists():  # an empty file is an empty database; made private here
+                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             connection = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+            stat = os.stat(self.path)
+            self._identity = (stat.st_dev, stat.st_ino)
         except (OSError, sqlite3.Error) as error:
             raise StoreError(f"cannot open the database {self.path}: {error}") from error
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("PRAGMA busy_timeout=10000")
+            connection.execute("PRAGMA secure_delete=ON")
             self._migrate(connection)
         except sqlite3.DatabaseError as error:
             connection.close()
@@ -128,11 +144,42 @@ class SQLiteStore:
         db.execute("BEGIN IMMEDIATE")
         try:
             result = work(db)
+            lost = self._lost()
+            if lost is not None:
+                raise StoreLost(lost)
         except BaseException:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
         return result
+
+    def _lost(self) -> str | None:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return f"the database file {self.path} was deleted while the bot was running"
+        except OSError as error:
+            return f"the database file {self.path} cannot be checked: {error}"
+        if self._identity is not None and (stat.st_dev, stat.st_ino) != self._identity:
+            return f"the database file {self.path} was replaced by another file while the bot was running"
+        return None
+
+    def _readiness(self) -> str | None:
+        lost = self._lost()
+        if lost is not None:
+            return lost
+        def write(db: sqlite3.Connection) -> None:
+            # A row written and removed: real pages go to disk (a no-op UPDATE writes none), so
+            # a full disk or a read-only file shows here; no update id is ever negative.
+            db.execute("INSERT INTO processed_updates (update_id, seen_at) VALUES (-1, ?) "
+                       "ON CONFLICT (update_id) DO NOTHING", (self._now(),))
+            db.execute("DELETE FROM processed_updates WHERE update_id = -1")
+
+        try:
+            self._transaction(write)
+        except sqlite3.Error as error:
+            return f"the database {self.path} cannot be written: {error}"
+        return None
 
     def _once_per_update(self, update_id: int, work: Callable[[sqlite3.Connection], T]) -> T | None:
         """`work` in one transaction with the update's dedupe record; None, writing nothing,
@@ -226,11 +273,27 @@ class SQLiteStore:
             (chat_id, user_id, now, now, now, language, time_zone),
         ))
 
-    def _record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
-        self._transaction(lambda db: db.execute(
-            "UPDATE chats SET message_id = ?, message_step = ? WHERE chat_id = ?",
-            (message_id, step, chat_id),
-        ))
+    def _record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
+        # Not fsynced: it survives a killed process (the OS has it), and if a power cut loses
+        # it the step only counts as undelivered and is shown again.
+        db = self._db
+        db.execute("PRAGMA synchronous=OFF")
+        try:
+            self._transaction(lambda db: db.execute(
+                "UPDATE chats SET message_id = ?, message_step = ? WHERE chat_id = ?",
+                (message_id, step, chat_id),
+            ))
+        finally:
+            db.execute("PRAGMA synchronous=FULL")
+
+    def _undelivered_chats(self, limit: int) -> list[ChatRecord]:
+        rows = self._db.execute(
+            "SELECT chat_id FROM chats WHERE session IS NOT NULL AND blocked = 0 "
+            "AND (message_step IS NULL OR ABS(message_step) <> json_extract(session, '$.step')) "
+            "ORDER BY updated_at LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [record for (chat_id,) in rows if (record := self._load_chat(chat_id)) is not None]
 
     def _mark_blocked(self, chat_id: int) -> None:
         self._transaction(lambda db: db.execute(
@@ -247,7 +310,10 @@ class SQLiteStore:
             erased = db.execute("DELETE FROM chats WHERE user_id = ? OR chat_id = ?", (user_id, user_id))
             return erased.rowcount
 
-        return self._transaction(work)
+        erased = self._transaction(work)
+        # The erased rows' older versions live on in the -wal file until a checkpoint.
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return erased
 
     def _retire_reminders(self, db: sqlite3.Connection, condition: str, args: tuple[Any, ...]) -> int:
         """Delete the reminders matching `condition`, adding what they counted to the figures."""
@@ -537,7 +603,7 @@ class SQLiteStore:
     async def record_update(self, update_id: int, chat_id: int | None = None) -> bool:
         return await self._call(self._record_update, update_id, chat_id)
 
-    async def record_delivery(self, chat_id: int, message_id: int, step: int) -> None:
+    async def record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
         await self._call(self._record_delivery, chat_id, message_id, step)
 
     async def save_preferences(
@@ -545,6 +611,9 @@ class SQLiteStore:
         time_zone: str | None = None,
     ) -> None:
         await self._call(self._save_preferences, chat_id, user_id, language, time_zone)
+
+    async def undelivered_chats(self, limit: int = 1000) -> list[ChatRecord]:
+        return await self._call(self._undelivered_chats, limit)
 
     async def mark_blocked(self, chat_id: int) -> None:
         await self._call(self._mark_blocked, chat_id)
@@ -618,6 +687,15 @@ class SQLiteStore:
             return await self._call(self._ping)
         except Exception:  # a health check answers, it never raises
             return False
+
+    async def readiness(self) -> str | None:
+        try:
+            return await self._call(self._readiness)
+        except Exception as error:  # a health check answers, it never raises
+            return f"the database {self.path} does not answer: {error}"
+
+    def lost(self) -> str | None:
+        return None if self._closed else self._lost()
 
     async def prune(self) -> None:
         await self._call(self._transaction, lambda db: self._prune())

@@ -15,21 +15,21 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
 
 from bot import funnel, metrics
 from bot.engine import Guide
 from bot.engine.tone import ToneLexicon
 from bot.ops import OpsServer, Probes
 from bot.settings import BOTFATHER_HELP, Settings
-from bot.storage import Store
+from bot.storage import Store, StoreLost
 from bot.storage.retention import RetentionJob
 from bot.telegram.handlers import ALLOWED_UPDATES, Handlers
 from bot.telegram.http import AiohttpRequest
@@ -43,6 +43,8 @@ from bot.telegram.logs import (
 )
 from bot.telegram.memory import TRIM_EVERY, release_free_memory
 from bot.telegram.messenger import BotMessenger
+from bot.telegram.pacing import NETWORK_RETRY_DELAY, PacedRateLimiter
+from bot.telegram.polling import Poller
 from bot.telegram.registry import Features, menu
 from bot.telegram.scheduler import ReminderScheduler
 from bot.telegram.turns import Turns
@@ -52,10 +54,11 @@ log = logging.getLogger(__name__)
 
 USAGE_ERROR = 2
 MAX_CONCURRENT_UPDATES = 256
-RATE_LIMIT_RETRIES = 3
-NETWORK_RETRIES = 3
-NETWORK_RETRY_DELAY = 0.5  # seconds, doubled on each retry
 POLL_TIMEOUT = dtm.timedelta(seconds=10)
+STOP_SECONDS = 8.0
+"""The longest a stop may take (SIGTERM; a supervisor's own limit is usually 10 s)."""
+STORE_CHECK_SECONDS = 1.0
+"""How often the running bot checks that its database file is still the one it opened."""
 POLLING_CONFLICT = (
     "another process is polling Telegram with this bot token (Telegram answered \"Conflict: terminated "
     "by other getUpdates request\"); polling allows one process: stop the other one, or run several "
@@ -116,18 +119,26 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         if key is None:
             await self._measured(update, coroutine, None)
             return
+        try:
+            async with self.chat_lock(key):
+                await self._measured(update, coroutine, key)
+        finally:
+            self.processed += 1
+            if self.processed % self.trim_every == 0 and release_free_memory():
+                self.trims += 1  # a burst of chats at once must not leave RSS at its peak
+
+    @contextlib.asynccontextmanager
+    async def chat_lock(self, key: int) -> AsyncIterator[None]:
+        """One chat's turn at a time (also for work that is not an update: start-up re-shows)."""
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
-                await self._measured(update, coroutine, key)
+                yield
         finally:
             self._users[key] -= 1
             if not self._users[key]:  # nobody waits: forget the lock, keep the dict small
                 del self._users[key], self._locks[key]
-            self.processed += 1
-            if self.processed % self.trim_every == 0 and release_free_memory():
-                self.trims += 1  # a burst of chats at once must not leave RSS at its peak
 
     async def _measured(self, update: object, coroutine: Awaitable[Any], chat_id: int | None) -> None:
         """Handle one update; count it, time it and log one line about it (no content)."""
@@ -177,38 +188,8 @@ def _chat_key(update: object) -> int | None:
     return update.effective_user.id if update.effective_user is not None else None
 
 
-class RetryingRateLimiter(AIORateLimiter):
-    """PTB's AIORateLimiter (flood limits, retry after 429), plus a few retries of requests
-    that failed on the network (connection errors, timeouts, 5xx)."""
-
-    def __init__(self, network_retries: int = NETWORK_RETRIES, delay: float = NETWORK_RETRY_DELAY) -> None:
-        super().__init__(max_retries=RATE_LIMIT_RETRIES)
-        self.network_retries = network_retries
-        self.delay = delay
-        self.starting = True
-        """While starting, retries are logged at DEBUG: a failed start ends in one line of its own."""
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        for attempt in range(self.network_retries + 1):
-            try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
-            except BadRequest:
-                raise  # a subclass of NetworkError, but our mistake: retrying cannot help
-            except NetworkError as error:
-                if attempt == self.network_retries:
-                    raise
-                log.log(logging.DEBUG if self.starting else logging.WARNING,
-                        "%s failed (%s); retry %d of %d", endpoint, error, attempt + 1, self.network_retries)
-                await asyncio.sleep(self.delay * 2**attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+RetryingRateLimiter = PacedRateLimiter
+"""The name build_application looks up (bench/unthrottled.py replaces it)."""
 
 
 def build_application(
@@ -228,15 +209,14 @@ def build_application(
         .base_file_url(settings.api_file_url)
         .request(requests[0])
         .get_updates_request(requests[1])
-        .rate_limiter(RetryingRateLimiter(delay=network_retry_delay))
+        .rate_limiter(RetryingRateLimiter(settings.bot_rate, delay=network_retry_delay))
         .concurrent_updates(PerChatUpdateProcessor())
     )
-    if settings.webhook_mode:
-        builder = builder.updater(None)
+    builder = builder.updater(None)  # webhook: our server; polling: our Poller (see polling.py)
     application: BotApplication = builder.build()
     if isinstance(application, StatelessApplication):
         application.http_requests = requests
-    turns = Turns(guide, store, BotMessenger(application.bot))
+    turns = Turns(guide, store, BotMessenger(application.bot), crash_at=settings.crash_at)
     features = Features.build(turns, tone, settings.admin_ids)
     handlers = Handlers(turns, features)
     handlers.register(application)
@@ -299,13 +279,16 @@ class Runner:
         self.retention = RetentionJob(store, settings.retention_days)
         self.gave_up = asyncio.Event()
         self.failure: str | None = None
+        self.store_lost = False
+        """The failure is the database file gone (exit 1), not a setting to fix (exit 2)."""
         self.conflicts: list[float] = []
+        self.poller: Poller | None = None
+        self._watch: asyncio.Task[None] | None = None
+        self.reshown: asyncio.Task[int] | None = None
+        """Steps never sent before the last stop, shown again (a background task)."""
 
-    def _polling_error(self, error: TelegramError) -> None:
-        """PTB's polling loop retries every error; a second poller is one it must not fight."""
-        if not isinstance(error, Conflict):
-            log.error("polling for updates failed: %s", error)
-            return
+    def _polling_conflict(self, error: Conflict) -> bool:
+        """A second poller is one we must not fight: True when polling should give up."""
         now = time.monotonic()
         self.conflicts = [t for t in self.conflicts if now - t < CONFLICT_WINDOW] + [now]
         log.warning("getUpdates conflict %d of %d allowed", len(self.conflicts), CONFLICTS_TO_GIVE_UP - 1)
@@ -313,9 +296,23 @@ class Runner:
             self.failure = POLLING_CONFLICT
             log.error("%s", POLLING_CONFLICT)
             self.gave_up.set()
+            return True
+        return False
+
+    async def _database_ready(self) -> bool:
+        return await self.store.readiness() is None
+
+    async def _watch_store(self, every: float = STORE_CHECK_SECONDS) -> None:
+        """Stop the bot when its database file is deleted or replaced under it."""
+        while (problem := self.store.lost()) is None:
+            await asyncio.sleep(every)
+        log.error("%s; stopping so that nothing more is accepted and lost", problem)
+        if self.failure is None:
+            self.failure, self.store_lost = problem, True
+        self.gave_up.set()
 
     def probes(self) -> Probes:
-        return Probes(database=self.store.ping, probe_api=self.application.bot.get_me)
+        return Probes(database=self._database_ready, probe_api=self.application.bot.get_me)
 
     async def start(self) -> None:
         application = self.application
@@ -333,15 +330,9 @@ class Runner:
             await self.webhook.register()
             log.info("webhook mode: listening on %s:%s", self.settings.webhook_listen, self.webhook.port)
         else:
-            assert application.updater is not None
-            await application.updater.start_polling(
-                poll_interval=0,
-                timeout=self.poll_timeout,
-                bootstrap_retries=5,
-                allowed_updates=list(ALLOWED_UPDATES),
-                drop_pending_updates=False,
-                error_callback=self._polling_error,
-            )
+            self.poller = Poller(application, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES,
+                                 on_conflict=self._polling_conflict)
+            await self.poller.start()
             log.info("polling mode: @%s is running", application.bot.username)
             if self.ops is not None:
                 log.info("ops server: /healthz, /readyz and /metrics on %s:%s", self.settings.metrics_listen,
@@ -349,32 +340,46 @@ class Runner:
         self.reminders.start()  # due reminders (also those missed while down) go out now
         self.retention.start()
         limiter = application.bot.rate_limiter
-        if isinstance(limiter, RetryingRateLimiter):
+        if isinstance(limiter, PacedRateLimiter):
             limiter.starting = False
+        self._watch = asyncio.create_task(self._watch_store())
+        handlers: Handlers = application.bot_data["handlers"]
+        processor = application.update_processor
+        assert isinstance(processor, PerChatUpdateProcessor)
+        background = BotMessenger(application.bot, background=True)
+        self.reshown = asyncio.create_task(handlers.turns.show_undelivered(processor.chat_lock, background))
 
-    async def stop(self) -> None:
+    async def stop(self, within: float = STOP_SECONDS) -> None:
+        """Stop in at most `within` seconds, whatever the network does. Every turn's state was
+        committed before its sends, so a send cut short here is shown again after a restart."""
+        try:
+            await asyncio.wait_for(self._stop(), within)
+        except TimeoutError:
+            log.warning("stopping took more than %.0f s (the Bot API is not answering); "
+                        "unfinished sends are left for the next start", within)
+        if self.ops is not None:
+            await self.ops.stop()
+
+    async def _stop(self) -> None:
         application = self.application
-        await self.reminders.stop()
-        await self.retention.stop()
+        for task in (self._watch, self.reshown):
+            if task is not None and not task.done():
+                task.cancel()
+        # Intake and reminders stop side by side, each within its own bound (turns running
+        # now get a few seconds; what they could not send is shown again after a restart).
+        stopping = [self.reminders.stop(), self.retention.stop()]
         if self.webhook is not None:
-            await self.webhook.stop()
-        if application.updater is not None and application.updater.running:
-            updater_log = logging.getLogger("telegram.ext.Updater")
-            quiet = _BelowError()
-            if self.failure is not None:  # its last getUpdates conflicts too: already explained
-                updater_log.addFilter(quiet)
-            try:
-                await application.updater.stop()
-            finally:
-                updater_log.removeFilter(quiet)
+            stopping.append(self.webhook.stop())
+        if self.poller is not None:
+            stopping.append(self.poller.stop())
+            self.poller = None
+        await asyncio.gather(*stopping)
         if application.running:
             await application.stop()
         await application.shutdown()
         if isinstance(application, StatelessApplication):
             for request in application.http_requests:
                 await request.shutdown()  # a no-op after a full shutdown
-        if self.ops is not None:
-            await self.ops.stop()
 
 
 async def serve(
@@ -398,7 +403,7 @@ async def serve(
     finally:
         await runner.stop()
     if runner.failure is not None:
-        raise GaveUp(runner.failure)
+        raise StoreLost(runner.failure) if runner.store_lost else GaveUp(runner.failure)
 
 
 def run(settings: Settings, guide: Guide, store: Store, tone: dict[str, ToneLexicon]) -> int:
@@ -420,6 +425,8 @@ def run(settings: Settings, guide: Guide, store: Store, tone: dict[str, ToneLexi
         asyncio.run(serve_then_close())
     except GaveUp as error:
         return fail(str(error))
+    except StoreLost as error:
+        return fail(f"{error}. Stopped: restore the file (or start again for a new, empty one).", 1)
     except InvalidToken:
         return fail("Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped?). " + BOTFATHER_HELP)
     except NetworkError as error:

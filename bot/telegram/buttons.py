@@ -52,6 +52,7 @@ class Act:
     OUTCOME = "O"  # argument: <reminder id>-<outcome letter>, whatever the step
     CANCEL_REMINDER = "X"  # argument: the reminder id, whatever the step
     TONE = "t"  # check the tone of the message the offer replies to
+    CONTINUE = "g"  # /start mid-guide: go on where one was
     REPLIED = "Y"  # "They replied": no argument asks what they said; a reply value answers it
     ZONE = "Z"  # argument: the index of a common time zone (bot.engine.zones), whatever the step
     LANGUAGE = "L"  # argument: a language code of the flow, whatever the step

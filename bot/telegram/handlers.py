@@ -93,7 +93,7 @@ class Handlers:
             await self.messenger.send(chat.id, [Text(esc(catalog.text("ui.tg_group")), keyboard,
                                                      message.message_id)])
         except ChatBlocked:  # a group that removed us, or where we may not write
-            log.info("cannot write to group %s", chat.id)
+            log.info("cannot write to a group (removed, or not allowed to write)")
 
     async def _text(self, turn: Turn) -> None:
         text = turn.incoming.text or ""

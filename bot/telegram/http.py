@@ -4,6 +4,8 @@ The bot's CPU goes mostly into Bot API requests, and per request aiohttp's clien
 parser, one keep-alive pool) costs less than httpx/httpcore. PTB hands us the URL, the
 form fields and any files; we return the status and the body, and turn network failures
 into PTB's `NetworkError` / `TimedOut` so its retries and our `RetryingRateLimiter` apply.
+A failure after the request left (no answer in time, the connection dropped) is
+`OutcomeUnknown`: Telegram may have done it, so a send is not blindly retried.
 """
 
 from __future__ import annotations
@@ -33,6 +35,42 @@ def _seconds(value: Any, default: float | None) -> float | None:
     return default if isinstance(value, DefaultValue) else value
 
 
+class OutcomeUnknown(TimedOut):
+    """The request went out, but no answer came (a read timeout, a connection dropped after
+    sending): Telegram may or may not have performed it. Retrying a send could repeat it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"no answer, the request may have been performed ({reason})")
+
+
+NOT_SENT = (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError)
+"""Failures before the request left: safe to retry whatever the method."""
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """`value` (parsed JSON) with each lone surrogate in its strings as U+FFFD.
+
+    JSON may escape half of a UTF-16 pair ("\\ud800"); Python then holds a string that
+    cannot be encoded, and the first encode (the database, the next request, a length in
+    UTF-16) fails the whole turn. Cleaned where updates enter, it costs one character.
+    """
+    if isinstance(value, str):
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in value)
+        return value
+    if isinstance(value, dict):
+        return {key: without_lone_surrogates(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    return value
+
+
+def may_hold_surrogates(payload: bytes) -> bool:
+    """Cheap test on the raw JSON: only an escaped \\uD800-\\uDFFF can produce one."""
+    lowered = payload.lower()
+    return any(f"\\ud{digit}".encode() in lowered for digit in "89abcdef")
+
+
 class AiohttpRequest(BaseRequest):
     """One aiohttp session per PTB request object (PTB keeps one for getUpdates, one for
     everything else)."""
@@ -46,6 +84,11 @@ class AiohttpRequest(BaseRequest):
     @property
     def read_timeout(self) -> float | None:
         return self._read_timeout
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> Any:
+        parsed = BaseRequest.parse_json_payload(payload)
+        return without_lone_surrogates(parsed) if may_hold_surrogates(payload) else parsed
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
@@ -75,7 +118,8 @@ class AiohttpRequest(BaseRequest):
         data: Any = None
         headers = None
         if fields and not files:  # encoded here: given a dict, aiohttp builds a multipart writer first
-            data = urlencode(fields).encode()
+            # errors="replace": a lone surrogate in some text must cost one character, not the turn
+            data = urlencode(fields, errors="replace").encode()
             headers = FORM_HEADERS
         if files:
             form = aiohttp.FormData(fields or {})
@@ -97,11 +141,17 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(method, url, data=data, headers=headers,
                                              timeout=timeout) as response:
                 body = await response.read()
-        except (TimeoutError, aiohttp.ServerTimeoutError) as error:
+        except aiohttp.ConnectionTimeoutError as error:
             metrics.api_failed(api_method, "timeout")
             raise TimedOut from error
-        except aiohttp.ClientError as error:
+        except NOT_SENT as error:
             metrics.api_failed(api_method, "network")
             raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
+        except (TimeoutError, aiohttp.ServerTimeoutError) as error:
+            metrics.api_failed(api_method, "timeout")
+            raise OutcomeUnknown("timed out") from error
+        except aiohttp.ClientError as error:
+            metrics.api_failed(api_method, "network")
+            raise OutcomeUnknown(f"aiohttp.{error.__class__.__name__}") from error
         metrics.api_answered(api_method, response.status, time.perf_counter() - started)
         return response.status, body

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from telegram import (
     Bot,
@@ -22,6 +22,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
+from bot.telegram.pacing import BACKGROUND
 from bot.telegram.views.html import Outgoing, Text
 
 log = logging.getLogger(__name__)
@@ -70,10 +71,12 @@ class Messenger(Protocol):
 
 
 class BotMessenger:
-    """The Messenger over PTB's Bot: HTML parse mode, Forbidden becomes ChatBlocked."""
+    """The Messenger over PTB's Bot: HTML parse mode, Forbidden becomes ChatBlocked. With
+    `background`, its sends and edits wait for interactive ones (see pacing.py)."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, background: bool = False) -> None:
         self.bot = bot
+        self._options: dict[str, Any] = {"rate_limit_args": BACKGROUND} if background else {}
 
     @property
     def username(self) -> str:
@@ -92,7 +95,7 @@ class BotMessenger:
                              if message.reply_to is not None else None)
                     sent = await self.bot.send_message(
                         chat_id, message.html, parse_mode=ParseMode.HTML,
-                        reply_markup=message.keyboard, reply_parameters=reply,
+                        reply_markup=message.keyboard, reply_parameters=reply, **self._options,
                     )
                     if isinstance(message.keyboard, InlineKeyboardMarkup):
                         with_keyboard = sent.message_id
@@ -100,7 +103,7 @@ class BotMessenger:
                     sent = await self.bot.send_document(
                         chat_id, InputFile(message.content, filename=message.filename),
                         caption=message.caption, parse_mode=ParseMode.HTML,
-                        reply_markup=message.keyboard,
+                        reply_markup=message.keyboard, **self._options,
                     )
                     if message.keyboard is not None:
                         with_keyboard = sent.message_id
@@ -112,10 +115,11 @@ class BotMessenger:
                    keyboard: InlineKeyboardMarkup | None = None) -> bool:
         try:
             if html is None:
-                await self.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=keyboard)
+                await self.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=keyboard,
+                                                         **self._options)
             else:
                 await self.bot.edit_message_text(html, chat_id, message_id, parse_mode=ParseMode.HTML,
-                                                 reply_markup=keyboard)
+                                                 reply_markup=keyboard, **self._options)
         except BadRequest as error:
             # "message is not modified", "message to edit not found", "message can't be edited"
             log.debug("edit of message %s in chat %s skipped: %s", message_id, chat_id, error)

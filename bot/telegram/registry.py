@@ -91,7 +91,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("stats", lambda f: f.admin.stats, menu=False),
 )
 
-STEP_ACTIONS = (Act.ANSWER, Act.SKIP, Act.KEEP, Act.PROCEED, Act.BACK, Act.RESTART, Act.CHANGE, Act.REVISE)
+STEP_ACTIONS = (Act.ANSWER, Act.SKIP, Act.KEEP, Act.PROCEED, Act.BACK, Act.RESTART, Act.CHANGE, Act.REVISE,
+                Act.CONTINUE)
 """Buttons of the guide's current step: valid only with the session's current stamp."""
 
 BUTTONS: tuple[Button, ...] = (

@@ -18,14 +18,17 @@ import secrets
 import socket
 import time
 from collections.abc import Callable
+from typing import Any
 
-from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ExtBot
 
 from bot import metrics
 from bot.engine import Guide
 from bot.storage import Reminder, Store
+from bot.telegram.http import OutcomeUnknown
+from bot.telegram.pacing import BACKGROUND
 from bot.telegram.views.reminders import render_due
 
 log = logging.getLogger(__name__)
@@ -36,7 +39,7 @@ Far longer than a send takes, even with the rate limiter waiting out flood limit
 MAX_ATTEMPTS = 5
 """Passing failures (network, Telegram 5xx) are retried on later checks, this many times in all."""
 BATCH = 100
-STOP_TIMEOUT = 10.0
+STOP_TIMEOUT = 4.0  # within the bot's own limit on stopping (app.STOP_SECONDS)
 
 
 def worker_name() -> str:
@@ -48,7 +51,7 @@ class ReminderScheduler:
     """An asyncio task that sends due reminders through `bot` until stopped."""
 
     def __init__(
-        self, bot: Bot, guide: Guide, store: Store, interval: float, *,
+        self, bot: ExtBot[Any], guide: Guide, store: Store, interval: float, *,
         clock: Callable[[], float] = time.time, lease: int = LEASE_SECONDS,
     ) -> None:
         self.bot = bot
@@ -105,12 +108,16 @@ class ReminderScheduler:
         try:
             for message in render_due(reminder, catalog):
                 await self.bot.send_message(reminder.chat_id, message.html, parse_mode=ParseMode.HTML,
-                                            reply_markup=message.keyboard)
+                                            reply_markup=message.keyboard, rate_limit_args=BACKGROUND)
         except Forbidden:
-            log.info("chat %s blocked the bot; reminder %s dropped", reminder.chat_id, reminder.id)
+            log.info("a chat blocked the bot; reminder %s dropped", reminder.id)
             await self.store.mark_blocked(reminder.chat_id)
             await self.store.finish_reminder(reminder.id, self.worker, "blocked", int(self.clock()))
             metrics.reminder_event("failed")
+        except OutcomeUnknown:  # Telegram may have delivered it: at most once, never twice
+            log.info("reminder %s: no answer from Telegram; counted as sent, not repeated", reminder.id)
+            await self.store.finish_reminder(reminder.id, self.worker, "sent", int(self.clock()))
+            metrics.reminder_event("sent")
         except BadRequest as error:  # e.g. "chat not found": retrying cannot help
             log.warning("reminder %s cannot be sent: %s", reminder.id, error)
             await self.store.finish_reminder(reminder.id, self.worker, "failed", int(self.clock()))
@@ -122,4 +129,4 @@ class ReminderScheduler:
         else:
             await self.store.finish_reminder(reminder.id, self.worker, "sent", int(self.clock()))
             metrics.reminder_event("sent")
-            log.info("reminder %s sent to chat %s", reminder.id, reminder.chat_id)
+            log.info("reminder %s sent", reminder.id)

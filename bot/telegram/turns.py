@@ -2,9 +2,15 @@
 
 Order matters for durability: the engine's new session is committed with the update's id (and,
 when the step is a result, the person's latest result) in one transaction before anything is
-sent, and the message showing the step is recorded after it was sent. So a redelivered update
-is ignored, and if a send is lost (a crash, a network failure) the next update from that chat
-finds the step undelivered and shows it again.
+sent; just before the step goes out its send is noted as begun (`-step`, no fsync), and the
+message showing it is recorded after it was sent. So:
+- a redelivered update is ignored;
+- a step committed but never sent (the process stopped in between) is shown again at start-up
+  (`show_undelivered`), and on the person's next update;
+- a step whose send began but was never confirmed (the process stopped, or Telegram did not
+  answer: `OutcomeUnknown`) may be on screen, so it is never sent again unasked: a tap on its
+  buttons proves it arrived (`reconcile`), anything else shows it again;
+- while a step is undelivered, what the person types is never taken as its answer.
 
 Features use `Turns` by its public methods; all sending goes through the Messenger.
 """
@@ -14,8 +20,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
+import signal
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from telegram import ForceReply, InlineKeyboardMarkup
@@ -24,6 +33,7 @@ from bot import metrics
 from bot.engine import ChangeView, Event, Guide, InvalidMove, Restart, ResultView, Session, View
 from bot.engine.model import Catalog
 from bot.storage import ChatRecord, SavedReply, SavedResult, SessionConflict, Store
+from bot.telegram.http import OutcomeUnknown
 from bot.telegram.incoming import Incoming
 from bot.telegram.messenger import ChatBlocked, Messenger
 from bot.telegram.views.html import Outgoing, Text, plain
@@ -72,6 +82,13 @@ class Turn:
         return self.record.message_step != self.session.step
 
     @property
+    def delivery_uncertain(self) -> bool:
+        """Its step's send began but was never confirmed: maybe on screen, maybe not."""
+        if self.session is None or self.record is None:
+            return False
+        return self.record.message_step == -self.session.step
+
+    @property
     def on_screen(self) -> bool:
         """A tap on the message that shows the current step (delivered)."""
         record = self.record
@@ -83,11 +100,13 @@ class Turns:
     """The turn protocol on one Guide (with the guides of the flows that follow it, such as
     after_reply: a chat's session is in one of them), Store and Messenger."""
 
-    def __init__(self, guide: Guide, store: Store, messenger: Messenger) -> None:
+    def __init__(self, guide: Guide, store: Store, messenger: Messenger, *, crash_at: str = "") -> None:
         self.guide = guide
         self.guides = {guide.flow.id: guide, **guide.followers}
         self.store = store
         self.messenger = messenger
+        self.crash_at = crash_at
+        """Tests only (Settings.crash_at): "after-commit" kills the process before a step's send."""
 
     def guide_for(self, session: Session) -> Guide:
         """The guide of the session's flow: the first one, or one that follows it."""
@@ -118,7 +137,7 @@ class Turns:
         try:
             session = Session.from_dict(record.session)
         except (KeyError, TypeError, ValueError):
-            log.warning("chat %s has an unreadable session; starting afresh", record.chat_id)
+            log.warning("a chat has an unreadable session; starting afresh")
             return None
         # An older flow version keeps the answers that still fit (engine: Guide.resume).
         guide = self.guides.get(session.flow)
@@ -156,11 +175,13 @@ class Turns:
                 raise
             await self._failed(turn)
         except ChatBlocked:
-            log.info("chat %s blocked the bot; marked inactive", turn.chat_id)
+            log.info("a chat blocked the bot; marked inactive")
             await self.store.mark_blocked(turn.chat_id)
+        except OutcomeUnknown:  # Telegram may have shown it: "something went wrong" could be a lie
+            log.info("update %s: Telegram did not confirm a reply; not repeated", turn.update_id)
         except Exception as error:
             metrics.update_failed(error)
-            log.exception("update %s in chat %s failed", turn.update_id, turn.chat_id)
+            log.exception("update %s failed", turn.update_id)
             await self._failed(turn)
 
     async def _failed(self, turn: Turn) -> None:
@@ -169,9 +190,10 @@ class Turns:
         try:
             await self.send(turn, plain(self.catalog(turn).text("ui.tg_error")))
         except ChatBlocked:
-            log.warning("could not tell chat %s about the failure", turn.chat_id)
+            log.warning("could not tell the chat of update %s about the failure", turn.update_id)
         except Exception:
-            log.warning("could not tell chat %s about the failure", turn.chat_id, exc_info=True)
+            log.warning("could not tell the chat of update %s about the failure", turn.update_id,
+                        exc_info=True)
 
     # ---- moving the guide -----------------------------------------------------------------
 
@@ -283,7 +305,7 @@ class Turns:
             saved_at=int(time.time()),
         )
 
-    async def show_again(self, turn: Turn, notice: str) -> None:
+    async def show_again(self, turn: Turn, notice: str | None) -> None:
         """The current step once more, below a short notice (after a stray message)."""
         if not await self.record(turn):
             await self.redelivered(turn)
@@ -303,7 +325,7 @@ class Turns:
     async def redelivered(self, turn: Turn) -> None:
         """An update we processed before. Its query was answered then, so it is not again;
         but if what it led to was never shown (the process died), show it now."""
-        log.info("update %s was processed before; ignored", turn.update_id)
+        log.debug("update %s was processed before; ignored", turn.update_id)
         await self._show_if_undelivered(turn)
 
     async def _show_if_undelivered(self, turn: Turn) -> None:
@@ -330,18 +352,17 @@ class Turns:
         notice: str | None = None, close: bool = False, closed_html: str | None = None,
     ) -> None:
         """Send the step as new messages. With `close`, the message of the step we leave is
-        edited at the same time (to `closed_html`, or only its buttons dropped when None)."""
+        edited then (to `closed_html`, or only its buttons dropped when None)."""
         catalog = self.guide_for(session).catalog(session.language)
         shareable, can_reply = self.result_kind(session)
         messages = [*(before or []), *render_view(view, session, catalog, notice, shareable=shareable,
                                                   can_reply=can_reply)]
-        if not close:
-            message_id = await self.send(turn, messages)
-        else:
-            _, message_id = await asyncio.gather(self.close_current(turn, closed_html),
-                                                 self.send(turn, messages))
+        await self._sending(turn, session)
+        message_id = await self.send(turn, messages)
         if message_id is not None:
             await self.store.record_delivery(turn.chat_id, message_id, session.step)
+        if close:  # after the new step is out: a stop in between leaves the old one tappable
+            await self.close_current(turn, closed_html)
 
     async def _show_in_place(self, turn: Turn, session: Session, view: View, answered: str | None) -> None:
         """Edit the tapped message into the next step (answering the tap meanwhile); a step of
@@ -355,6 +376,7 @@ class Turns:
         first = messages[0]
         # Steps carry inline keyboards only (ForceReply belongs to the tone check's prompt).
         assert isinstance(first, Text) and not isinstance(first.keyboard, ForceReply)
+        await self._sending(turn, session)
         _, edited = await asyncio.gather(self.answer(turn),
                                          self.edit(turn, on_screen, first.html, first.keyboard))
         if edited:
@@ -371,6 +393,51 @@ class Turns:
         result has neither."""
         first = session.flow == self.guide.flow.id
         return first, first and bool(self.guide.followers)
+
+    async def _sending(self, turn: Turn, session: Session) -> None:
+        """Before a step goes out: note that its send has begun (see ChatRecord.message_step)."""
+        if self.crash_at == "after-commit":  # tests only: die between the commit and the send
+            os.kill(os.getpid(), signal.SIGKILL)
+        message_id = turn.record.message_id if turn.record is not None else None
+        await self.store.record_delivery(turn.chat_id, message_id, -session.step)
+
+    async def reconcile(self, turn: Turn) -> None:
+        """A tap on the current step's own buttons proves that step reached the person, even if
+        its send was never confirmed: from now on it is the message on screen."""
+        record, session, tapped = turn.record, turn.session, turn.incoming.tapped_id
+        if record is None or session is None or tapped is None or not turn.delivery_pending:
+            return
+        await self.store.record_delivery(turn.chat_id, tapped, session.step)
+        turn.record = dataclasses.replace(record, message_id=tapped, message_step=session.step)
+
+    async def show_undelivered(
+        self, lock: Callable[[int], AbstractAsyncContextManager[None]], messenger: Messenger | None = None,
+    ) -> int:
+        """At start-up: show again each step committed but never sent (the process stopped in
+        between), through `messenger` (a background one: after interactive replies). Steps whose
+        send began but was never confirmed are left alone: they may be on screen."""
+        quiet = Turns(self.guide, self.store, messenger or self.messenger)
+        shown = 0
+        for candidate in await self.store.undelivered_chats():
+            async with lock(candidate.chat_id):  # after any update of that chat already running
+                record = await self.store.load_chat(candidate.chat_id)
+                session = self._session_of(record)
+                if record is None or session is None or record.blocked or \
+                        record.message_step in (session.step, -session.step):
+                    continue
+                view = self.guide_for(session).view(session)
+                incoming = Incoming(update_id=0, chat_id=record.chat_id, user_id=record.user_id,
+                                    language=session.language)
+                try:
+                    await quiet.show(Turn(incoming, record, session, view), session, view, close=True)
+                    shown += 1
+                except ChatBlocked:
+                    await self.store.mark_blocked(record.chat_id)
+                except Exception as error:  # noqa: BLE001 - one chat's trouble must not stop the rest
+                    log.warning("a step could not be shown again at start-up: %s", error)
+        if shown:
+            log.info("%d undelivered steps shown again at start-up", shown)
+        return shown
 
     async def close_current(self, turn: Turn, closed_html: str | None = None) -> None:
         """Take the buttons off the message showing the step we leave (and show the choice).

@@ -26,12 +26,16 @@ Users send, reply to a message (``reply_to_message``, also inside a callback que
 message) and paste long texts split as clients do (``SimUser.paste``). Observe with
 ``calls``, ``method_counts``, ``chat(id).messages`` / ``latest()``, ``uploads``,
 ``update_timings`` / ``latencies()``, ``unanswered_callback_queries()``. Inject faults with
-``block_user``, ``rate_limit``, ``fail_next`` and ``fail_with``.
+``block_user``, ``rate_limit``, ``fail_next`` and ``fail_with`` (the next N calls), or open a
+fault window: ``outage`` (5xx for N seconds), ``flood`` (429 with ``retry_after`` for N
+seconds), ``hang`` (no answer, not performed) and ``answer_late`` (performed, answered after
+the client's timeout); ``held`` / ``wait_held`` show the requests held open, ``release_held``
+lets them go.
 """
 
 from .formatting import EntityParseError, parse_html
 from .records import Button, Call, ChatLog, ChatMessage, UpdateTiming, Upload, WebhookDelivery
-from .server import DEFAULT_TOKEN, ApiError, FakeBotAPI
+from .server import DEFAULT_TOKEN, ApiError, FakeBotAPI, HeldCall
 from .spec import default_spec_path, load_spec
 from .users import SimUser
 
@@ -44,6 +48,7 @@ __all__ = [
     "ChatMessage",
     "EntityParseError",
     "FakeBotAPI",
+    "HeldCall",
     "SimUser",
     "UpdateTiming",
     "Upload",

@@ -78,10 +78,32 @@ def bad_request(description: str, *, violation: bool = True) -> ApiError:
 @dataclass(slots=True)
 class _Fault:
     method: str | None  # None: any method except getUpdates
-    times: int
+    times: int | None  # None: every matching call until `until`
     status: int  # 0 = drop the connection
     description: str
     parameters: dict[str, Any] | None = None
+    until: float | None = None  # a window's end (time.monotonic()), or None for a count
+    kind: str = "answer"  # "answer" (status/drop), "hang" (never performed), "late" (performed,
+    # then held), "slow" (held, then performed)
+    chat_id: int | None = None  # only calls for this chat
+    hold: float | None = None  # hang/late: seconds to hold the answer; None until release_held()
+
+    def matches(self, method_name: str, chat_id: int | None, now: float) -> bool:
+        if self.until is not None and now >= self.until:
+            return False
+        if self.chat_id is not None and chat_id != self.chat_id:
+            return False
+        return self.method == method_name or (self.method is None and method_name != "getUpdates")
+
+
+@dataclass(slots=True)
+class HeldCall:
+    """A request the fake holds open (see `FakeBotAPI.hang` and `FakeBotAPI.answer_late`)."""
+
+    method: str
+    params: dict[str, Any]
+    performed: bool  # True: Telegram did it (a message exists); False: it never happened
+    since: float
 
 
 @dataclass(slots=True)
@@ -132,6 +154,8 @@ class FakeBotAPI:
         self._chats: dict[int, ChatLog] = {}
         self._blocked: set[int] = set()
         self._faults: list[_Fault] = []
+        self.held: list[HeldCall] = []  # requests held open right now
+        self._release = asyncio.Event()  # set: every held request answers (or is dropped) now
         self._pending: dict[int, dict[str, Any]] = {}  # seq -> update, not yet confirmed
         self._seq = itertools.count(1)
         self._update_ids = itertools.count(1)
@@ -145,6 +169,7 @@ class FakeBotAPI:
         self._webhook_queue: asyncio.Queue[int] | None = None
         self._webhook_workers: list[asyncio.Task[None]] = []
         self._webhook_inflight = 0
+        self.delivering: set[int] = set()  # update ids being POSTed to the webhook right now
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._poller: asyncio.Future[None] | None = None  # the running long poll's cancel handle
         self._inflight = 0
@@ -171,6 +196,7 @@ class FakeBotAPI:
         """Bind on 127.0.0.1 at a free port."""
         self._loop = asyncio.get_running_loop()
         self._changed = asyncio.Event()
+        self._release = asyncio.Event()
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -181,6 +207,7 @@ class FakeBotAPI:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
 
     async def stop(self) -> None:
+        self._release.set()
         await self._stop_webhook_workers()
         if self._poller is not None and not self._poller.done():
             self._poller.cancel()
@@ -322,6 +349,60 @@ class FakeBotAPI:
         """The next `times` calls (of `method`) answer `status` with `description`."""
         self._add_fault(_Fault(method, times, status, description))
 
+    # Fault windows: the Bot API failing for a while, as an outage looks from the bot's side.
+
+    def outage(self, seconds: float, method: str | None = None, status: int = 502,
+               description: str = "Bad Gateway") -> None:
+        """For `seconds`, every call (of `method`) answers `status` (5xx) and does nothing."""
+        self._add_fault(_Fault(method, None, status, description, until=time.monotonic() + seconds))
+
+    def flood(self, seconds: float, method: str | None = None, retry_after: int = 1) -> None:
+        """For `seconds`, every call (of `method`) answers 429 with `retry_after`."""
+        self._add_fault(_Fault(method, None, 429, f"Too Many Requests: retry after {retry_after}",
+                               {"retry_after": retry_after}, until=time.monotonic() + seconds))
+
+    def hang(self, method: str | None = None, times: int | None = 1, *, seconds: float | None = None,
+             hold: float | None = None, chat_id: int | None = None) -> None:
+        """Calls get no answer and are not performed (the request was lost on the way): the
+        next `times` calls, or all calls for `seconds`. Each is held `hold` seconds (None: until
+        `release_held()` or the fake stops) and then its connection is dropped."""
+        self._add_fault(_Fault(method, None if seconds else times, 0, "hang", kind="hang",
+                               until=time.monotonic() + seconds if seconds else None,
+                               chat_id=chat_id, hold=hold))
+
+    def answer_late(self, method: str | None = None, times: int | None = 1, *, delay: float | None = None,
+                    seconds: float | None = None, chat_id: int | None = None) -> None:
+        """Calls are performed at once (the message exists) but answered only after `delay`
+        seconds, when the client has usually given up (None: held until `release_held()`)."""
+        self._add_fault(_Fault(method, None if seconds else times, 200, "late", kind="late",
+                               until=time.monotonic() + seconds if seconds else None,
+                               chat_id=chat_id, hold=delay))
+
+    def answer_slowly(self, method: str | None = None, times: int | None = 1, *, delay: float | None = None,
+                      chat_id: int | None = None) -> None:
+        """Calls wait `delay` seconds (None: until `release_held()`), then are performed and
+        answered: a slow Bot API, as seen by the person (the message comes late)."""
+        self._add_fault(_Fault(method, times, 200, "slow", kind="slow", chat_id=chat_id, hold=delay))
+
+    def release_held(self) -> None:
+        """Let every held request finish now (hung ones are dropped, late ones answered)."""
+        def release() -> None:
+            self._release.set()
+            self._release = asyncio.Event()
+
+        self._on_loop(release)
+
+    def clear_faults(self) -> None:
+        """End every fault and window still in force (held requests stay held)."""
+        self._on_loop(self._faults.clear)
+
+    async def wait_held(self, method: str | None = None, timeout: float = 10) -> HeldCall:
+        """The first request (of `method`) the fake holds open, once there is one."""
+        def find() -> HeldCall | None:
+            return next((h for h in self.held if method is None or h.method == method), None)
+
+        return await self.wait_for(find, timeout, f"a held {method or 'request'}")
+
     def _add_fault(self, fault: _Fault) -> None:
         self._on_loop(self._faults.append, fault)
 
@@ -432,17 +513,23 @@ class FakeBotAPI:
                 raise ApiError(404, "Not Found")
             params = await self._read_params(request, method)
             self._validate(method, params)
-            fault = self._take_fault(method_name)
+            fault = self._take_fault(method_name, _as_int(params.get("chat_id")))
+            if fault is not None and fault.kind == "hang":
+                await self._hold(HeldCall(method_name, params, False, time.monotonic()), fault.hold)
+                return self._drop(request)
+            if fault is not None and fault.kind == "slow":
+                await self._hold(HeldCall(method_name, params, False, time.monotonic()), fault.hold)
+                fault = None  # then performed like any call
             if fault is not None and fault.status == 0:
-                assert request.transport is not None
-                request.transport.close()
-                return web.Response(status=502)
-            if fault is not None:
+                return self._drop(request)
+            if fault is not None and fault.kind == "answer":
                 raise ApiError(fault.status, fault.description, violation=False,
                                parameters=fault.parameters)
             handler = getattr(self, f"_m_{method_name}", None)
             result = await (handler(params) if handler else self._generic(method, params))
             status, body = 200, {"ok": True, "result": result}
+            if fault is not None:  # "late": done, but the answer waits
+                await self._hold(HeldCall(method_name, params, True, time.monotonic()), fault.hold)
         except ApiError as err:
             if err.violation:
                 self.violations.append(f"{method_name}: {err.description}")
@@ -465,6 +552,24 @@ class FakeBotAPI:
             self._changed.set()
             self._changed = asyncio.Event()
         return _reply(status, body)
+
+    async def _hold(self, held: HeldCall, seconds: float | None) -> None:
+        """Keep a request open; it no longer counts as in flight for `idle()`."""
+        self.held.append(held)
+        self._inflight -= 1
+        self._touch()
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._release.wait(), seconds)
+        finally:
+            self._inflight += 1
+            self.held.remove(held)
+
+    @staticmethod
+    def _drop(request: web.Request) -> web.Response:
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response(status=502)
 
     async def _read_params(self, request: web.Request, method: Method) -> dict[str, Any]:
         raw: dict[str, Any] = {}
@@ -525,15 +630,15 @@ class FakeBotAPI:
                     raise bad_request("message text is empty")
                 raise bad_request(f'parameter "{name}" is required')
 
-    def _take_fault(self, method_name: str) -> _Fault | None:
+    def _take_fault(self, method_name: str, chat_id: int | None) -> _Fault | None:
+        now = time.monotonic()
+        self._faults = [f for f in self._faults if f.until is None or now < f.until]
         for fault in self._faults:
-            matches = fault.method == method_name or (
-                fault.method is None and method_name != "getUpdates"
-            )
-            if matches:
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
+            if fault.matches(method_name, chat_id, now):
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
                 return fault
         return None
 
@@ -826,12 +931,15 @@ class FakeBotAPI:
         timeout = max(params.get("timeout") or 0, 0)
         if "allowed_updates" in params:
             self._allowed_updates = params["allowed_updates"] or None
+        confirmed = len(self._pending)
         if offset > 0:
             for seq in [s for s, u in self._pending.items() if u["update_id"] < offset]:
                 del self._pending[seq]
         elif offset < 0:
             for seq in list(self._pending)[:offset]:
                 del self._pending[seq]
+        if len(self._pending) < confirmed:
+            self._touch()  # a confirmation is news for idle() and wait_for()
         self._drop_unwanted()
         if not self._pending and timeout:
             self._poller = asyncio.get_running_loop().create_future()
@@ -952,12 +1060,15 @@ class FakeBotAPI:
         for attempt in range(1, self.webhook_retries + 2):
             status: int | None = None
             error: str | None = None
+            self.delivering.add(update["update_id"])
             try:
                 async with session.post(webhook.url, data=body, headers=headers) as response:
                     await response.read()
                     status = response.status
             except (aiohttp.ClientError, TimeoutError) as exc:
                 error = f"Connection failed: {exc.__class__.__name__}"
+            finally:
+                self.delivering.discard(update["update_id"])
             self.webhook_deliveries.append(
                 WebhookDelivery(update["update_id"], attempt, status, error, time.monotonic())
             )

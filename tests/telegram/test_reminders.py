@@ -234,6 +234,23 @@ async def test_passing_failures_are_retried_on_the_next_check(polling_bot: Runni
     assert stored is not None and stored.state == "sent"
 
 
+async def test_a_reminder_telegram_did_not_confirm_is_sent_at_most_once(polling_bot: RunningBot) -> None:
+    """Telegram performs the send but its answer never comes: not repeated, then or later."""
+    bot, ann = polling_bot, polling_bot.person()
+    reminder = await remind_from_result(bot, ann, FINAL)
+    bot.fake.answer_late("sendMessage", delay=None, chat_id=ann.id)
+    make_due(bot.store.path)
+    assert bot.runner is not None
+    await bot.runner.reminders.run_once()  # gives up on the answer after the client's timeout
+    bot.fake.release_held()
+    for _ in range(2):
+        await bot.runner.reminders.run_once()
+    await bot.fake.idle()
+    assert len(reminder_messages(bot.fake, ann.id)) == 1
+    stored = await bot.store.get_reminder(reminder.id)
+    assert stored is not None and stored.state == "sent"
+
+
 @pytest.fixture
 def fake_in_thread() -> Iterator[FakeBotAPI]:
     fake = FakeBotAPI().start_in_thread()

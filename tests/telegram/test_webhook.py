@@ -39,7 +39,8 @@ async def test_requests_without_the_right_secret_are_refused(webhook_bot: Runnin
             assert response.status == 403
         async with http.post(url, json=update, headers={HEADER: "wrong"}) as response:
             assert response.status == 403
-        async with http.post(url, data=b"{not json", headers={HEADER: SECRET}) as response:
+        json_headers = {HEADER: SECRET, "Content-Type": "application/json"}
+        async with http.post(url, data=b"{not json", headers=json_headers) as response:
             assert response.status == 400
         async with http.get(url) as response:
             assert response.status == 405

@@ -10,11 +10,13 @@ from bot.engine import (
     Answer,
     Back,
     ChangeAnswer,
+    ChangeView,
     DetailView,
     Event,
     GiveDetail,
     Proceed,
     Restart,
+    ResultView,
     Revise,
     SkipDetail,
     View,
@@ -22,6 +24,7 @@ from bot.engine import (
 from bot.telegram.buttons import Act, Payload
 from bot.telegram.turns import Turn, Turns
 from bot.telegram.views.html import plain
+from bot.telegram.views.steps import midway_keyboard
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,13 @@ class GuideFeature:
         if argument and self.open_link is not None and await self.open_link(turn, argument):
             return
         if argument:
-            log.info("chat %s started from %r", turn.chat_id, argument[:64])
+            log.debug("chat %s started from %r", turn.chat_id, argument[:64])
+        session = turn.session
+        if session is not None and session.step > 0 and not isinstance(turn.view, ResultView | ChangeView):
+            catalog = self.turns.catalog(turn)  # in the middle of a guide: ask before starting over
+            await self.turns.reply(turn, plain(catalog.text("ui.tg_start_midway"),
+                                               midway_keyboard(session, catalog)))
+            return
         await self.turns.begin(turn, welcome=True)
 
     async def restart(self, turn: Turn, argument: str) -> None:
@@ -93,6 +102,12 @@ class GuideFeature:
         """A typed text that is no command: the detail asked for, or a nudge to the buttons."""
         if turn.session is None:
             await self.no_guide(turn)
+        elif turn.delivery_pending:  # the person never saw this step: their words answer nothing
+            await self.turns.show_again(turn, self.turns.catalog(turn).text("ui.tg_step_again"))
+        elif written_before_the_step(turn):
+            # Typed before the step came (it is on screen now, below): not its answer, and no
+            # reply either (one per such message would bury the step under copies of itself).
+            await self.turns.record(turn)
         elif self.wants_detail(turn):
             await self.turns.move(turn, GiveDetail(text))
         else:
@@ -118,11 +133,23 @@ class GuideFeature:
             await self.turns.stale(turn, "ui.tg_stale")
             return
         assert turn.view is not None
+        await self.turns.reconcile(turn)
+        if payload.action == Act.CONTINUE:
+            await self.turns.show_again(turn, None)
+            return
         event = event_for(payload.action, payload.argument, turn.view)
         if event is None:
             await self.turns.stale(turn, "ui.tg_stale")
             return
         await self.turns.move(turn, event, stale_if_invalid=True)
+
+
+def written_before_the_step(turn: Turn) -> bool:
+    """A message older than the one showing the step (ids in a private chat only grow): typed
+    before the step was on screen, so not an answer to it ("hello?" while the bot was slow)."""
+    record, typed = turn.record, turn.incoming.message_id
+    return (record is not None and record.message_id is not None and typed is not None
+            and typed < record.message_id)
 
 
 def stamped_now(turn: Turn, payload: Payload) -> bool:

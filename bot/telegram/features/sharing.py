@@ -16,6 +16,7 @@ from bot.engine import Plan
 from bot.engine.decide import path_answers
 from bot.storage import SavedResult, SharedPath
 from bot.telegram.buttons import Payload
+from bot.telegram.throttle import MissBudget, Verdict
 from bot.telegram.turns import Turn, Turns
 from bot.telegram.views import share
 from bot.telegram.views.export import eml_documents, export_documents
@@ -29,6 +30,8 @@ class SharingFeature:
         self.turns = turns
         self.guide = turns.guide
         self.store = turns.store
+        self.misses = MissBudget()
+        """Share-code guesses per chat: a few misses, then a refusal (no write, no log line)."""
 
     # ---- the latest result ---------------------------------------------------------------
 
@@ -105,12 +108,19 @@ class SharingFeature:
         code = share.code_from_start(argument)
         if code is None:
             return False
+        catalog = self.turns.catalog(turn)
+        if not self.misses.allows(turn.chat_id):  # guessing: neither a lookup nor a write
+            if self.misses.miss(turn.chat_id) is Verdict.REFUSED:
+                await self.turns.send(turn, plain(catalog.text("ui.tg_share_throttled")))
+            return True
+        shared = await self.store.load_share(code)
+        known = shared is not None and self._current(shared.flow, shared.flow_version)
+        if not known:
+            self.misses.miss(turn.chat_id)
         if not await self.turns.record(turn):
             return True
-        catalog = self.turns.catalog(turn)
-        shared = await self.store.load_share(code)
-        if shared is None or not self._current(shared.flow, shared.flow_version):
-            log.info("chat %s opened an unknown or revoked share link", turn.chat_id)
+        if shared is None or not known:
+            log.debug("an unknown or revoked share link was opened")
             await self.turns.send(turn, share.unknown_share_messages(catalog))
             return True
         language = catalog.language

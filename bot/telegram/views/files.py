@@ -18,10 +18,16 @@ def eml_bytes(draft: Draft) -> bytes:
     """An RFC 5322 message without recipients, marked `X-Unsent: 1` so mail clients open it as a draft."""
     message = EmailMessage(policy=_EML_POLICY)
     if draft.subject:
-        message["Subject"] = draft.subject
+        # A header is one line: any line break (U+2028, U+0085...) from a typed detail is a space.
+        message["Subject"] = " ".join(_utf8(draft.subject).splitlines())
     message["X-Unsent"] = "1"
-    message.set_content(draft.body + "\n", charset="utf-8")
+    message.set_content(_utf8(draft.body) + "\n", charset="utf-8")
     return message.as_bytes()
+
+
+def _utf8(text: str) -> str:
+    """The text with anything UTF-8 cannot hold (a lone surrogate) as U+FFFD."""
+    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
 
 
 def file_stem(action: Action) -> str:

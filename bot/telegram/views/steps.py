@@ -102,6 +102,12 @@ def forget_keyboard(session: Session | None, catalog: Catalog) -> InlineKeyboard
     ]])
 
 
+def midway_keyboard(session: Session, catalog: Catalog) -> InlineKeyboardMarkup:
+    """/start in the middle of a guide: continue where one was, or start over."""
+    return _keyboard([[_button(catalog.text("ui.tg_continue"), session, Act.CONTINUE),
+                       _button(catalog.text("ui.restart"), session, Act.RESTART)]])
+
+
 def group_keyboard(catalog: Catalog, bot_username: str) -> InlineKeyboardMarkup:
     url = f"https://t.me/{bot_username}?start=group"
     return _keyboard([[InlineKeyboardButton(catalog.text("ui.tg_group_button"), url=url)]])

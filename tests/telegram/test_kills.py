@@ -1,0 +1,118 @@
+"""Real processes killed at chosen points, and a Bot API that stops answering.
+
+- An update the bot has taken but not committed is not lost to a SIGKILL (polling: the
+  offset is confirmed only after the turn ran; webhook: the 200 comes only after it).
+- SIGTERM exits within 10 s while the Bot API answers nothing.
+- A send Telegram performed but answered too late is not repeated.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Guide
+from tests.fakebotapi import FakeBotAPI
+from tests.telegram.conftest import Person, RunningBot
+from tests.telegram.processes import Bot, database_locked, kill_leftovers, taken, wait_until
+
+
+@pytest.fixture(autouse=True)
+def no_process_left() -> Iterator[None]:
+    yield
+    kill_leftovers()
+
+
+@pytest.fixture
+def fake_thread() -> Iterator[FakeBotAPI]:
+    # Telegram retries a webhook delivery for a long time; ten seconds' worth here.
+    server = FakeBotAPI(webhook_retries=200, webhook_retry_delay=0.05).start_in_thread()
+    yield server
+    server.stop_thread()
+
+
+async def say(person: Person, text: str, expect: str) -> None:
+    await person.send(text, expect=expect)
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_an_update_taken_but_not_committed_survives_a_kill(
+    fake_thread: FakeBotAPI, tmp_path: Path, mode: str
+) -> None:
+    fake = fake_thread
+    webhook = mode == "webhook"
+    ann = Person(fake, fake.user(1201, "Ann"))
+    first = Bot(fake, tmp_path, "first", webhook=webhook)
+    fake.run(say(ann, "/start", "1/7"))
+    with database_locked(tmp_path):  # the tap's turn waits inside its commit
+        update = ann.user.press_button("After the final round")
+        wait_until(lambda: taken(fake, update["update_id"]), what="the bot to take the tap")
+        time.sleep(0.3)  # long enough for a poller that confirms early to have done so
+        first.kill()
+    mark = ann.mark()
+    second = Bot(fake, tmp_path, "second", webhook=webhook, port=first.port if webhook else None)
+    fake.run(fake.wait_for_message(ann.id, contains="2/7", changed_after=mark), timeout=20)
+    code, _ = second.terminate()
+    assert code == 0
+    assert fake.violations == []
+
+
+def test_sigterm_exits_within_ten_seconds_while_the_bot_api_hangs(
+    fake_thread: FakeBotAPI, tmp_path: Path
+) -> None:
+    fake = fake_thread
+    ann = Person(fake, fake.user(1202, "Bo"))
+    bot = Bot(fake, tmp_path, "hung")
+    fake.run(say(ann, "/start", "1/7"))
+    fake.hang(seconds=120)  # every method but getUpdates: no answer, nothing performed
+    ann.user.press_button("After the final round")
+    fake.run(fake.wait_held())  # a turn is now waiting on the Bot API
+    code, took = bot.terminate()
+    fake.release_held()
+    assert code == 0 and took < 10, (code, took, bot.output[-2000:])
+    assert "Traceback" not in bot.output
+
+
+async def test_a_send_performed_but_answered_late_is_not_repeated(
+    polling_bot: RunningBot, guide: Guide
+) -> None:
+    fake = polling_bot.fake
+    ann = polling_bot.person()
+    fake.answer_late("sendMessage", delay=None, chat_id=ann.id)  # performed; its answer never comes
+    ann.user.send("/start")
+    await fake.wait_held("sendMessage")
+    await fake.idle(quiet=6, timeout=30)  # the client gives up after 5 s; a retry would follow
+    fake.release_held()
+    welcome = guide.catalog("en").text("ui.tg_welcome")[:40]
+    assert sum(welcome in m.text for m in ann.messages) == 1  # not three times
+    assert sum(welcome in (c.params.get("text") or "") for c in fake.calls_of("sendMessage")) <= 1
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_a_step_committed_but_never_sent_is_shown_at_start_up(
+    fake_thread: FakeBotAPI, tmp_path: Path, mode: str
+) -> None:
+    """Killed between the commit and the send: after a restart the person gets the step
+    without having to write anything."""
+    fake = fake_thread
+    webhook = mode == "webhook"
+    ann = Person(fake, fake.user(1203, "Cy"))
+    first = Bot(fake, tmp_path, "first", webhook=webhook)
+    fake.run(say(ann, "/start", "1/7"))
+    first.kill()
+    crashing = Bot(fake, tmp_path, "crashing", webhook=webhook, port=first.port if webhook else None,
+                   RECONSIDER_TEST_CRASH_AT="after-commit")
+    mark = ann.mark()
+    ann.user.press_button("After the final round")
+    assert crashing.process.wait(20) == -9  # it killed itself right after the commit
+    crashing.kill()
+    assert not [m for m in ann.since(mark) if "2/7" in m.text]
+    second = Bot(fake, tmp_path, "second", webhook=webhook, port=first.port if webhook else None)
+    step = fake.run(fake.wait_for_message(ann.id, contains="2/7", changed_after=mark), timeout=20)
+    assert step.buttons  # a live step, without the person writing anything
+    fake.run(ann.tap("I'm not sure", "3/7"))
+    code, _ = second.terminate()
+    assert code == 0 and fake.violations == []

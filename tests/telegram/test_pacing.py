@@ -1,0 +1,69 @@
+"""Flood limits kept by the bot itself: each private chat paced, interactive replies before
+background sends (reminders, steps shown again at start-up), the bot-wide rate a setting."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram.ext import ExtBot
+
+from bot.settings import Settings, SettingsError, load_settings
+from bot.telegram.http import AiohttpRequest, OutcomeUnknown
+from bot.telegram.pacing import BACKGROUND, CHAT_BURST, PacedRateLimiter
+from tests.fakebotapi import FakeBotAPI
+
+ANN, BO = 3001, 3002
+
+
+@pytest.fixture
+async def bot(fake: FakeBotAPI) -> AsyncIterator[ExtBot[None]]:
+    fake.user(ANN, "Ann").send("hi")
+    fake.user(BO, "Bo").send("hi")
+    limiter = PacedRateLimiter(rate=30, delay=0.01)
+    async with ExtBot(fake.token, base_url=fake.base_url, rate_limiter=limiter, request=AiohttpRequest(),
+                      get_updates_request=AiohttpRequest()) as extbot:
+        yield extbot
+
+
+def test_the_bot_wide_rate_is_a_setting() -> None:
+    assert Settings().bot_rate == 30.0
+    assert load_settings({"BOT_RATE_LIMIT": "12.5"}, dotenv=None).bot_rate == 12.5
+    for wrong in ("0", "-3", "fast", "5000"):
+        with pytest.raises(SettingsError, match="BOT_RATE_LIMIT"):
+            load_settings({"BOT_RATE_LIMIT": wrong}, dotenv=None)
+
+
+async def test_interactive_replies_go_before_background_sends(fake: FakeBotAPI, bot: ExtBot[None]) -> None:
+    fake.hang("sendMessage", chat_id=ANN)  # an interactive reply that takes its time
+    interactive = asyncio.create_task(bot.send_message(ANN, "your next step", read_timeout=30))
+    await fake.wait_held("sendMessage")
+    background = asyncio.create_task(bot.send_message(BO, "a reminder", rate_limit_args=BACKGROUND))
+    await asyncio.sleep(0.3)
+    assert not background.done()
+    assert [c.params.get("text") for c in fake.calls_of("sendMessage")] == []  # nothing went out
+    fake.release_held()
+    with pytest.raises(OutcomeUnknown):  # dropped after it went out: not repeated
+        await interactive
+    assert (await background).text == "a reminder"
+
+
+async def test_background_sends_go_when_nothing_interactive_waits(
+    fake: FakeBotAPI, bot: ExtBot[None]
+) -> None:
+    sent = await asyncio.gather(*(bot.send_message(BO, f"reminder {i}", rate_limit_args=BACKGROUND)
+                                  for i in range(2)))
+    assert [m.text for m in sent] == ["reminder 0", "reminder 1"]
+
+
+async def test_each_private_chat_gets_a_burst_then_is_paced(bot: ExtBot[None]) -> None:
+    limiter = bot.rate_limiter
+    assert isinstance(limiter, PacedRateLimiter)
+    for i in range(CHAT_BURST):
+        await bot.send_message(ANN, f"part {i}")
+    ann = limiter._chat_limiter(ANN)
+    assert ann is not None and not ann.has_capacity()  # the next one to Ann would wait
+    bo = limiter._chat_limiter(BO)
+    assert bo is not None and bo.has_capacity()  # other chats are not held back
+    assert limiter._chat_limiter(-100123) is None  # groups: PTB's own group limit
