@@ -281,14 +281,24 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
     limits: dict[str, WordLimits] = {}
     for limit_id, node in (reader.mapping(top.get("limits", root), "limits", named=True) or {}).items():
         fields = reader.mapping(node, f"limits.{limit_id}", required=["min_words", "max_words"],
-                                optional=["max_chars"])
-        if fields and "min_words" in fields and "max_words" in fields:
-            low = reader.integer(fields["min_words"], "min_words", 1, 1000)
-            high = reader.integer(fields["max_words"], "max_words", 1, 1000)
-            chars = (reader.integer(fields["max_chars"], "max_chars", 20, 10_000)
-                     if "max_chars" in fields else None)
-            if low and high:
-                limits[str(limit_id)] = WordLimits(low, high, chars)
+                                optional=["max_chars", "languages"])
+        base = _word_limits(reader, fields) if fields else None
+        if fields is None or base is None:
+            continue
+        by_language: dict[str, WordLimits] = {}
+        own_limits = (reader.mapping(fields["languages"], f"limits.{limit_id}.languages", named=True)
+                      if "languages" in fields else None)
+        for code, sub in (own_limits or {}).items():
+            if str(code) not in languages:
+                reader.report(sub, f"limits.{limit_id}.languages: {code!r} is not a declared language "
+                                   f"({', '.join(languages)})")
+                continue
+            own = reader.mapping(sub, f"limits.{limit_id}.languages.{code}",
+                                 required=["min_words", "max_words"], optional=["max_chars"])
+            found = _word_limits(reader, own) if own else None
+            if found is not None:
+                by_language[str(code)] = found
+        limits[str(limit_id)] = WordLimits(base.min_words, base.max_words, base.max_chars, by_language)
 
     derived_values: dict[str, set[str]] = {
         "primary": set(),  # filled in below, once the approaches are known
@@ -594,6 +604,16 @@ CATALOG_SECTIONS = ("ui", "questions", "details", "approaches", "placements", "r
                     "tips", "expectations", "next_steps", "drafts")
 
 
+def _word_limits(reader: _Reader, fields: Mapping[str, Located]) -> WordLimits | None:
+    if "min_words" not in fields or "max_words" not in fields:
+        return None
+    low = reader.integer(fields["min_words"], "min_words", 1, 1000)
+    high = reader.integer(fields["max_words"], "max_words", 1, 1000)
+    chars = (reader.integer(fields["max_chars"], "max_chars", 20, 10_000)
+             if "max_chars" in fields else None)
+    return WordLimits(low, high, chars) if low and high else None
+
+
 def catalog_files(flows_dir: Path, language: str) -> list[Path]:
     """`texts/<lang>.yaml` and any `texts/<lang>/*.yaml`: one language may span several files
     (say, the guide's words and the Telegram interface's), merged section by section."""
@@ -605,6 +625,7 @@ def catalog_files(flows_dir: Path, language: str) -> list[Path]:
 def _catalog(
     reader: _Reader, flows_dir: Path, language: str, flow: Flow, flow_ids: set[str],
     interface: Mapping[str, frozenset[str]] | None,
+    placeholders: dict[str, tuple[frozenset[str], Located]] | None = None,
 ) -> Catalog | None:
     flat: dict[str, Located] = {}
     drafts_nodes: list[Located] = []
@@ -665,6 +686,8 @@ def _catalog(
         if text is None:
             continue
         allowed = expected.get(key, frozenset())
+        if placeholders is not None:
+            placeholders[key] = (frozenset(PLACEHOLDER.findall(text)), node)
         for name in PLACEHOLDER.findall(text):
             if name not in allowed:
                 hint = f"allowed here: {', '.join(sorted(allowed))}" if allowed else "none allowed here"
@@ -733,6 +756,7 @@ def _load_all(
             reader.report(root, f"follows {flow.follows!r}, which is not a flow here; use one "
                                 f"of: {', '.join(sorted(flow_ids))}")
         catalogs: dict[str, Catalog] = {}
+        placeholders: dict[str, dict[str, tuple[frozenset[str], Located]]] = {}
         _check_payloads(reader, flow, root)
         for language in flow.languages:
             if not catalog_files(flows_dir, language):
@@ -740,9 +764,12 @@ def _load_all(
                                     f"{language}.yaml is missing; add the catalog or drop the "
                                     f"language")
                 continue
-            catalog = _catalog(reader, flows_dir, language, flow, flow_ids, interface)
+            used: dict[str, tuple[frozenset[str], Located]] = {}
+            catalog = _catalog(reader, flows_dir, language, flow, flow_ids, interface, used)
             if catalog is not None:
                 catalogs[language] = catalog
+                placeholders[language] = used
+        _check_same_placeholders(reader, flow.languages, placeholders)
         loaded.append((flow, catalogs))
     # Shared files are read once per flow: report each of their problems once.
     return loaded, list(dict.fromkeys(reader.problems))
@@ -756,6 +783,25 @@ def _load(
     if not loaded or loaded[0][0].follows is not None:
         return None, {}, problems
     return loaded[0][0], loaded[0][1], problems
+
+
+def _check_same_placeholders(
+    reader: _Reader, languages: Iterable[str],
+    placeholders: Mapping[str, Mapping[str, tuple[frozenset[str], Located]]],
+) -> None:
+    """A translation fills in what the first language fills in: "{date}" dropped from one
+    language's reminder would leave its reader without the date."""
+    codes = [code for code in languages if code in placeholders]
+    if len(codes) < 2:
+        return
+    first = placeholders[codes[0]]
+    for code in codes[1:]:
+        for key, (names, node) in placeholders[code].items():
+            if key in first and names != first[key][0]:
+                want = ", ".join(f"{{{name}}}" for name in sorted(first[key][0])) or "none"
+                have = ", ".join(f"{{{name}}}" for name in sorted(names)) or "none"
+                reader.report(node, f"{key} uses {have} in {code!r} but {want} in {codes[0]!r} "
+                                    f"({first[key][1].file}:{first[key][1].line}); use the same placeholders")
 
 
 def _display(path: Path, flows_dir: Path) -> str:

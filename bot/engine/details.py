@@ -20,12 +20,22 @@ SENTENCES = frozenset({"commitment", "fact"})
 DERIVED: Mapping[str, str] = {"greeting": "recipient_name"}
 """Placeholders computed from a detail: `{greeting}` is "Hi Sam," or "Dear Ms Rivera,"."""
 
+DEFAULT_LANGUAGE = "en"
+
 HONORIFICS = frozenset({
     "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "madam", "dame",
 })
 _TRAILING = re.compile(r"[\s.,;:!?…]+$")
-_LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
-_TRAILING_ROLE_WORD = re.compile(r"\s+(?:role|position|job|post|vacancy)$", re.IGNORECASE)
+# What a template already says around `{role}`, per language: "the {role} role" in English,
+# "el puesto de {role}" in Spanish, "на должность «{role}»" in Russian.
+_ROLE_PREFIX: Mapping[str, re.Pattern[str]] = {
+    "en": re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE),
+    "es": re.compile(r"^(?:(?:el|un)\s+)?(?:puesto|cargo)\s+de\s+(?:(?:la|el)\s+)?", re.IGNORECASE),
+    "ru": re.compile(r"^(?:должность|вакансия|позиция)\s+", re.IGNORECASE),
+}
+_ROLE_SUFFIX: Mapping[str, re.Pattern[str]] = {
+    "en": re.compile(r"\s+(?:role|position|job|post|vacancy)$", re.IGNORECASE),
+}
 _LOWER_SAFE_STARTS = frozenset({
     "a", "an", "the", "my", "our", "your", "their", "his", "her", "its", "this", "that",
     "these", "those", "some", "several", "many", "more", "most", "over", "about", "around",
@@ -45,8 +55,9 @@ _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 FIRST_STRONG_ISOLATE, POP_ISOLATE = "\u2068", "\u2069"
 
 
-def normalise(detail_id: str, text: str) -> str:
-    """The typed `text` for `detail_id`, ready to sit in a template's sentence."""
+def normalise(detail_id: str, text: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """The typed `text` for `detail_id`, ready to sit in a template's sentence of `language`
+    (the article and "role" rules, and the lowered capitals, are per language)."""
     value = text
     if detail_id not in NAMES and detail_id not in TITLES:  # a name is theirs, emoji and all
         value = "".join(ch for ch in value if not _is_emoji(ch))
@@ -59,8 +70,9 @@ def normalise(detail_id: str, text: str) -> str:
         if _PLAIN_NAME.fullmatch(value) and (_shouts(value) or not any(ch.isupper() for ch in value)):
             value = _name_case(value)
     if detail_id == "role":
-        value = _LEADING_ARTICLE.sub("", value) or value
-        value = _TRAILING_ROLE_WORD.sub("", value) or value
+        for rules in (_ROLE_PREFIX, _ROLE_SUFFIX):
+            if language in rules:
+                value = rules[language].sub("", value) or value
     if detail_id in TITLES:
         value = _soften_caps(value, title=True)
     elif detail_id not in NAMES:
@@ -68,25 +80,44 @@ def normalise(detail_id: str, text: str) -> str:
     if detail_id in SENTENCES:
         value = value[0].upper() + value[1:]
     elif detail_id not in NAMES and detail_id not in TITLES:
-        value = _lower_first_if_safe(value)
+        value = _lower_first_if_safe(value, language)
     if _RTL.search(value):  # keep right-to-left text from dragging our punctuation along
         value = FIRST_STRONG_ISOLATE + value + POP_ISOLATE
     return value
 
 
-def normalise_all(details: Mapping[str, str]) -> dict[str, str]:
+def normalise_all(details: Mapping[str, str], language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """Every given detail normalised, empty ones dropped, plus the derived placeholders."""
-    clean = {key: normalise(key, value) for key, value in details.items()}
+    clean = {key: normalise(key, value, language) for key, value in details.items()}
     clean = {key: value for key, value in clean.items() if value}
     if "recipient_name" in clean:
-        clean["greeting"] = greeting(clean["recipient_name"])
+        clean["greeting"] = greeting(clean["recipient_name"], language)
     return clean
 
 
-def greeting(name: str) -> str:
-    """A first name alone reads "Hi Sam,"; a title or a full name reads "Dear Ms Rivera,"."""
+_ES_FEMININE = frozenset({"sra", "srta", "dra", "doña", "profa", "lic.ª"})
+_ES_MASCULINE = frozenset({"sr", "dr", "don", "prof", "lic", "ing"})
+
+
+def greeting(name: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """The salutation each language's business mail uses for what was typed.
+
+    English: a first name alone reads "Hi Sam,"; a title or a full name "Dear Ms Rivera,".
+    Spanish: "Hola, Marta:" for a first name; "Estimada Sra. Rivera:" / "Estimado Sr. Gil:"
+    when the title says which; otherwise the neutral "Buenos días, Marta López:".
+    Russian: "Здравствуйте, Анна!" fits any form of address, without guessing gender.
+    """
     words = name.replace(".", " ").split()
-    if len(words) == 1 and words[0].lower() not in HONORIFICS:
+    first = words[0].lower() if words else ""
+    if language == "es":
+        if first in _ES_FEMININE:
+            return f"Estimada {name}:"
+        if first in _ES_MASCULINE:
+            return f"Estimado {name}:"
+        return f"Hola, {name}:" if len(words) == 1 else f"Buenos días, {name}:"
+    if language == "ru":
+        return f"Здравствуйте, {name}!"
+    if len(words) == 1 and first not in HONORIFICS:
         return f"Hi {name},"
     return f"Dear {name},"
 
@@ -141,14 +172,32 @@ def _soften_caps(value: str, title: bool) -> str:
     return softened[0].upper() + softened[1:]
 
 
-def _lower_first_if_safe(value: str) -> str:
-    """Lower a leading capital only on a common word ("Five years" → "five years");
-    names, acronyms and "I" keep theirs."""
+_LOWER_SAFE_STARTS_BY_LANGUAGE: Mapping[str, frozenset[str]] = {
+    "en": _LOWER_SAFE_STARTS,
+    "es": frozenset({
+        "un", "una", "unos", "unas", "el", "la", "los", "las", "mi", "mis", "su", "sus", "este",
+        "esta", "estos", "estas", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho",
+        "nueve", "diez", "más", "casi", "experiencia", "años", "meses", "cómo", "qué",
+        "con", "para", "por", "de", "en", "sobre", "poca", "poco", "mucha", "mucho", "amplia",
+        "sólida", "nueva", "nuevo", "falta", "liderar", "dirigir", "gestionar", "diseñar",
+    }),
+    "ru": frozenset({
+        "опыт", "мой", "моя", "мои", "мое", "моё", "наш", "наша", "два", "две", "три", "пять",
+        "десять", "более", "около", "почти", "новый", "новая", "новое", "план", "как", "что",
+        "недостаток", "нехватка", "небольшой", "небольшая", "руководство", "управление",
+    }),
+}
+
+
+def _lower_first_if_safe(value: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """Lower a leading capital only on a common word of `language` ("Five years" → "five
+    years", "Cinco años" → "cinco años"); names, acronyms and "I" keep theirs."""
+    safe = _LOWER_SAFE_STARTS_BY_LANGUAGE.get(language, frozenset())
     first = value.split()[0]
     bare = first.strip("\"'(“‘")
     if not bare or not bare[0].isupper() or any(ch.isupper() for ch in bare[1:]):
         return value
-    if bare.lower() not in _LOWER_SAFE_STARTS:
+    if bare.lower() not in safe:
         return value
     index = value.index(bare[0])
     return value[:index] + bare[0].lower() + value[index + 1:]

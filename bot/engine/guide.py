@@ -364,7 +364,7 @@ class Guide:
         decision = self._decide(_answers_key(self.flow, answers))
         catalog = self.catalog(language)
         facts = decision.facts
-        clean = normalise_all(details)
+        clean = normalise_all(details, catalog.language)
         actions = []
         for approach_id in decision.approaches:
             approach = self.flow.approaches[approach_id]
@@ -378,7 +378,7 @@ class Guide:
                     self.flow.placements[placement_id],
                     facts,
                     clean,
-                    self.flow.limits.get(limit_id) if limit_id else None,
+                    self.flow.limits[limit_id].of(catalog.language) if limit_id else None,
                     label=catalog.text(f"placements.{placement_id}"),
                 )
             when_key = f"approaches.{approach_id}.when"

@@ -134,6 +134,12 @@ class WordLimits:
     min_words: int
     max_words: int
     max_chars: int | None = None
+    by_language: Mapping[str, WordLimits] = field(default_factory=dict)
+    """Limits of a language whose sentences run longer (Spanish words, Russian characters)."""
+
+    def of(self, language: str) -> WordLimits:
+        """The limits a draft in `language` is held to."""
+        return self.by_language.get(language, self)
 
     def fits(self, body: str) -> bool:
         words = len(body.split())

@@ -47,6 +47,10 @@ class ChatRecord:
     updated_at: int
     version: int = 0
     """Bumped by every session write; `commit_turn(expected_version=...)` compares and swaps it."""
+    language: str | None = None
+    """The language the person chose with /language (None: follow Telegram's)."""
+    time_zone: str | None = None
+    """The person's IANA time zone, asked when they first set a reminder (None: not told)."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,13 @@ class TurnStore(Protocol):
         With `chat_id`, the chat (if known) is marked active again, as in commit_turn."""
         ...
 
+    async def save_preferences(
+        self, chat_id: int, user_id: int | None, *, language: str | None = None,
+        time_zone: str | None = None,
+    ) -> None:
+        """Keep the person's chosen language and/or time zone with their chat (None: unchanged)."""
+        ...
+
     async def record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
         """The message now showing the chat's current step (the one to edit when it is answered);
         `-step` before a send whose outcome may stay unknown. Needs no fsync."""
@@ -243,6 +254,11 @@ class ReminderStore(Protocol):
     async def cancel_reminder(self, update_id: int, chat_id: int, reminder_id: int) -> bool | None:
         """Record the update and cancel the chat's pending reminder; None when the update was
         processed before, False when the reminder is not pending (sent, cancelled, gone)."""
+        ...
+
+    async def move_reminder(self, chat_id: int, reminder_id: int, due_at: int) -> bool:
+        """A pending reminder of this chat to a new due time (its person told us their time
+        zone); False when it is no longer pending."""
         ...
 
     async def record_outcome(

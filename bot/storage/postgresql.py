@@ -215,15 +215,30 @@ class PostgresStore:
 
     async def load_chat(self, chat_id: int) -> ChatRecord | None:
         row = await self._run(lambda db: db.fetchrow(
-            "SELECT chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at, version "
-            "FROM chats WHERE chat_id = $1", chat_id), transaction=False)
+            "SELECT chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at, version, "
+            "language, time_zone FROM chats WHERE chat_id = $1", chat_id), transaction=False)
         if row is None:
             return None
         return ChatRecord(
             chat_id=row[0], user_id=row[1], session=json.loads(row[2]) if row[2] is not None else None,
             message_id=row[3], message_step=row[4], runs=row[5], blocked=row[6], updated_at=row[7],
-            version=row[8],
+            version=row[8], language=row[9], time_zone=row[10],
         )
+
+    async def save_preferences(
+        self, chat_id: int, user_id: int | None, *, language: str | None = None,
+        time_zone: str | None = None,
+    ) -> None:
+        now = self._now()
+        # No session change, so the chat's version stays: a turn in flight still commits.
+        await self._run(lambda db: db.execute(
+            "INSERT INTO chats (chat_id, user_id, runs, blocked, version, created_at, updated_at, seen_at, "
+            "language, time_zone) VALUES ($1, $2, 0, FALSE, 0, $3, $3, $3, $4, $5) "
+            "ON CONFLICT (chat_id) DO UPDATE SET user_id = COALESCE(EXCLUDED.user_id, chats.user_id), "
+            "language = COALESCE(EXCLUDED.language, chats.language), "
+            "time_zone = COALESCE(EXCLUDED.time_zone, chats.time_zone), "
+            "updated_at = EXCLUDED.updated_at, seen_at = EXCLUDED.seen_at",
+            chat_id, user_id, now, language, time_zone), transaction=False)
 
     async def commit_turn(
         self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
@@ -406,6 +421,12 @@ class PostgresStore:
 
         return await self._once_per_update(update_id, work)
 
+    async def move_reminder(self, chat_id: int, reminder_id: int, due_at: int) -> bool:
+        status = await self._run(lambda db: db.execute(
+            "UPDATE reminders SET due_at = $3 WHERE id = $1 AND chat_id = $2 AND state = 'pending'",
+            reminder_id, chat_id, due_at), transaction=False)
+        return bool(status == "UPDATE 1")
+
     async def record_outcome(
         self, update_id: int, chat_id: int, reminder_id: int, outcome: str
     ) -> str | None:
@@ -437,8 +458,8 @@ class PostgresStore:
     async def export_user(self, user_id: int) -> dict[str, Any]:
         async def work(db: asyncpg.Connection) -> dict[str, Any]:
             chats = await db.fetch(
-                "SELECT chat_id, session, message_id, blocked, created_at, updated_at, seen_at FROM chats "
-                "WHERE user_id = $1 OR chat_id = $1 ORDER BY chat_id", user_id)
+                "SELECT chat_id, session, message_id, blocked, created_at, updated_at, seen_at, language, "
+                "time_zone FROM chats WHERE user_id = $1 OR chat_id = $1 ORDER BY chat_id", user_id)
             result = await db.fetchrow(
                 "SELECT flow, flow_version, language, answers, details, saved_at FROM results "
                 "WHERE user_id = $1", user_id)
@@ -455,7 +476,8 @@ class PostgresStore:
                 "chats": [
                     {"chat_id": row[0], "session": json.loads(row[1]) if row[1] is not None else None,
                      "current_message_id": row[2], "blocked": row[3], "created_at": row[4],
-                     "updated_at": row[5], "last_seen_at": row[6]}
+                     "updated_at": row[5], "last_seen_at": row[6], "language": row[7],
+                     "time_zone": row[8]}
                     for row in chats
                 ],
                 "latest_result": None if result is None else {

@@ -240,7 +240,7 @@ class SQLiteStore:
     def _load_chat(self, chat_id: int) -> ChatRecord | None:
         row = self._db.execute(
             "SELECT chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at, "
-            "version FROM chats WHERE chat_id = ?",
+            "version, language, time_zone FROM chats WHERE chat_id = ?",
             (chat_id,),
         ).fetchone()
         if row is None:
@@ -255,7 +255,23 @@ class SQLiteStore:
             blocked=bool(row[6]),
             updated_at=row[7],
             version=row[8],
+            language=row[9],
+            time_zone=row[10],
         )
+
+    def _save_preferences(self, chat_id: int, user_id: int | None, language: str | None,
+                          time_zone: str | None) -> None:
+        now = int(self._clock())
+        self._transaction(lambda db: db.execute(
+            # No session change, so the chat's version stays: a turn in flight still commits.
+            "INSERT INTO chats (chat_id, user_id, runs, blocked, created_at, updated_at, seen_at, "
+            "language, time_zone) VALUES (?, ?, 0, 0, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (chat_id) DO UPDATE SET user_id = COALESCE(excluded.user_id, user_id), "
+            "language = COALESCE(excluded.language, language), "
+            "time_zone = COALESCE(excluded.time_zone, time_zone), updated_at = excluded.updated_at, "
+            "seen_at = excluded.seen_at",
+            (chat_id, user_id, now, now, now, language, time_zone),
+        ))
 
     def _record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
         # Not fsynced: it survives a killed process (the OS has it), and if a power cut loses
@@ -348,8 +364,8 @@ class SQLiteStore:
 
     def _export_user(self, user_id: int) -> dict[str, Any]:
         rows = self._db.execute(
-            "SELECT chat_id, session, message_id, blocked, created_at, updated_at, seen_at FROM chats "
-            "WHERE user_id = ? OR chat_id = ? ORDER BY chat_id",
+            "SELECT chat_id, session, message_id, blocked, created_at, updated_at, seen_at, language, "
+            "time_zone FROM chats WHERE user_id = ? OR chat_id = ? ORDER BY chat_id",
             (user_id, user_id),
         ).fetchall()
         return {
@@ -363,6 +379,8 @@ class SQLiteStore:
                     "created_at": row[4],
                     "updated_at": row[5],
                     "last_seen_at": row[6],
+                    "language": row[7],
+                    "time_zone": row[8],
                 }
                 for row in rows
             ],
@@ -511,6 +529,12 @@ class SQLiteStore:
 
         return self._once_per_update(update_id, work)
 
+    def _move_reminder(self, chat_id: int, reminder_id: int, due_at: int) -> bool:
+        return self._transaction(lambda db: db.execute(
+            "UPDATE reminders SET due_at = ? WHERE id = ? AND chat_id = ? AND state = 'pending'",
+            (due_at, reminder_id, chat_id),
+        ).rowcount == 1)
+
     def _record_outcome(self, update_id: int, chat_id: int, reminder_id: int, outcome: str) -> str | None:
         def work(db: sqlite3.Connection) -> str:
             row = db.execute("SELECT outcome FROM reminders WHERE id = ? AND chat_id = ?",
@@ -582,6 +606,12 @@ class SQLiteStore:
     async def record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
         await self._call(self._record_delivery, chat_id, message_id, step)
 
+    async def save_preferences(
+        self, chat_id: int, user_id: int | None, *, language: str | None = None,
+        time_zone: str | None = None,
+    ) -> None:
+        await self._call(self._save_preferences, chat_id, user_id, language, time_zone)
+
     async def undelivered_chats(self, limit: int = 1000) -> list[ChatRecord]:
         return await self._call(self._undelivered_chats, limit)
 
@@ -640,6 +670,9 @@ class SQLiteStore:
 
     async def cancel_reminder(self, update_id: int, chat_id: int, reminder_id: int) -> bool | None:
         return await self._call(self._cancel_reminder, update_id, chat_id, reminder_id)
+
+    async def move_reminder(self, chat_id: int, reminder_id: int, due_at: int) -> bool:
+        return await self._call(self._move_reminder, chat_id, reminder_id, due_at)
 
     async def record_outcome(
         self, update_id: int, chat_id: int, reminder_id: int, outcome: str

@@ -54,6 +54,8 @@ class Act:
     TONE = "t"  # check the tone of the message the offer replies to
     CONTINUE = "g"  # /start mid-guide: go on where one was
     REPLIED = "Y"  # "They replied": no argument asks what they said; a reply value answers it
+    ZONE = "Z"  # argument: the index of a common time zone (bot.engine.zones), whatever the step
+    LANGUAGE = "L"  # argument: a language code of the flow, whatever the step
 
 
 @dataclass(frozen=True)

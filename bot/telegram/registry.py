@@ -17,6 +17,7 @@ from bot.telegram.buttons import Act, Payload
 from bot.telegram.features.admin import AdminFeature
 from bot.telegram.features.after_reply import AfterReplyFeature
 from bot.telegram.features.guide import GuideFeature
+from bot.telegram.features.language import LanguageFeature
 from bot.telegram.features.privacy import PrivacyFeature
 from bot.telegram.features.reminders import RemindersFeature
 from bot.telegram.features.sharing import SharingFeature
@@ -38,6 +39,7 @@ class Features:
     reminders: RemindersFeature
     admin: AdminFeature
     after_reply: AfterReplyFeature
+    language: LanguageFeature
 
     @classmethod
     def build(cls, turns: Turns, lexicons: dict[str, ToneLexicon], admin_ids: Iterable[int]) -> Features:
@@ -48,7 +50,8 @@ class Features:
         ask_reply = after_reply.question if after_reply.available else None
         return cls(guide=guide, privacy=PrivacyFeature(turns), tone=ToneFeature(turns, lexicons),
                    sharing=sharing, reminders=RemindersFeature(turns, ask_reply=ask_reply),
-                   admin=AdminFeature(turns, admin_ids, guide.unknown_command), after_reply=after_reply)
+                   admin=AdminFeature(turns, admin_ids, guide.unknown_command), after_reply=after_reply,
+                   language=LanguageFeature(turns))
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("reminders", lambda f: f.reminders.command),
     Command("replied", lambda f: f.after_reply.command),
     Command("check", lambda f: f.tone.check),
+    Command("timezone", lambda f: f.reminders.time_zone),
+    Command("language", lambda f: f.language.command),
     Command("stats", lambda f: f.admin.stats, menu=False),
 )
 
@@ -97,6 +102,8 @@ BUTTONS: tuple[Button, ...] = (
     Button(Act.FORGET, lambda f: f.privacy.erase),
     Button(Act.KEEP_DATA, lambda f: f.privacy.keep),
     Button(Act.TONE, lambda f: f.tone.offered),
+    Button(Act.LANGUAGE, lambda f: f.language.on_button),
+    Button(Act.ZONE, lambda f: f.reminders.on_zone),
     Button(Act.EXPORT, lambda f: f.sharing.export_button),
     Button(Act.EXPORT_EML, lambda f: f.sharing.eml_button),
     Button(Act.OWN_GUIDE, lambda f: f.guide.own_guide),

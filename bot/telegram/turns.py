@@ -143,9 +143,27 @@ class Turns:
         guide = self.guides.get(session.flow)
         return guide.resume(session) if guide is not None else None
 
+    def language(self, turn: Turn) -> str:
+        """The guide in progress keeps its language; else the person's /language choice; else
+        Telegram's setting (Guide.catalog falls back to the first language it does not speak)."""
+        if turn.session is not None:
+            return turn.session.language
+        chosen = turn.record.language if turn.record else None
+        return chosen if chosen in self.guide.catalogs else turn.incoming.language
+
+    def speaks_their_language(self, turn: Turn) -> bool:
+        """They chose a language, or Telegram's setting is one the guide speaks."""
+        chosen = turn.record.language if turn.record else None
+        return chosen in self.guide.catalogs or turn.incoming.language in self.guide.catalogs
+
     def catalog(self, turn: Turn) -> Catalog:
         """The first flow's words in the person's language (the interface's are every flow's)."""
-        return self.guide.catalog(turn.session.language if turn.session else turn.incoming.language)
+        return self.guide.catalog(self.language(turn))
+
+    def stamp(self, turn: Turn) -> tuple[int, int, int]:
+        """The session's (flow version, run, step) for a button, zeros without a session."""
+        session = turn.session
+        return (session.flow_version, session.run, session.step) if session else (0, 0, 0)
 
     async def guarded(self, turn: Turn, work: Awaitable[None], last_try: bool = True) -> None:
         """Run the turn; a blocked chat is marked, anything unexpected is told kindly (also a
@@ -186,7 +204,7 @@ class Turns:
             new = guide.handle(turn.session, Restart()).session
         else:
             runs = turn.record.runs if turn.record else 0
-            new = guide.new_session(turn.incoming.language, run=runs + 1)
+            new = guide.new_session(self.language(turn), run=runs + 1)
         view = guide.view(new)
         if not await self.commit(turn, new, view):
             await self.redelivered(turn)
@@ -194,7 +212,10 @@ class Turns:
         if guide is self.guide:  # the funnel is the first guide's
             metrics.guide_moved(self.guide, turn.session, new, None)
         catalog = guide.catalog(new.language)
-        before = plain(catalog.text("ui.tg_welcome")) if welcome else []
+        welcome_text = catalog.text("ui.tg_welcome")
+        if not self.speaks_their_language(turn):  # they may not know they can switch
+            welcome_text += "\n\n" + self.guide.catalog(new.language).text("ui.tg_language_offer")
+        before = plain(welcome_text) if welcome else []
         notice = None if welcome else catalog.text("ui.tg_restarted")
         await self.show(turn, new, view, before=before, notice=notice, close=True)
 
@@ -228,6 +249,17 @@ class Turns:
         await self.answer(turn)
         closed = render_closed(before, event, catalog) if accepted else None
         await self.show(turn, moved.session, moved.view, close=True, closed_html=closed)
+
+    async def resume_in(self, turn: Turn, session: Session, notice: str) -> None:
+        """The guide in progress, carried over as `session` (in another language, say): shown
+        again below `notice`; the buttons of the message it replaces go stale."""
+        moved = dataclasses.replace(session, step=session.step + 1)
+        view = self.guide_for(moved).view(moved)
+        if not await self.commit(turn, moved, view):
+            await self.redelivered(turn)
+            return
+        await self.answer(turn)
+        await self.show(turn, moved, view, notice=notice, close=True)
 
     async def end(self, turn: Turn) -> bool:
         """End the guide (the chat keeps its run counter); False when redelivered."""

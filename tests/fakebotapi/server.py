@@ -148,6 +148,8 @@ class FakeBotAPI:
         self.update_timings: dict[int, UpdateTiming] = {}
         self.inline_answers: dict[str, list[dict[str, Any]]] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.descriptions: dict[tuple[str, str], str] = {}
+        """(kind: "description" or "short_description", language code or "") -> text."""
         # state
         self._chats: dict[int, ChatLog] = {}
         self._blocked: set[int] = set()
@@ -888,6 +890,34 @@ class FakeBotAPI:
         self.commands.pop(_commands_key(params), None)
         return True
 
+    async def _m_setMyDescription(self, params: dict[str, Any]) -> Any:
+        return self._set_description("description", 512, params)
+
+    async def _m_getMyDescription(self, params: dict[str, Any]) -> Any:
+        return {"description": self._get_description("description", params)}
+
+    async def _m_setMyShortDescription(self, params: dict[str, Any]) -> Any:
+        return self._set_description("short_description", 120, params)
+
+    async def _m_getMyShortDescription(self, params: dict[str, Any]) -> Any:
+        return {"short_description": self._get_description("short_description", params)}
+
+    def _set_description(self, kind: str, limit: int, params: dict[str, Any]) -> bool:
+        text = params.get(kind) or ""
+        if len(text) > limit:
+            raise bad_request(f"{kind} is too long")
+        code = _description_language(params)
+        if text:
+            self.descriptions[(kind, code)] = text
+        else:
+            self.descriptions.pop((kind, code), None)
+        return True
+
+    def _get_description(self, kind: str, params: dict[str, Any]) -> str:
+        """Like Telegram: the language's own text, else the one for all languages."""
+        code = _description_language(params)
+        return self.descriptions.get((kind, code)) or self.descriptions.get((kind, ""), "")
+
     # updates: long polling and webhook ------------------------------------------------------------
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
@@ -1190,3 +1220,10 @@ def _check_reply_markup(markup: Any) -> None:
 def _commands_key(params: dict[str, Any]) -> str:
     scope = params.get("scope") or {"type": "default"}
     return f"{json.dumps(scope, sort_keys=True)}|{params.get('language_code') or ''}"
+
+
+def _description_language(params: dict[str, Any]) -> str:
+    code = params.get("language_code") or ""
+    if code and not (len(code) == 2 and code.isalpha() and code.islower()):
+        raise bad_request("language code is invalid")  # a two-letter ISO 639-1 code, or empty
+    return str(code)

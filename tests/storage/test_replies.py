@@ -18,7 +18,8 @@ def reply(value: str, user_id: int = 42, run: int = 2, result_saved_at: int = 1_
 
 
 def test_the_replies_table_is_a_migration_of_its_own_in_each_dialect() -> None:
-    assert migrations("sqlite")[-1].name == "replies" and migrations("postgresql")[-1].name == "replies"
+    for dialect in ("sqlite", "postgresql"):  # later migrations (preferences) may follow it
+        assert [m.name for m in migrations(dialect)].count("replies") == 1
 
 
 async def test_mydata_lists_the_reply_with_the_result_it_answers(store: Store) -> None:

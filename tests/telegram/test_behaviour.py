@@ -25,7 +25,7 @@ async def test_startup_sets_commands_and_descriptions(polling_bot: RunningBot) -
     fake = polling_bot.fake
     commands = [c["command"] for c in fake.commands['{"type": "default"}|']]
     assert commands == ["start", "back", "restart", "help", "mydata", "forget", "cancel", "share", "export",
-                        "reminders", "replied", "check"]
+                        "reminders", "replied", "check", "timezone", "language"]
     assert fake.method_counts["setMyDescription"] >= 1 and fake.method_counts["setMyShortDescription"] >= 1
 
 

@@ -94,7 +94,7 @@ def test_dates_in_words_add_the_year_only_when_it_differs(guide: Guide) -> None:
     assert date_words(timestamp(2026, 12, 7), catalog, timestamp(2026, 11, 27)) == "Monday 7 December"
     assert date_words(timestamp(2027, 1, 4), catalog, timestamp(2026, 11, 27)) == "Monday 4 January 2027"
     line = reminder_line(a_reminder({"kind": "nudge", "about": "<Acme>"}), catalog, 0)
-    assert line == "Thursday 1 January: your one follow-up (&lt;Acme&gt;)"
+    assert line == "Thursday 1 January (UTC): your one follow-up (&lt;Acme&gt;)"
 
 
 def test_the_delay_choices_carry_the_session_stamp(guide: Guide) -> None:

@@ -70,9 +70,11 @@ async def test_remind_me_stores_the_nudge_and_confirms_the_date(polling_bot: Run
     assert draft is not None
     assert reminder.payload == {"kind": "nudge", "subject": draft.subject, "body": draft.body,
                                 "about": "Zoë & Co, Designer"}
-    confirmation = ann.messages[-1]
-    assert date_words(reminder.due_at, catalog, time.time()) in confirmation.text
-    assert "⏰ Remind me in 6 business days" in ann.current().button_texts  # the result keeps its buttons
+    confirmation, zone_question = ann.messages[-2:]
+    assert date_words(reminder.due_at, catalog, time.time()) + " (UTC)" in confirmation.text
+    assert "which time zone are you in?" in zone_question.text  # asked with the first reminder
+    result = next(m for m in reversed(ann.messages) if "⏰ Remind me in 6 business days" in m.button_texts)
+    assert result.message_id < confirmation.message_id  # the result keeps its buttons
 
     await ann.tap("⏰ Remind me in 6 business days", expect="You already have a reminder")
     assert len(await bot.store.pending_reminders(ann.id)) == 1

@@ -17,12 +17,13 @@ async def walk(
     *,
     start: bool = True,
     stop_at_detail: str | None = None,
+    language: str = "en",
 ) -> list[ChatMessage]:
     """Tap the given answer of each question shown, type the given details (skip the rest)
     and proceed, until the result (or the prompt for `stop_at_detail`); returns the bot's
     messages sent or edited since the walk began, as they read now."""
     details = details or {}
-    catalog = guide.catalog("en")
+    catalog = guide.catalog(language)
     questions = {catalog.text(f"questions.{q.id}.text"): q.id for q in guide.flow.questions}
     prompts = {catalog.text(f"details.{d.id}.prompt"): d.id for d in guide.flow.details}
     footer = catalog.text("ui.tg_result_footer")

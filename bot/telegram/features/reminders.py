@@ -18,6 +18,7 @@ from bot import metrics
 from bot.engine import ResultView
 from bot.engine.followup import DELAYS, Delay
 from bot.engine.model import Catalog
+from bot.engine.zones import COMMON_ZONES, at_work_hour, local_due, parse_zone, zone_info
 from bot.storage import Reminder
 from bot.telegram.buttons import Act, Payload
 from bot.telegram.turns import Turn, Turns
@@ -29,13 +30,14 @@ from bot.telegram.views.reminders import (
     cancel_keyboard,
     check_in_content,
     check_in_later_keyboard,
-    date_words,
     delays_keyboard,
     parse_id,
     parse_outcome,
     reminder_content,
     reminder_line,
     render_answered,
+    when_words,
+    zone_keyboard,
 )
 
 log = logging.getLogger(__name__)
@@ -64,8 +66,9 @@ class RemindersFeature:
             await turns.reply(turn, plain(catalog.text("ui.tg_reminders_none")))
             return
         now = self.clock()
+        zone = self._zone(turn)
         messages: list[Outgoing] = [*plain(catalog.text("ui.tg_reminders_head"))]
-        messages += [Text(reminder_line(reminder, self._catalog_of(reminder), now),
+        messages += [Text(reminder_line(reminder, self._catalog_of(reminder), now, zone),
                           cancel_keyboard(reminder, self._catalog_of(reminder), self.ask_reply is not None))
                      for reminder in pending[:MAX_LISTED]]
         await turns.reply(turn, messages)
@@ -112,8 +115,11 @@ class RemindersFeature:
     async def _add(
         self, turn: Turn, run: int, delay: Delay, language: str, content: dict[str, Any], now: float
     ) -> tuple[Reminder, bool] | None:
-        """Store a reminder due `delay` after `now`, with this tap's update (None: redelivered)."""
-        due = delay.due(datetime.fromtimestamp(now, UTC))
+        """Store a reminder due `delay` after `now`, with this tap's update (None: redelivered):
+        at 9:00 on a working day in the person's zone once we know it."""
+        zone = self._zone(turn)
+        start = datetime.fromtimestamp(now, UTC)
+        due = local_due(delay, start, zone_info(zone)) if zone else delay.due(start)
         return await self.turns.store.add_reminder(
             turn.update_id, turn.chat_id, turn.user_id, run, delay.key, language, content,
             int(due.timestamp()),
@@ -126,12 +132,60 @@ class RemindersFeature:
         turns = self.turns
         await turns.answer(turn)
         key = "ui.tg_reminder_set" if created else "ui.tg_reminder_exists"
-        text = esc(catalog.text(key, date=date_words(reminder.due_at, catalog, now)))
+        zone = self._zone(turn)
+        text = esc(catalog.text(key, date=when_words(reminder.due_at, catalog, now, zone)))
         assert turn.incoming.tapped_id is not None
         if in_place:
             await turns.edit(turn, turn.incoming.tapped_id, text)
         else:
             await turns.send(turn, [Text(text)])
+        if created and zone is None:  # asked with the first reminder, until they answer
+            await turns.send(turn, plain(catalog.text("ui.tg_zone_prompt"), zone_keyboard(catalog)))
+
+    # ---- the person's time zone: a tap on the picker, or /timezone Madrid ------------------------
+
+    async def time_zone(self, turn: Turn, argument: str) -> None:
+        """/timezone shows the picker; /timezone <city or UTC offset> sets it."""
+        catalog = self.turns.catalog(turn)
+        if not argument.strip():
+            await self.turns.reply(turn, plain(catalog.text("ui.tg_zone_prompt"), zone_keyboard(catalog)))
+            return
+        zone = parse_zone(argument)
+        if zone is None:
+            await self.turns.reply(turn, plain(catalog.text("ui.tg_zone_unknown"), zone_keyboard(catalog)))
+            return
+        await self._set_zone(turn, zone)
+
+    async def on_zone(self, turn: Turn, payload: Payload) -> None:
+        index = int(payload.argument) if payload.argument.isdigit() else -1
+        if not 0 <= index < len(COMMON_ZONES):
+            await self.turns.stale(turn, "ui.tg_stale")
+            return
+        await self._set_zone(turn, COMMON_ZONES[index])
+
+    async def _set_zone(self, turn: Turn, zone: str) -> None:
+        """Keep the zone and move the pending reminders to 9:00 of their day, their time."""
+        turns = self.turns
+        if not await turns.record(turn):
+            await turns.redelivered(turn)
+            return
+        await turns.store.save_preferences(turn.chat_id, turn.user_id, time_zone=zone)
+        info = zone_info(zone)
+        for reminder in await turns.store.pending_reminders(turn.chat_id):
+            moved = at_work_hour(datetime.fromtimestamp(reminder.due_at, UTC), info)
+            await turns.store.move_reminder(turn.chat_id, reminder.id, int(moved.timestamp()))
+        await turns.answer(turn)
+        catalog = turns.catalog(turn)
+        now = self.clock()
+        local = datetime.fromtimestamp(now, info)
+        text = catalog.text("ui.tg_zone_set", zone=zone, time=f"{local.hour}:{local.minute:02d}")
+        if turn.incoming.tapped_id is not None:
+            await turns.edit(turn, turn.incoming.tapped_id, esc(text))
+        else:
+            await turns.send(turn, plain(text))
+
+    def _zone(self, turn: Turn) -> str | None:
+        return turn.record.time_zone if turn.record else None
 
     # ---- weeks later: the answer to "Did they reply?", Cancel -------------------------------------
 
@@ -205,7 +259,7 @@ class RemindersFeature:
             await self._drop_buttons(turn)
             return
         await turns.answer(turn)
-        date = date_words(reminder.due_at, catalog, self.clock())
+        date = when_words(reminder.due_at, catalog, self.clock(), self._zone(turn))
         assert turn.incoming.tapped_id is not None
         await turns.edit(turn, turn.incoming.tapped_id,
                                  esc(catalog.text("ui.tg_reminder_cancelled", date=date)))

@@ -108,7 +108,7 @@ class SharingFeature:
         code = share.code_from_start(argument)
         if code is None:
             return False
-        catalog = self.guide.catalog(turn.incoming.language)
+        catalog = self.turns.catalog(turn)
         if not self.misses.allows(turn.chat_id):  # guessing: neither a lookup nor a write
             if self.misses.miss(turn.chat_id) is Verdict.REFUSED:
                 await self.turns.send(turn, plain(catalog.text("ui.tg_share_throttled")))

@@ -87,6 +87,9 @@ def mydata_text(
                                 last=date(chat["updated_at"])))
         if chat.get("blocked"):
             out.append(catalog.text("ui.tg_mydata_blocked"))
+        if chat.get("language") or chat.get("time_zone"):  # /language, /timezone
+            out.append(catalog.text("ui.tg_mydata_preferences",
+                                    language=chat.get("language") or "-", zone=chat.get("time_zone") or "-"))
         session = chat.get("session")
         if session is None:
             out.append(catalog.text("ui.tg_mydata_no_guide"))

@@ -9,7 +9,7 @@ step, weeks later and after restarts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -17,6 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.engine import Plan, Session
 from bot.engine.followup import DELAYS, Delay, check_in_draft, nudge_draft
 from bot.engine.model import Catalog
+from bot.engine.zones import COMMON_ZONES, zone_info
 from bot.telegram.buttons import Act, Payload
 from bot.telegram.views.html import CHOSEN, Text, esc, text_parts
 from bot.telegram.views.steps import payload, replied_button
@@ -69,16 +70,35 @@ def check_in_content(catalog: Catalog, about: str = "") -> dict[str, Any]:
 # ---- dates --------------------------------------------------------------------------------------
 
 
-def date_words(timestamp: int, catalog: Catalog, now: float) -> str:
-    """"Monday 7 December" (with the year when it is not this year), in UTC."""
-    moment = datetime.fromtimestamp(timestamp, UTC)
+def date_words(timestamp: int, catalog: Catalog, now: float, zone: str | None = None) -> str:
+    """"Monday 7 December" (with the year when it is not this year), in `zone` (UTC if None)."""
+    moment = datetime.fromtimestamp(timestamp, zone_info(zone))
     weekdays = [name.strip() for name in catalog.text("ui.tg_weekdays").split(",")]
     months = [name.strip() for name in catalog.text("ui.tg_months").split(",")]
     values = {"weekday": weekdays[moment.weekday() % len(weekdays)], "day": moment.day,
               "month": months[(moment.month - 1) % len(months)]}
-    if moment.year != datetime.fromtimestamp(now, UTC).year:
+    if moment.year != datetime.fromtimestamp(now, moment.tzinfo).year:
         return catalog.text("ui.tg_date_year", year=moment.year, **values)
     return catalog.text("ui.tg_date", **values)
+
+
+def when_words(timestamp: int, catalog: Catalog, now: float, zone: str | None) -> str:
+    """The day and hour in the person's zone ("Monday 7 December, 9:00"), or, before they
+    told us their zone, the day with the zone it is in ("Monday 7 December (UTC)")."""
+    date = date_words(timestamp, catalog, now, zone)
+    if zone is None:
+        return catalog.text("ui.tg_date_utc", date=date)
+    moment = datetime.fromtimestamp(timestamp, zone_info(zone))
+    return catalog.text("ui.tg_date_at", date=date, time=f"{moment.hour}:{moment.minute:02d}")
+
+
+def zone_keyboard(catalog: Catalog) -> InlineKeyboardMarkup:
+    """The common zones, two a row, named by a city in the person's language; valid any time."""
+    names = [name.strip() for name in catalog.text("ui.tg_zone_names").split(",")]
+    buttons = [InlineKeyboardButton(names[index] if index < len(names) else zone,
+                                    callback_data=_stepless(Act.ZONE, str(index)))
+               for index, zone in enumerate(COMMON_ZONES)]
+    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
 
 
 # ---- keyboards ----------------------------------------------------------------------------------
@@ -161,11 +181,11 @@ def render_answered(reminder: Reminder, catalog: Catalog, letter: str) -> str:
     return f"{text_parts(_due_html(reminder, catalog))[-1].html}\n{CHOSEN} <b>{esc(label)}</b>"
 
 
-def reminder_line(reminder: Reminder, catalog: Catalog, now: float) -> str:
+def reminder_line(reminder: Reminder, catalog: Catalog, now: float, zone: str | None = None) -> str:
     """One pending reminder for /reminders: when, and what for."""
     kind = NUDGE if reminder.payload.get("kind") == NUDGE else CHECK_IN
     what = catalog.text(f"ui.tg_reminder_kind_{kind}")
     if reminder.payload.get("about"):
         what += f" ({reminder.payload['about']})"
-    date = date_words(reminder.due_at, catalog, now)
+    date = when_words(reminder.due_at, catalog, now, zone)
     return esc(catalog.text("ui.tg_reminders_item", date=date, what=what))

@@ -1,0 +1,217 @@
+"""Every path of the guide in every language other than English: within that language's
+limits, with no English left in it, and with the greetings and sign-offs of the language."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.cli import main
+from bot.content.flow_loader import load_guide
+from bot.content.tone_lexicon import load_tone_lexicons
+from bot.engine.decide import decide
+from bot.engine.details import greeting, normalise
+from bot.engine.guide import Guide
+from bot.engine.model import first_pick
+from bot.engine.tone import check_tone
+from bot.engine.views import Plan
+from bot.terminal import render_plan
+from tests.test_drafts import FLOWS, all_paths
+
+# Words that appear in almost any English sentence and in no Spanish or Russian one. A
+# translated text that still holds one of them was left in English (or half-translated).
+ENGLISH_STOP_WORDS = frozenset({
+    "the", "and", "you", "your", "with", "for", "that", "this", "have", "would", "thank",
+    "thanks", "please", "hello", "dear", "regards", "best", "wishes", "role", "team", "reply",
+    "send", "email",  # "me" is Spanish too, so it is left out
+    "what", "when", "why", "will", "it", "is", "are", "was", "of", "to", "in",
+    "on", "not", "or", "be", "my", "we", "our", "if", "can", "about", "there", "here",
+})
+SPANISH_DETAILS = {
+    "your_name": "Lucía Fernández",
+    "recipient_name": "Sra. Rivera",
+    "company": "Logística del Norte",
+    "role": "el puesto de Responsable de Experiencia de Cliente",
+    "strength": "Ocho años dirigiendo equipos de atención al cliente en tres países",
+    "topic": "sus planes para rediseñar la incorporación de clientes en la aplicación móvil",
+    "material": "un caso práctico con un presupuesto para un equipo de cuarenta personas",
+    "gap": "mi poca experiencia gestionando presupuestos de más de un millón de euros",
+    "contact_name": "Javier",
+    "commitment": "puedo trasladarme a Valencia en marzo y empezar cuando le venga bien al equipo",
+    "fact": "ya tengo permiso de trabajo en la UE, así que no haría falta visado",
+}
+LANGUAGES = {"es": SPANISH_DETAILS}
+
+
+@cache
+def guide() -> Guide:
+    return load_guide(FLOWS)
+
+
+@cache
+def plans(language: str) -> tuple[Plan, ...]:
+    found = []
+    for answers in all_paths():
+        for details in ({}, LANGUAGES[language]):
+            found.append(guide().plan_for(answers, details, language))
+    return tuple(found)
+
+
+def english_words(text: str, details: dict[str, str]) -> set[str]:
+    for value in details.values():
+        text = text.replace(value, " ")
+    text = re.sub(r"/\w+|\{\w+\}|\.eml|LinkedIn|Telegram|CV|UTC", " ", text)
+    return {word for word in re.findall(r"[a-z]+", text.lower()) if word in ENGLISH_STOP_WORDS}
+
+
+def test_every_language_is_declared_with_its_own_details_for_these_tests() -> None:
+    assert set(guide().flow.languages) == {"en", *LANGUAGES}
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_draft_fits_the_limits_of_its_language(language: str) -> None:
+    bad = []
+    for plan in plans(language):
+        for action, draft in plan.drafts:
+            approach = guide().flow.approaches[action.approach]
+            limit_id = first_pick(approach.limit, decide(guide().flow, plan.answers).facts)
+            assert limit_id is not None
+            limits = guide().flow.limits[limit_id].of(language)
+            words = len(draft.body.split())
+            if not limits.min_words <= words <= limits.max_words or (
+                    limits.max_chars is not None and len(draft.body) > limits.max_chars):
+                bad.append(f"{action.approach} {plan.answers}: {words} words, "
+                           f"{len(draft.body)} chars\n{draft.body}")
+    assert not bad, f"{len(bad)} out of limits, first:\n" + "\n\n".join(bad[:3])
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_no_english_word_is_left_in_any_plan(language: str) -> None:
+    catalog = guide().catalog(language)
+    leaks: dict[str, str] = {}
+    for plan in plans(language):
+        text = render_plan(plan, catalog)
+        for word in english_words(text, LANGUAGES[language]):
+            leaks.setdefault(word, text)
+    assert not leaks, f"English words {sorted(leaks)} in, e.g.:\n{next(iter(leaks.values()))}"
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_no_english_word_is_left_in_the_catalog(language: str) -> None:
+    catalog = guide().catalog(language)
+    leaks = {key: text for key, text in catalog.texts.items() if english_words(text, {})}
+    assert not leaks, leaks
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_plan_uses_the_same_sections_in_every_language(language: str) -> None:
+    english = {tuple(plan.answers.items()): plan for plan in plans_in("en")}
+    for plan in plans(language)[::2]:
+        twin = english[tuple(plan.answers.items())]
+        assert plan.primary == twin.primary
+        assert [a.approach for a in plan.actions] == [a.approach for a in twin.actions]
+        assert len(plan.tips) == len(twin.tips) and len(plan.next_steps) == len(twin.next_steps)
+
+
+@cache
+def plans_in(language: str) -> tuple[Plan, ...]:
+    return tuple(guide().plan_for(answers, {}, language) for answers in all_paths())
+
+
+def test_a_spanish_draft_greets_and_signs_off_as_spanish_mail_does() -> None:
+    answers = {"stage": "final", "role_status": "unknown", "time_since": "recent",
+               "feedback": "none", "new_material": "none", "contact": "none", "goal": "this_role"}
+    plan = guide().plan_for(answers, SPANISH_DETAILS, "es")
+    body = plan.drafts[0][1].body
+    assert body.startswith("Estimada Sra. Rivera:\n")
+    assert "puesto de Responsable de Experiencia de Cliente." in body  # "el puesto de" not doubled
+    assert "ocho años dirigiendo" in body  # a common word's capital lowered mid-sentence
+    assert body.endswith("Un cordial saludo,\nLucía Fernández")
+    bare = guide().plan_for(answers, {}, "es").drafts[0][1].body
+    assert bare.startswith("Buenos días:\n")
+
+
+@pytest.mark.parametrize(("name", "language", "reads"), [
+    ("Sam", "en", "Hi Sam,"), ("Ms Rivera", "en", "Dear Ms Rivera,"),
+    ("Marta", "es", "Hola, Marta:"), ("Sra. Rivera", "es", "Estimada Sra. Rivera:"),
+    ("Dr. Gil", "es", "Estimado Dr. Gil:"), ("Marta López", "es", "Buenos días, Marta López:"),
+    ("Анна", "ru", "Здравствуйте, Анна!"),
+])
+def test_the_salutation_follows_the_language(name: str, language: str, reads: str) -> None:
+    assert greeting(name, language) == reads
+
+
+def test_english_article_rules_do_not_touch_spanish_titles() -> None:
+    assert normalise("role", "a Senior Designer role", "en") == "Senior Designer"
+    assert normalise("role", "Analista de datos", "es") == "Analista de datos"
+    assert normalise("role", "The Data Analyst", "es") == "The Data Analyst"
+    assert normalise("role", "el puesto de Analista", "es") == "Analista"
+
+
+def test_check_fails_on_a_declared_language_without_a_tone_lexicon(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flows = tmp_path / "flows"
+    shutil.copytree(FLOWS, flows)
+    (flows / "tone" / "es.yaml").unlink()
+    assert main(["check", str(flows)]) == 1
+    out = capsys.readouterr().out
+    assert "flows/guide.yaml:1: no tone lexicon tone/es.yaml for the declared language 'es'" in out
+
+
+def test_each_language_has_its_own_tone_lexicon_that_flags_its_own_words() -> None:
+    lexicons = load_tone_lexicons(FLOWS, guide().flow.languages)
+    assert set(lexicons) == set(guide().flow.languages)
+    assert lexicons["es"].language == "es"
+
+
+SPANISH_TONE = yaml.safe_load((Path(__file__).parent / "data" / "tone_es.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("draft", SPANISH_TONE["drafts"], ids=[d["id"] for d in SPANISH_TONE["drafts"]])
+def test_the_spanish_lexicon_flags_its_labelled_set(draft: dict[str, Any]) -> None:
+    lexicon = load_tone_lexicons(FLOWS, ["es"])["es"]
+    found = {finding.category for finding in check_tone(draft["text"], lexicon)}
+    assert found == set(draft["expect"]), draft["text"]
+
+
+def test_every_spanish_draft_of_the_guide_passes_the_spanish_tone_check() -> None:
+    lexicon = load_tone_lexicons(FLOWS, ["es"])["es"]
+    flagged = {}
+    for plan in plans("es"):
+        for _, draft in plan.drafts:
+            findings = check_tone(draft.body, lexicon)
+            if findings:
+                flagged[draft.body] = [f.passage for f in findings]
+    assert not flagged, next(iter(flagged.items()))
+
+
+AFTER_REPLY_DETAILS = {**SPANISH_DETAILS, "times": "martes de 10 a 12 o jueves por la tarde",
+                       "other_role": "Analista de Operaciones", "gap": "más experiencia con presupuestos"}
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_the_second_flow_speaks_the_language_within_its_limits(language: str) -> None:
+    after_reply = guide().followers["after_reply"]
+    assert language in after_reply.flow.languages
+    catalog = after_reply.catalog(language)
+    bad = []
+    for reply in after_reply.flow.questions[0].options:
+        for details in ({}, AFTER_REPLY_DETAILS):
+            plan = after_reply.plan_for({"reply": reply}, details, language)
+            for word in english_words(render_plan(plan, catalog), details):
+                bad.append(f"{reply}: English word {word!r}")
+            for action, draft in plan.drafts:
+                limit_id = first_pick(after_reply.flow.approaches[action.approach].limit,
+                                      decide(after_reply.flow, plan.answers).facts)
+                assert limit_id is not None
+                limits = after_reply.flow.limits[limit_id].of(language)
+                if not limits.min_words <= len(draft.body.split()) <= limits.max_words:
+                    bad.append(f"{reply}/{action.approach}: {len(draft.body.split())} words\n{draft.body}")
+    assert not bad, "\n".join(bad[:5])
