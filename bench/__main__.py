@@ -72,15 +72,15 @@ class Bench:
     def log(self, message: str) -> None:
         print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
-    async def measure(self, kind: BotKind, users: int, database: Path | None = None,
-                      stored: int = 0) -> BotRun:
+    async def measure(
+        self, kind: BotKind, users: int, database: Path | None = None, stored: int = 0
+    ) -> BotRun:
         """Start `kind` against a fresh fake, run the light and the saturation phase, stop it."""
         self.runs += 1
         args = self.args
         db = database or self.workdir / f"run{self.runs}-{kind.name}.sqlite3"
         async with BenchBotAPI(first_update_id=FIRST_UPDATE_ID) as fake:
-            bot = BotProcess(kind, fake, db, self.workdir / f"run{self.runs}-{kind.name}.log",
-                             self.bot_cpus)
+            bot = BotProcess(kind, fake, db, self.workdir / f"run{self.runs}-{kind.name}.log", self.bot_cpus)
             try:
                 await bot.start()
                 load = Load(fake, bot, person_factory(kind, self.guide), self.ids, seed=self.runs)
@@ -90,13 +90,15 @@ class Bench:
             finally:
                 await bot.stop()
         run = BotRun(kind, bot.startup_s, light, saturation, peak, stored)
-        self.log(f"{kind.name:8} stored={stored:<6} start-up {run.startup_s:.2f}s  "
-                 f"light p50/p99 {_ms(light.first_reply, 0.5)}/{_ms(light.first_reply, 0.99)} ms  "
-                 f"saturation {saturation.updates_per_s:.0f} upd/s, "
-                 f"p99 {_ms(saturation.first_reply, 0.99)} ms, failures {saturation.failures}, "
-                 f"violations {light.violations + saturation.violations}, "
-                 f"bot {saturation.bot_cpu_ms_per_update:.2f} ms CPU/update, "
-                 f"generator busy {saturation.loadgen_busy:.0%}")
+        self.log(
+            f"{kind.name:8} stored={stored:<6} start-up {run.startup_s:.2f}s  "
+            f"light p50/p99 {_ms(light.first_reply, 0.5)}/{_ms(light.first_reply, 0.99)} ms  "
+            f"saturation {saturation.updates_per_s:.0f} upd/s, "
+            f"p99 {_ms(saturation.first_reply, 0.99)} ms, failures {saturation.failures}, "
+            f"violations {light.violations + saturation.violations}, "
+            f"bot {saturation.bot_cpu_ms_per_update:.2f} ms CPU/update, "
+            f"generator busy {saturation.loadgen_busy:.0%}"
+        )
         return run
 
     async def comparison(self) -> list[BotRun]:
@@ -143,8 +145,10 @@ class Bench:
                     if done == args.warm_people:
                         figures["rss_warm_mb"] = rss
                     if done % 1000 == 0:
-                        self.log(f"memory: {done:,} guides done, RSS {rss:.1f} MiB, "
-                                 f"{time.monotonic() - started:.0f}s")
+                        self.log(
+                            f"memory: {done:,} guides done, RSS {rss:.1f} MiB, "
+                            f"{time.monotonic() - started:.0f}s"
+                        )
 
                 result = await load.population(args.people, args.concurrency, progress)
                 figures["seconds"] = time.monotonic() - started
@@ -165,28 +169,45 @@ def _ms(values: list[float], q: float) -> str:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--users", type=int, default=60,
-                        help="people at once at saturation (few enough that a guide fits in the window)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--users",
+        type=int,
+        default=60,
+        help="people at once at saturation (few enough that a guide fits in the window)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of baseline and ours")
     parser.add_argument("--seconds", type=float, default=16.0, help="length of a saturation phase")
     parser.add_argument("--light-users", type=int, default=4)
     parser.add_argument("--light-seconds", type=float, default=5.0)
-    parser.add_argument("--shipped-users", type=int, default=30,
-                        help="people at once for the bot as shipped (its flood limit makes it slow)")
+    parser.add_argument(
+        "--shipped-users",
+        type=int,
+        default=30,
+        help="people at once for the bot as shipped (its flood limit makes it slow)",
+    )
     parser.add_argument("--stored", type=int, nargs="+", default=[1_000, 100_000])
     parser.add_argument("--growth-rounds", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="one short round (a smoke test)")
     parser.add_argument("--memory", action="store_true", help="only the memory-growth run")
     parser.add_argument("--people", type=int, default=10_000, help="--memory: distinct people")
     parser.add_argument("--concurrency", type=int, default=200, help="--memory: people at once")
-    parser.add_argument("--warm-people", type=int, default=500,
-                        help="--memory: guides after which the warm RSS is taken")
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
-                        help="postgresql: only the PostgreSQL comparison (see bench/postgres.py)")
-    parser.add_argument("--database-url", default="",
-                        help="--db postgresql: a database to wipe and use (default: a throwaway server)")
+    parser.add_argument(
+        "--warm-people", type=int, default=500, help="--memory: guides after which the warm RSS is taken"
+    )
+    parser.add_argument(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="postgresql: only the PostgreSQL comparison (see bench/postgres.py)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="--db postgresql: a database to wipe and use (default: a throwaway server)",
+    )
     parser.add_argument("--no-pin", action="store_true", help="do not pin bot and generator to cores")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
     args = parser.parse_args(argv)
@@ -224,8 +245,10 @@ def machine() -> str:
         if line.startswith("model name"):
             model = line.split(":", 1)[1].strip()
             break
-    return (f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
+    return (
+        f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

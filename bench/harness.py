@@ -61,8 +61,9 @@ def cpu_layout() -> tuple[set[int] | None, set[int] | None]:
 class BotProcess:
     """One bot in its own process, talking to `fake`; start-up timed to its first getUpdates."""
 
-    def __init__(self, kind: BotKind, fake: BenchBotAPI, database: Path, log_path: Path,
-                 cpus: set[int] | None) -> None:
+    def __init__(
+        self, kind: BotKind, fake: BenchBotAPI, database: Path, log_path: Path, cpus: set[int] | None
+    ) -> None:
         self.kind = kind
         self.fake = fake
         self.database = database
@@ -83,16 +84,21 @@ class BotProcess:
         with self.log_path.open("ab") as log:
             spawned = time.monotonic()
             self.process = subprocess.Popen(
-                [sys.executable, *self.kind.argv], env=env, cwd=self.database.parent,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                [sys.executable, *self.kind.argv],
+                env=env,
+                cwd=self.database.parent,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         if self.cpus:
             os.sched_setaffinity(self.process.pid, self.cpus)
         deadline = time.monotonic() + timeout
         while not self.fake.first_poll.is_set():
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.kind.name} exited with {self.process.returncode}; "
-                                   f"see {self.log_path}")
+                raise RuntimeError(
+                    f"{self.kind.name} exited with {self.process.returncode}; see {self.log_path}"
+                )
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{self.kind.name} did not poll within {timeout}s")
             await asyncio.sleep(0.005)
@@ -242,16 +248,23 @@ def percentile(values: list[float], q: float) -> float:
 class Load:
     """Runs phases of simulated people against one started bot."""
 
-    def __init__(self, fake: BenchBotAPI, bot: BotProcess, people: Callable[[random.Random], Person],
-                 ids: itertools.count[int], seed: int) -> None:
+    def __init__(
+        self,
+        fake: BenchBotAPI,
+        bot: BotProcess,
+        people: Callable[[random.Random], Person],
+        ids: itertools.count[int],
+        seed: int,
+    ) -> None:
         self.fake = fake
         self.bot = bot
         self.people = people
         self.ids = ids
         self.rng = random.Random(seed)
 
-    async def phase(self, users: int, seconds: float, think: tuple[float, float] = (0.0, 0.0),
-                    warmup: float | None = None) -> PhaseResult:
+    async def phase(
+        self, users: int, seconds: float, think: tuple[float, float] = (0.0, 0.0), warmup: float | None = None
+    ) -> PhaseResult:
         """`users` people, each completing guides back to back (a new person each time) until
         `seconds` have passed; figures are taken after `warmup` seconds (ramp-up excluded)."""
         self.fake.reset_observations()
@@ -272,8 +285,9 @@ class Load:
             rng = random.Random(self.rng.random())
             await asyncio.sleep(index * 0.002)  # do not open with one burst of identical updates
             while time.monotonic() < stop_at:
-                done = await self._guide(next(self.ids), self.people(rng), rng, think, stop_at,
-                                         window_start, result)
+                done = await self._guide(
+                    next(self.ids), self.people(rng), rng, think, stop_at, window_start, result
+                )
                 if done is not None and window_start <= done <= stop_at:
                     result.guides += 1
 
@@ -289,13 +303,15 @@ class Load:
                 result.updates += 1
             if window_start <= timing.available_at <= stop_at:
                 result.first_reply.append(timing.latency or 0.0)
-        result.requests = sum(1 for call in self.fake.calls
-                              if call.method != "getUpdates" and window_start <= call.finished <= stop_at)
+        result.requests = sum(
+            1
+            for call in self.fake.calls
+            if call.method != "getUpdates" and window_start <= call.finished <= stop_at
+        )
         result.violations = len(self.fake.violations) - violations_before
         return result
 
-    async def population(self, total: int, concurrency: int,
-                         progress: Callable[[int], None]) -> PhaseResult:
+    async def population(self, total: int, concurrency: int, progress: Callable[[int], None]) -> PhaseResult:
         """`total` distinct people complete the guide, `concurrency` at a time, no pauses."""
         started = time.monotonic()
         result = PhaseResult(concurrency, 0.0)
@@ -306,8 +322,9 @@ class Load:
         async def slot() -> None:
             rng = random.Random(self.rng.random())
             for _ in remaining:
-                done = await self._guide(next(self.ids), self.people(rng), rng, (0.0, 0.0), never,
-                                         never, result)
+                done = await self._guide(
+                    next(self.ids), self.people(rng), rng, (0.0, 0.0), never, never, result
+                )
                 if done is not None:
                     result.guides += 1
                     progress(result.guides)
@@ -319,9 +336,16 @@ class Load:
         result.violations = len(self.fake.violations) - violations_before
         return result
 
-    async def _guide(self, user_id: int, person: Person, rng: random.Random,
-                     think: tuple[float, float], stop_at: float, window_start: float,
-                     result: PhaseResult) -> float | None:
+    async def _guide(
+        self,
+        user_id: int,
+        person: Person,
+        rng: random.Random,
+        think: tuple[float, float],
+        stop_at: float,
+        window_start: float,
+        result: PhaseResult,
+    ) -> float | None:
         """One person through one guide; returns when they reached the result, or None."""
         fake = self.fake
         user = fake.user(user_id, "Bench")

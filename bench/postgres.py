@@ -42,8 +42,15 @@ SECRET = "bench-secret"
 class Replicas:
     """`count` bot processes in webhook mode on one database, behind one front."""
 
-    def __init__(self, fake: BenchBotAPI, database_url: str, count: int, log_dir: Path, name: str,
-                 database_pid: int | None = None) -> None:
+    def __init__(
+        self,
+        fake: BenchBotAPI,
+        database_url: str,
+        count: int,
+        log_dir: Path,
+        name: str,
+        database_pid: int | None = None,
+    ) -> None:
         self.fake = fake
         self.database_pid = database_pid
         self.database_url = database_url
@@ -61,16 +68,30 @@ class Replicas:
         for n in range(self.count):
             port = free_port()
             self.front.ports.append(port)
-            env = {**os.environ, "TELEGRAM_BOT_TOKEN": self.fake.token,
-                   "TELEGRAM_API_BASE_URL": self.fake.base_url, "DATABASE_URL": self.database_url,
-                   "PYTHONPATH": str(REPO), "LOG_LEVEL": "INFO",
-                   "WEBHOOK_URL": f"http://127.0.0.1:{self.front.port}{HOOK}",
-                   "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port), "WEBHOOK_SECRET": SECRET}
+            env = {
+                **os.environ,
+                "TELEGRAM_BOT_TOKEN": self.fake.token,
+                "TELEGRAM_API_BASE_URL": self.fake.base_url,
+                "DATABASE_URL": self.database_url,
+                "PYTHONPATH": str(REPO),
+                "LOG_LEVEL": "INFO",
+                "WEBHOOK_URL": f"http://127.0.0.1:{self.front.port}{HOOK}",
+                "WEBHOOK_LISTEN": "127.0.0.1",
+                "WEBHOOK_PORT": str(port),
+                "WEBHOOK_SECRET": SECRET,
+            }
             log = (self.log_dir / f"{self.name}-{n}.log").open("ab")
             self._logs.append(log)
-            self.processes.append(subprocess.Popen(
-                [sys.executable, *OURS.argv], env=env, cwd=self.log_dir, stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT))
+            self.processes.append(
+                subprocess.Popen(
+                    [sys.executable, *OURS.argv],
+                    env=env,
+                    cwd=self.log_dir,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
         self.front.hits = dict.fromkeys(self.front.ports, 0)
         await self.front.start()
         deadline = time.monotonic() + timeout
@@ -180,23 +201,56 @@ async def _copy_sessions(url: str, guide: Guide, sessions: int) -> None:
         for n in range(sessions):
             sample = samples[n % len(samples)]
             seen = now - rng.randint(0, RECENT_SECONDS)
-            chats.append((PREFILLED_CHAT_IDS + n, PREFILLED_CHAT_IDS + n, sample, rng.randint(2, 40),
-                          json.loads(sample)["step"], 1, False, 1, seen, seen, seen))
+            chats.append(
+                (
+                    PREFILLED_CHAT_IDS + n,
+                    PREFILLED_CHAT_IDS + n,
+                    sample,
+                    rng.randint(2, 40),
+                    json.loads(sample)["step"],
+                    1,
+                    False,
+                    1,
+                    seen,
+                    seen,
+                    seen,
+                )
+            )
         await connection.copy_records_to_table(
-            "chats", records=chats,
-            columns=["chat_id", "user_id", "session", "message_id", "message_step", "runs", "blocked",
-                     "version", "created_at", "updated_at", "seen_at"])
+            "chats",
+            records=chats,
+            columns=[
+                "chat_id",
+                "user_id",
+                "session",
+                "message_id",
+                "message_step",
+                "runs",
+                "blocked",
+                "version",
+                "created_at",
+                "updated_at",
+                "seen_at",
+            ],
+        )
         await connection.copy_records_to_table(
-            "processed_updates", records=((n + 1, now - rng.randint(0, RECENT_SECONDS))
-                                          for n in range(sessions * 5)),
-            columns=["update_id", "seen_at"])
+            "processed_updates",
+            records=((n + 1, now - rng.randint(0, RECENT_SECONDS)) for n in range(sessions * 5)),
+            columns=["update_id", "seen_at"],
+        )
     finally:
         await connection.close()
 
 
 class PostgresBench:
-    def __init__(self, args: argparse.Namespace, guide: Guide, workdir: Path, database_url: str,
-                 database_pid: int | None) -> None:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        guide: Guide,
+        workdir: Path,
+        database_url: str,
+        database_pid: int | None,
+    ) -> None:
         self.args = args
         self.database_pid = database_pid
         self.guide = guide
@@ -224,22 +278,35 @@ class PostgresBench:
             self.log(f"PostgreSQL reset with {stored:,} sessions in {time.monotonic() - started:.1f}s")
             url = self.database_url
         async with BenchBotAPI(first_update_id=FIRST_UPDATE_ID) as fake:
-            bots = Replicas(fake, url, variant.replicas, self.workdir, f"run{self.runs}-{variant.name}",
-                            self.database_pid if variant.backend == "postgresql" else None)
+            bots = Replicas(
+                fake,
+                url,
+                variant.replicas,
+                self.workdir,
+                f"run{self.runs}-{variant.name}",
+                self.database_pid if variant.backend == "postgresql" else None,
+            )
             try:
                 await bots.start()
-                load = Load(fake, bots, person_factory(OURS, self.guide), self.ids,  # type: ignore[arg-type]
-                            seed=self.runs)
+                load = Load(
+                    fake,
+                    bots,
+                    person_factory(OURS, self.guide),
+                    self.ids,  # type: ignore[arg-type]
+                    seed=self.runs,
+                )
                 light = await load.phase(self.args.light_users, self.args.light_seconds, think=(0.2, 0.6))
                 saturation = await load.phase(self.args.users, self.args.seconds)
             finally:
                 await bots.stop()
-        self.log(f"{variant.name:9} stored={stored:<6} light p99 {_ms(light.first_reply, 0.99)} ms  "
-                 f"saturation {saturation.updates_per_s:.0f} upd/s, "
-                 f"p99 {_ms(saturation.first_reply, 0.99)} ms, "
-                 f"CPU {saturation.bot_cpu_ms_per_update:.2f} ms/update, "
-                 f"failures {saturation.failures + light.failures}, "
-                 f"violations {saturation.violations + light.violations}, hits {bots.front.hits}")
+        self.log(
+            f"{variant.name:9} stored={stored:<6} light p99 {_ms(light.first_reply, 0.99)} ms  "
+            f"saturation {saturation.updates_per_s:.0f} upd/s, "
+            f"p99 {_ms(saturation.first_reply, 0.99)} ms, "
+            f"CPU {saturation.bot_cpu_ms_per_update:.2f} ms/update, "
+            f"failures {saturation.failures + light.failures}, "
+            f"violations {saturation.violations + light.violations}, hits {bots.front.hits}"
+        )
         database_cpu = bots.database_cpu[-1] - bots.database_cpu[-2]
         return Measured(variant, stored, light, saturation, database_cpu)
 
@@ -253,7 +320,7 @@ class PostgresBench:
             for variant in order:
                 runs.append(await self.measure(variant, small))
         for round_index in range(self.args.growth_rounds):
-            for stored in ([small, large] if round_index % 2 == 0 else [large, small]):
+            for stored in [small, large] if round_index % 2 == 0 else [large, small]:
                 runs.append(await self.measure(PG_1, stored))
         return runs
 
@@ -273,13 +340,15 @@ def report(runs: list[Measured], args: argparse.Namespace, machine: str, elapsed
     def pick(variant: Variant, stored: int, rows: list[Measured]) -> list[Measured]:
         return [m for m in rows if m.variant is variant and m.stored == stored]
 
-    comparison = runs[:3 * args.rounds]
-    growth = runs[3 * args.rounds:]
+    comparison = runs[: 3 * args.rounds]
+    growth = runs[3 * args.rounds :]
     lines = [
-        "## PostgreSQL (`python -m bench --db postgresql`)", "",
+        "## PostgreSQL (`python -m bench --db postgresql`)",
+        "",
         f"Machine: {machine}; {args.rounds} round(s) of {args.users} people at once for "
         f"{args.seconds:.0f} s (figures from the last 75 %), webhook mode behind a round-robin front, "
-        f"median of rounds; run took {elapsed / 60:.1f} min.", "",
+        f"median of rounds; run took {elapsed / 60:.1f} min.",
+        "",
         "| variant | updates/s | p99 first reply (ms) | light p99 (ms) | CPU ms per update (bot + database) "
         "| of which the bot processes | failures | violations |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -297,25 +366,35 @@ def report(runs: list[Measured], args: argparse.Namespace, machine: str, elapsed
         violations = sum(m.saturation.violations + m.light.violations for m in rows)
         figures[variant.name] = rate
         figures[f"{variant.name}-lost"] = failures + violations
-        lines.append(f"| {variant.label} | {rate:.0f} | {p99:.1f} | {light:.1f} | {cpu:.2f} | "
-                     f"{bot_only:.2f} | {failures} | {violations} |")
-    lines += ["", "| stored sessions (PostgreSQL, one replica) | updates/s | p99 first reply (ms) "
-              "| light p99 (ms) | CPU ms per update |", "|---:|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {variant.label} | {rate:.0f} | {p99:.1f} | {light:.1f} | {cpu:.2f} | "
+            f"{bot_only:.2f} | {failures} | {violations} |"
+        )
+    lines += [
+        "",
+        "| stored sessions (PostgreSQL, one replica) | updates/s | p99 first reply (ms) "
+        "| light p99 (ms) | CPU ms per update |",
+        "|---:|---:|---:|---:|---:|",
+    ]
     p99s, light_p99s = {}, {}
     for stored in (small, large):
         rows = pick(PG_1, stored, growth)
         p99s[stored] = _median([1000 * percentile(m.saturation.first_reply, 0.99) for m in rows])
         light_p99s[stored] = _median([1000 * percentile(m.light.first_reply, 0.99) for m in rows])
-        lines.append(f"| {stored:,} | {_median([m.saturation.updates_per_s for m in rows]):.0f} | "
-                     f"{p99s[stored]:.1f} | {light_p99s[stored]:.1f} | "
-                     f"{_median([m.saturation.bot_cpu_ms_per_update for m in rows]):.2f} |")
+        lines.append(
+            f"| {stored:,} | {_median([m.saturation.updates_per_s for m in rows]):.0f} | "
+            f"{p99s[stored]:.1f} | {light_p99s[stored]:.1f} | "
+            f"{_median([m.saturation.bot_cpu_ms_per_update for m in rows]):.2f} |"
+        )
     ratio_pg = figures["pg-1"] / figures["sqlite-1"]
     ratio_two = figures["pg-2"] / figures["pg-1"]
     ratio_p99 = p99s[large] / p99s[small]
     ratio_light = light_p99s[large] / light_p99s[small]
     per_cpu = figures["sqlite-1-cpu"] / figures["pg-1-cpu"]
     lines += [
-        "", "| target | measured | met |", "|---|---:|:-:|",
+        "",
+        "| target | measured | met |",
+        "|---|---:|:-:|",
         f"| one replica ≥ 0.8 × SQLite's updates/s | {ratio_pg:.2f} × | "
         f"{'yes' if ratio_pg >= 0.8 else 'no'} |",
         f"| (updates per CPU-second, PostgreSQL ÷ SQLite, bot and database together) | {per_cpu:.2f} × | |",

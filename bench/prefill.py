@@ -41,9 +41,15 @@ def prefill(path: Path, guide: Guide, sessions: int, updates_per_session: int = 
             "INSERT INTO chats (chat_id, user_id, session, message_id, message_step, runs, blocked, "
             "version, created_at, updated_at, seen_at) VALUES (?, ?, ?, ?, ?, 1, 0, 1, ?, ?, ?)",
             (
-                (PREFILLED_CHAT_IDS + n, PREFILLED_CHAT_IDS + n, samples[n % len(samples)],
-                 rng.randint(2, 40), json.loads(samples[n % len(samples)])["step"],
-                 now - rng.randint(0, RECENT_SECONDS), *[now - rng.randint(0, RECENT_SECONDS)] * 2)
+                (
+                    PREFILLED_CHAT_IDS + n,
+                    PREFILLED_CHAT_IDS + n,
+                    samples[n % len(samples)],
+                    rng.randint(2, 40),
+                    json.loads(samples[n % len(samples)])["step"],
+                    now - rng.randint(0, RECENT_SECONDS),
+                    *[now - rng.randint(0, RECENT_SECONDS)] * 2,
+                )
                 for n in range(sessions)
             ),
         )

@@ -71,9 +71,11 @@ class Report:
 
         pooled: dict[int, float] = {}
 
-        def ms(phase: Callable[[BotRun], PhaseResult], q: float, series: str = "first_reply"
-               ) -> Callable[[BotRun], float]:
+        def ms(
+            phase: Callable[[BotRun], PhaseResult], q: float, series: str = "first_reply"
+        ) -> Callable[[BotRun], float]:
             """A percentile over the samples of all rounds pooled (robust with few samples)."""
+
             def get(run: BotRun) -> float:
                 runs = [r for r in self.comparison if r.kind is run.kind]
                 key = hash((run.kind.name, phase.__name__, series, q))
@@ -81,6 +83,7 @@ class Report:
                     samples = [v for r in runs for v in getattr(phase(r), series)]
                     pooled[key] = 1000 * percentile(samples, q)
                 return pooled[key]
+
             return get
 
         def sat(run: BotRun) -> PhaseResult:
@@ -90,27 +93,55 @@ class Report:
             return run.light
 
         rows: list[tuple[str, Callable[[BotRun], float], int, str, Callable[[float, float], bool] | None]] = [
-            ("updates/s at saturation", lambda r: r.saturation.updates_per_s, 0, "≥ 0.7×",
-             lambda o, b: o >= 0.7 * b),
+            (
+                "updates/s at saturation",
+                lambda r: r.saturation.updates_per_s,
+                0,
+                "≥ 0.7×",
+                lambda o, b: o >= 0.7 * b,
+            ),
             ("p50 first reply at saturation, ms", ms(sat, 0.5), 1, "", None),
-            ("p99 first reply at saturation, ms", ms(sat, 0.99), 1, "≤ 1.5×",
-             lambda o, b: o <= 1.5 * b),
+            ("p99 first reply at saturation, ms", ms(sat, 0.99), 1, "≤ 1.5×", lambda o, b: o <= 1.5 * b),
             (f"p50 first reply, light load ({a.light_users} people), ms", ms(light, 0.5), 1, "", None),
-            (f"p99 first reply, light load ({a.light_users} people), ms", ms(light, 0.99), 1, "≤ 1.5×",
-             lambda o, b: o <= 1.5 * b),
+            (
+                f"p99 first reply, light load ({a.light_users} people), ms",
+                ms(light, 0.99),
+                1,
+                "≤ 1.5×",
+                lambda o, b: o <= 1.5 * b,
+            ),
             ("p50 next step shown, light load, ms", ms(light, 0.5, "step_shown"), 1, "", None),
-            ("p99 next step shown, light load, ms", ms(light, 0.99, "step_shown"), 1, "≤ 1.5×",
-             lambda o, b: o <= 1.5 * b),
+            (
+                "p99 next step shown, light load, ms",
+                ms(light, 0.99, "step_shown"),
+                1,
+                "≤ 1.5×",
+                lambda o, b: o <= 1.5 * b,
+            ),
             ("p50 next step shown at saturation, ms", ms(sat, 0.5, "step_shown"), 1, "", None),
-            ("p99 next step shown at saturation, ms", ms(sat, 0.99, "step_shown"), 1, "≤ 1.5×",
-             lambda o, b: o <= 1.5 * b),
-            (f"completed guides/s at saturation (updates/s ÷ {self.updates_per_guide:.1f})",
-             lambda r: r.saturation.updates_per_s / self.updates_per_guide, 2, "", None),
-            ("bot CPU per update at saturation, ms", lambda r: r.saturation.bot_cpu_ms_per_update, 2,
-             "", None),
+            (
+                "p99 next step shown at saturation, ms",
+                ms(sat, 0.99, "step_shown"),
+                1,
+                "≤ 1.5×",
+                lambda o, b: o <= 1.5 * b,
+            ),
+            (
+                f"completed guides/s at saturation (updates/s ÷ {self.updates_per_guide:.1f})",
+                lambda r: r.saturation.updates_per_s / self.updates_per_guide,
+                2,
+                "",
+                None,
+            ),
+            (
+                "bot CPU per update at saturation, ms",
+                lambda r: r.saturation.bot_cpu_ms_per_update,
+                2,
+                "",
+                None,
+            ),
             ("Bot API requests per update", lambda r: r.saturation.requests_per_update, 2, "", None),
-            ("bot CPU per Bot API request, ms", lambda r: r.saturation.bot_cpu_ms_per_request, 2,
-             "", None),
+            ("bot CPU per Bot API request, ms", lambda r: r.saturation.bot_cpu_ms_per_request, 2, "", None),
             ("peak RSS, MiB", lambda r: r.peak_rss_mb, 1, "", None),
             ("start-up to first getUpdates, s", lambda r: r.startup_s, 2, "< 1.5 s", None),
             ("load generator busy at saturation", lambda r: 100 * r.saturation.loadgen_busy, 0, "", None),
@@ -132,21 +163,26 @@ class Report:
                 verdict = _check(passes(o, b))
             elif target.startswith("<"):
                 verdict = _check(o < 1.5)
-            lines.append(f"| {name} | {_fmt(b, digits)} | {_fmt(o, digits)} | {_fmt(ratio, 2)}× | "
-                         f"{target} | {verdict} | {_fmt(s, digits)} |")
+            lines.append(
+                f"| {name} | {_fmt(b, digits)} | {_fmt(o, digits)} | {_fmt(ratio, 2)}× | "
+                f"{target} | {verdict} | {_fmt(s, digits)} |"
+            )
         problems = [
-            (run.kind.name, run.light.failures + run.saturation.failures,
-             run.light.violations + run.saturation.violations)
+            (
+                run.kind.name,
+                run.light.failures + run.saturation.failures,
+                run.light.violations + run.saturation.violations,
+            )
             for run in self.comparison
         ]
         failed = sum(p[1] for p in problems)
         violations = sum(p[2] for p in problems)
         lines += [
             "",
-            f"Steps that timed out: {failed}; Bot API violations: {violations}. \"ours\" is "
+            f'Steps that timed out: {failed}; Bot API violations: {violations}. "ours" is '
             f"`python -m bench.unthrottled`: the shipped bot with PTB's bot-wide flood limit "
             f"(30 requests/s with a chat_id) lifted, to compare code with code; "
-            f"\"ours as shipped\" is `python -m bot run` unchanged. First reply: from the update "
+            f'"ours as shipped" is `python -m bot run` unchanged. First reply: from the update '
             f"becoming available to the bot's first answer in that chat (answerCallbackQuery for a "
             f"tap); next step shown: from the tap to the message with the next step's buttons, "
             f"what a person waits for. At saturation every person acts the moment the step is "
@@ -180,17 +216,24 @@ class Report:
                 1000 * percentile(saturated, 0.99),
             ]
             figures[size] = row
-            lines.append(f"| {size:,} | " + " | ".join(
-                _fmt(v, 0 if i == 2 else 1) for i, v in enumerate(row)) + " |")
+            lines.append(
+                f"| {size:,} | " + " | ".join(_fmt(v, 0 if i == 2 else 1) for i, v in enumerate(row)) + " |"
+            )
         if len(sizes) >= 2:
             small, large = figures[sizes[0]], figures[sizes[-1]]
             ratios = [lg / sm if sm else float("nan") for sm, lg in zip(small, large, strict=True)]
-            lines.append(f"| ratio {sizes[-1]:,} ÷ {sizes[0]:,} | " + " | ".join(
-                f"{_fmt(r, 2)}×" for r in ratios) + " |")
+            lines.append(
+                f"| ratio {sizes[-1]:,} ÷ {sizes[0]:,} | "
+                + " | ".join(f"{_fmt(r, 2)}×" for r in ratios)
+                + " |"
+            )
             p99_ok = ratios[1] <= 1.2 and ratios[4] <= 1.2
-            lines += ["", f"Target: p99 at {sizes[-1]:,} within 1.2× of {sizes[0]:,}: "
-                      f"{_check(p99_ok)} (light {_fmt(ratios[1], 2)}×, saturation "
-                      f"{_fmt(ratios[4], 2)}×). PostgreSQL: no backend exists yet."]
+            lines += [
+                "",
+                f"Target: p99 at {sizes[-1]:,} within 1.2× of {sizes[0]:,}: "
+                f"{_check(p99_ok)} (light {_fmt(ratios[1], 2)}×, saturation "
+                f"{_fmt(ratios[4], 2)}×). PostgreSQL: no backend exists yet.",
+            ]
         return "\n".join(lines)
 
     # ---- engine and memory -----------------------------------------------------------------
@@ -198,34 +241,38 @@ class Report:
     def engine_table(self) -> str:
         assert self.engine is not None and self.turn_cpu is not None
         e, t = self.engine, self.turn_cpu
-        return "\n".join([
-            "### Engine only (one core, no I/O)",
-            "",
-            "| figure | turns/s, median | min–max | repetitions | target | |",
-            "|---|---:|---:|---:|---|---|",
-            f"| engine: `Guide.handle` | {_fmt(e.median, 0)} | {_fmt(e.low, 0)}–{_fmt(e.high, 0)} | "
-            f"{e.repetitions} | ≥ 5,000 | {_check(e.median >= 5000)} |",
-            f"| a turn with the transport's own CPU work (session JSON, view, render), no I/O | "
-            f"{_fmt(t.median, 0)} | {_fmt(t.low, 0)}–{_fmt(t.high, 0)} | {t.repetitions} | | |",
-        ])
+        return "\n".join(
+            [
+                "### Engine only (one core, no I/O)",
+                "",
+                "| figure | turns/s, median | min–max | repetitions | target | |",
+                "|---|---:|---:|---:|---|---|",
+                f"| engine: `Guide.handle` | {_fmt(e.median, 0)} | {_fmt(e.low, 0)}–{_fmt(e.high, 0)} | "
+                f"{e.repetitions} | ≥ 5,000 | {_check(e.median >= 5000)} |",
+                f"| a turn with the transport's own CPU work (session JSON, view, render), no I/O | "
+                f"{_fmt(t.median, 0)} | {_fmt(t.low, 0)}–{_fmt(t.high, 0)} | {t.repetitions} | | |",
+            ]
+        )
 
     def memory_table(self) -> str:
         m = self.memory
         assert m is not None
         growth = m["rss_end_mb"] - m["rss_start_mb"]
         warm_growth = m["rss_end_mb"] - m.get("rss_warm_mb", float("nan"))
-        return "\n".join([
-            f"### Memory: {int(m['people']):,} distinct people complete the guide over HTTP "
-            f"({self.args.concurrency} at a time, {m['seconds']:.0f} s)",
-            "",
-            "| RSS after start-up | after the first "
-            f"{self.args.warm_people} guides | at the end | peak | growth from start-up | "
-            "growth after warm-up | target | |",
-            "|---:|---:|---:|---:|---:|---:|---|---|",
-            f"| {_fmt(m['rss_start_mb'])} MiB | {_fmt(m.get('rss_warm_mb', float('nan')))} MiB | "
-            f"{_fmt(m['rss_end_mb'])} MiB | {_fmt(m['rss_peak_mb'])} MiB | {_fmt(growth)} MiB | "
-            f"{_fmt(warm_growth)} MiB | ≤ 20 MiB | {_check(growth <= 20)} |",
-            "",
-            f"Completed guides: {int(m['completed']):,}; timed-out steps: {int(m['failures'])}; "
-            f"Bot API violations: {int(m['violations'])}.",
-        ])
+        return "\n".join(
+            [
+                f"### Memory: {int(m['people']):,} distinct people complete the guide over HTTP "
+                f"({self.args.concurrency} at a time, {m['seconds']:.0f} s)",
+                "",
+                "| RSS after start-up | after the first "
+                f"{self.args.warm_people} guides | at the end | peak | growth from start-up | "
+                "growth after warm-up | target | |",
+                "|---:|---:|---:|---:|---:|---:|---|---|",
+                f"| {_fmt(m['rss_start_mb'])} MiB | {_fmt(m.get('rss_warm_mb', float('nan')))} MiB | "
+                f"{_fmt(m['rss_end_mb'])} MiB | {_fmt(m['rss_peak_mb'])} MiB | {_fmt(growth)} MiB | "
+                f"{_fmt(warm_growth)} MiB | ≤ 20 MiB | {_check(growth <= 20)} |",
+                "",
+                f"Completed guides: {int(m['completed']):,}; timed-out steps: {int(m['failures'])}; "
+                f"Bot API violations: {int(m['violations'])}.",
+            ]
+        )

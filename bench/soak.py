@@ -96,19 +96,28 @@ class BotProcess:
     async def start(self) -> float:
         """Start; the seconds until it takes updates."""
         env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
-        env.update(PYTHONPATH=str(REPO), TELEGRAM_BOT_TOKEN=self.fake.token,
-                   TELEGRAM_API_BASE_URL=self.fake.base_url, DATABASE_URL=f"sqlite:///{self.database}",
-                   LOG_LEVEL=os.environ.get("SOAK_LOG_LEVEL", "INFO"))
+        env.update(
+            PYTHONPATH=str(REPO),
+            TELEGRAM_BOT_TOKEN=self.fake.token,
+            TELEGRAM_API_BASE_URL=self.fake.base_url,
+            DATABASE_URL=f"sqlite:///{self.database}",
+            LOG_LEVEL=os.environ.get("SOAK_LOG_LEVEL", "INFO"),
+        )
         if self.mode == "webhook":
-            env.update(WEBHOOK_URL=f"http://127.0.0.1:{self.port}/hook", WEBHOOK_LISTEN="127.0.0.1",
-                       WEBHOOK_PORT=str(self.port), WEBHOOK_SECRET="soak-secret")
+            env.update(
+                WEBHOOK_URL=f"http://127.0.0.1:{self.port}/hook",
+                WEBHOOK_LISTEN="127.0.0.1",
+                WEBHOOK_PORT=str(self.port),
+                WEBHOOK_SECRET="soak-secret",
+            )
         ready = "setWebhook" if self.mode == "webhook" else "deleteWebhook"
         before = self.fake.method_counts[ready]
         began = time.monotonic()
         self.starts += 1
         log = (self.workdir / f"bot-{self.mode}-{self.starts}.log").open("wb")
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=self.workdir, env=env, stdout=log, stderr=log)
+            sys.executable, "-m", "bot", "run", cwd=self.workdir, env=env, stdout=log, stderr=log
+        )
         log.close()
         while self.fake.method_counts[ready] <= before:
             if self.process.returncode is not None:
@@ -185,8 +194,10 @@ class Soak:
         log = self.fake._chats.get(user_id)
         if log is None:
             return None
-        return next((m for m in reversed(log.changed_since(since)) if m.from_bot and payloads(m)
-                     and not m.deleted), None)
+        return next(
+            (m for m in reversed(log.changed_since(since)) if m.from_bot and payloads(m) and not m.deleted),
+            None,
+        )
 
     async def next_step(self, user_id: int, since: int, timeout: float) -> ChatMessage | None:
         try:
@@ -196,8 +207,10 @@ class Soak:
 
     def told_stale(self, query_id: str) -> bool:
         """The tap was answered with a toast (an earlier step's button), not taken."""
-        return any(call.params.get("callback_query_id") == query_id and call.params.get("text")
-                   for call in self.fake.calls_of("answerCallbackQuery"))
+        return any(
+            call.params.get("callback_query_id") == query_id and call.params.get("text")
+            for call in self.fake.calls_of("answerCallbackQuery")
+        )
 
     def revision(self, user_id: int) -> int:
         log = self.fake._chats.get(user_id)
@@ -276,10 +289,14 @@ def read_database(path: Path) -> tuple[dict[int, dict[str, Any]], dict[int, dict
     """(sessions by chat, results by user, processed update ids), read-only."""
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        sessions = {chat: json.loads(text) for chat, text in
-                    db.execute("SELECT chat_id, session FROM chats WHERE session IS NOT NULL")}
-        results = {user: {"answers": json.loads(answers), "details": json.loads(details)} for
-                   user, answers, details in db.execute("SELECT user_id, answers, details FROM results")}
+        sessions = {
+            chat: json.loads(text)
+            for chat, text in db.execute("SELECT chat_id, session FROM chats WHERE session IS NOT NULL")
+        }
+        results = {
+            user: {"answers": json.loads(answers), "details": json.loads(details)}
+            for user, answers, details in db.execute("SELECT user_id, answers, details FROM results")
+        }
         processed = {row[0] for row in db.execute("SELECT update_id FROM processed_updates")}
     finally:
         db.close()
@@ -303,8 +320,10 @@ def compare(person: Person, run: int, answers: dict[str, str], details: dict[str
     for key, value in seen:
         if stored.get(key) != value:
             lost += 1
-            print(f"lost: person {person.user_id} run {run}: {key}={value!r}, stored {stored.get(key)!r}",
-                  file=sys.stderr)
+            print(
+                f"lost: person {person.user_id} run {run}: {key}={value!r}, stored {stored.get(key)!r}",
+                file=sys.stderr,
+            )
     return lost
 
 
@@ -328,9 +347,12 @@ def duplicates(soak: Soak) -> int:
         marks = sorted(person.action_marks)
         previous: ChatMessage | None = None
         for message in log.bot_messages:
-            if previous is not None and message.raw.get("text") == previous.raw.get("text") \
-                    and message.buttons == previous.buttons \
-                    and not any(previous.message_id <= mark < message.message_id for mark in marks):
+            if (
+                previous is not None
+                and message.raw.get("text") == previous.raw.get("text")
+                and message.buttons == previous.buttons
+                and not any(previous.message_id <= mark < message.message_id for mark in marks)
+            ):
                 count += 1
             previous = message
     return count
@@ -346,7 +368,8 @@ def without_live_step(soak: Soak, database: Path) -> set[int]:
         want = (session.get("run"), session.get("step"))
         log = soak.fake._chats.get(person.user_id)
         shown = log is not None and any(
-            not m.deleted and any((p[0], p[1]) == want for _, p in payloads(m)) for m in log.bot_messages)
+            not m.deleted and any((p[0], p[1]) == want for _, p in payloads(m)) for m in log.bot_messages
+        )
         if not shown:
             stranded.add(person.user_id)
     return stranded
@@ -374,12 +397,14 @@ class Figures:
 
     @property
     def clean(self) -> bool:
-        return not (self.lost_answers or self.never_processed or self.duplicate_messages
-                    or self.without_live_step)
+        return not (
+            self.lost_answers or self.never_processed or self.duplicate_messages or self.without_live_step
+        )
 
 
-async def run(mode: str, people: int, kills: int, gap: tuple[float, float], seed: int, workdir: Path,
-              progress: Any) -> Figures:
+async def run(
+    mode: str, people: int, kills: int, gap: tuple[float, float], seed: int, workdir: Path, progress: Any
+) -> Figures:
     fake = FakeBotAPI(webhook_retries=100_000, webhook_retry_delay=0.1)
     await fake.start()
     figures = Figures(mode, people, kills)
@@ -452,17 +477,22 @@ def describe(soak: Soak, database: Path, user: int) -> None:
     """What the database and the chat say about a person without a live step (to stderr)."""
     db = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
     try:
-        row = db.execute("SELECT session, message_id, message_step FROM chats WHERE chat_id = ?",
-                         (user,)).fetchone()
+        row = db.execute(
+            "SELECT session, message_id, message_step FROM chats WHERE chat_id = ?", (user,)
+        ).fetchone()
     finally:
         db.close()
     session = json.loads(row[0]) if row and row[0] else {}
     log = soak.fake._chats.get(user)
-    tail = [(m.message_id, m.from_bot, m.raw.get("text", "")[:40], [p[1] for _, p in payloads(m)])
-            for m in (log.messages[-4:] if log else [])]
-    print(f"no live step: {user}: session run {session.get('run')} step {session.get('step')}; "
-          f"record message {row[1] if row else None} step {row[2] if row else None}; chat ends {tail}",
-          file=sys.stderr)
+    tail = [
+        (m.message_id, m.from_bot, m.raw.get("text", "")[:40], [p[1] for _, p in payloads(m)])
+        for m in (log.messages[-4:] if log else [])
+    ]
+    print(
+        f"no live step: {user}: session run {session.get('run')} step {session.get('step')}; "
+        f"record message {row[1] if row else None} step {row[2] if row else None}; chat ends {tail}",
+        file=sys.stderr,
+    )
 
 
 def dump_transcripts(soak: Soak, path: Path) -> None:
@@ -474,24 +504,36 @@ def dump_transcripts(soak: Soak, path: Path) -> None:
             continue
         chats[person.user_id] = {
             "actions_after_message": person.action_marks,
-            "messages": [{"id": m.message_id, "bot": m.from_bot, "text": m.raw.get("text", "")[:80],
-                          "steps": sorted({p[1] for _, p in payloads(m)}), "edits": m.edits,
-                          "deleted": m.deleted} for m in log.messages],
+            "messages": [
+                {
+                    "id": m.message_id,
+                    "bot": m.from_bot,
+                    "text": m.raw.get("text", "")[:80],
+                    "steps": sorted({p[1] for _, p in payloads(m)}),
+                    "edits": m.edits,
+                    "deleted": m.deleted,
+                }
+                for m in log.messages
+            ],
         }
     path.write_text(json.dumps(chats, indent=1))
 
 
 def table(all_figures: list[Figures]) -> str:
-    lines = ["| mode | people | kills | acknowledged answers lost | updates never processed | "
-             "duplicate messages | people without a live step 10 s after a restart (restarts checked) | "
-             "updates | guides finished | nudges (\"hello?\") | taps on an earlier step | "
-             "restart to taking updates (median) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| mode | people | kills | acknowledged answers lost | updates never processed | "
+        "duplicate messages | people without a live step 10 s after a restart (restarts checked) | "
+        'updates | guides finished | nudges ("hello?") | taps on an earlier step | '
+        "restart to taking updates (median) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for f in all_figures:
         restart = sorted(f.restart_s)[len(f.restart_s) // 2] if f.restart_s else float("nan")
-        lines.append(f"| {f.mode} | {f.people} | {f.kills} | {f.lost_answers} | {f.never_processed} | "
-                     f"{f.duplicate_messages} | {f.without_live_step} ({f.checked}) | {f.updates} | "
-                     f"{f.guides} | {f.nudges} | {f.stale_taps} | {restart:.2f} s |")
+        lines.append(
+            f"| {f.mode} | {f.people} | {f.kills} | {f.lost_answers} | {f.never_processed} | "
+            f"{f.duplicate_messages} | {f.without_live_step} ({f.checked}) | {f.updates} | "
+            f"{f.guides} | {f.nudges} | {f.stale_taps} | {restart:.2f} s |"
+        )
     return "\n".join(lines)
 
 
@@ -500,9 +542,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=50)
     parser.add_argument("--kills", type=int, default=12)
     parser.add_argument("--mode", choices=("polling", "webhook", "both"), default="both")
-    parser.add_argument("--gap", type=float, nargs=2, default=(2.0, 16.0), metavar=("MIN", "MAX"),
-                        help="seconds between kills, drawn uniformly (default 2 16: some restarts "
-                             "are followed by another kill within 10 s, the others are checked)")
+    parser.add_argument(
+        "--gap",
+        type=float,
+        nargs=2,
+        default=(2.0, 16.0),
+        metavar=("MIN", "MAX"),
+        help="seconds between kills, drawn uniformly (default 2 16: some restarts "
+        "are followed by another kill within 10 s, the others are checked)",
+    )
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, database)")
     args = parser.parse_args(argv)
@@ -510,8 +558,17 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for mode in modes:
         workdir = Path(tempfile.mkdtemp(prefix=f"soak-{mode}-"))
-        figures = asyncio.run(run(mode, args.people, args.kills, tuple(args.gap), args.seed, workdir,
-                                  lambda text: print(text, file=sys.stderr, flush=True)))
+        figures = asyncio.run(
+            run(
+                mode,
+                args.people,
+                args.kills,
+                tuple(args.gap),
+                args.seed,
+                workdir,
+                lambda text: print(text, file=sys.stderr, flush=True),
+            )
+        )
         results.append(figures)
         print(f"{mode}: done in {figures.seconds:.0f} s; work directory {workdir}", file=sys.stderr)
         if not args.keep:

@@ -39,8 +39,10 @@ def drafts_of_300_words(seed: int = 7) -> dict[str, str]:
             (problems if draft["expect"] else polite).append(draft["text"])
     mixed = polite + problems
     random.Random(seed).shuffle(mixed)
-    return {name: _first_words(texts) for name, texts in
-            (("polite", polite), ("problems", problems), ("mixed", mixed))}
+    return {
+        name: _first_words(texts)
+        for name, texts in (("polite", polite), ("problems", problems), ("mixed", mixed))
+    }
 
 
 def _first_words(texts: list[str]) -> str:
@@ -86,9 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     patterns = sum(len(entry.patterns) for category in lexicon.categories for entry in category.entries)
     cues = len(lexicon.cues.cues) if lexicon.cues else 0
     cue_patterns = sum(len(cue.patterns) for cue in lexicon.cues.cues) if lexicon.cues else 0
-    print(f"Tone check, Python {sys.version.split()[0]}, pinned to CPU {cpu}; lexicon: "
-          f"{entries} entries, {patterns} patterns, {cues} weak cues ({cue_patterns} patterns), "
-          f"loaded and compiled in {load_ms:.0f} ms.")
+    print(
+        f"Tone check, Python {sys.version.split()[0]}, pinned to CPU {cpu}; lexicon: "
+        f"{entries} entries, {patterns} patterns, {cues} weak cues ({cue_patterns} patterns), "
+        f"loaded and compiled in {load_ms:.0f} ms."
+    )
     print(f"Load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.\n")
     print("| 300-word draft | findings | CPU ms, median | wall ms, median | wall ms, fastest | target |")
     print("|---|---:|---:|---:|---:|---|")

@@ -43,9 +43,12 @@ def backup_sqlite(database_url: str, target: Path) -> BackupDone:
         partial.unlink()
     try:
         # Read-only: the backup never changes the live database, and never creates one.
-        with contextlib.closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True,
-                                                timeout=30)) as live, \
-                contextlib.closing(sqlite3.connect(partial)) as copy:
+        with (
+            contextlib.closing(
+                sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+            ) as live,
+            contextlib.closing(sqlite3.connect(partial)) as copy,
+        ):
             live.backup(copy)  # all pages in one step: one read transaction, one moment
             copy.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
             verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]

@@ -90,8 +90,9 @@ def run_bot(settings: Settings) -> int:
     from bot.storage import StoreError, open_store
     from bot.telegram.logs import configure_logging
 
-    configure_logging(settings.log_level, secrets=(settings.token, settings.webhook_secret),
-                      log_format=settings.log_format)
+    configure_logging(
+        settings.log_level, secrets=(settings.token, settings.webhook_secret), log_format=settings.log_format
+    )
     try:
         guide = load_guide(settings.flows_dir, _interface_texts())
         tone = load_tone_lexicons(settings.flows_dir, guide.flow.languages)
@@ -276,10 +277,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the Telegram bot (settings from the environment / .env)",
-                         description="Run the Telegram bot: long polling, or webhook mode when WEBHOOK_URL "
-                         "is set. SIGTERM or SIGINT stops it cleanly.",
-                         epilog=settings_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    run = sub.add_parser(
+        "run",
+        help="run the Telegram bot (settings from the environment / .env)",
+        description="Run the Telegram bot: long polling, or webhook mode when WEBHOOK_URL "
+        "is set. SIGTERM or SIGINT stops it cleanly.",
+        epilog=settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.set_defaults(func=cmd_run)
 
     migrate = sub.add_parser("migrate", help="apply pending schema migrations to DATABASE_URL, then exit")
@@ -287,20 +292,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="take the guide in the terminal (works with piped input)")
     chat.add_argument("--lang", default=None, help="language code of the texts (default: en)")
-    chat.add_argument("--flow", default=None,
-                      help="which flow: reconsider (default) or after_reply (they replied)")
-    chat.add_argument("--detail", action="append", metavar="NAME=TEXT",
-                      help="a detail you gave before, so it is not asked again (after_reply)")
+    chat.add_argument(
+        "--flow", default=None, help="which flow: reconsider (default) or after_reply (they replied)"
+    )
+    chat.add_argument(
+        "--detail",
+        action="append",
+        metavar="NAME=TEXT",
+        help="a detail you gave before, so it is not asked again (after_reply)",
+    )
     chat.add_argument("--flows-dir", help="folder with guide.yaml (default: FLOWS_DIR or the shipped flows)")
-    chat.add_argument("--save", metavar="DIR",
-                      help="write the plan and each draft to files in DIR at the end")
+    chat.add_argument(
+        "--save", metavar="DIR", help="write the plan and each draft to files in DIR at the end"
+    )
     chat.set_defaults(func=cmd_chat)
 
     plan = sub.add_parser("plan", help="the recommendation and drafts for given answers, non-interactively")
-    plan.add_argument("--answer", action="append", metavar="QUESTION=VALUE",
-                      help="repeat for every question of the flow")
-    plan.add_argument("--flow", default=None,
-                      help="which flow: reconsider (default) or after_reply (they replied)")
+    plan.add_argument(
+        "--answer", action="append", metavar="QUESTION=VALUE", help="repeat for every question of the flow"
+    )
+    plan.add_argument(
+        "--flow", default=None, help="which flow: reconsider (default) or after_reply (they replied)"
+    )
     plan.add_argument("--detail", action="append", metavar="NAME=TEXT", help="a personal detail for drafts")
     plan.add_argument("--lang", default=None)
     plan.add_argument("--format", choices=("text", "json"), default="text")
@@ -312,8 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
 
     graph = sub.add_parser("graph", help="print the flows as Mermaid diagrams")
-    graph.add_argument("--format", choices=("mermaid", "markdown"), default="mermaid",
-                       help="markdown wraps the diagram as in docs/flow.md")
+    graph.add_argument(
+        "--format",
+        choices=("mermaid", "markdown"),
+        default="mermaid",
+        help="markdown wraps the diagram as in docs/flow.md",
+    )
     graph.add_argument("--flows-dir")
     graph.set_defaults(func=cmd_graph)
 
@@ -322,8 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument("--timeout", type=float, default=3.0, help="seconds to wait (default 3)")
     health.set_defaults(func=cmd_health)
 
-    backup = sub.add_parser("backup",
-                            help="copy the SQLite database to PATH, consistently, while the bot runs")
+    backup = sub.add_parser(
+        "backup", help="copy the SQLite database to PATH, consistently, while the bot runs"
+    )
     backup.add_argument("path", metavar="PATH", help="the backup file to write (replaced if it exists)")
     backup.set_defaults(func=cmd_backup)
 
@@ -353,8 +371,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ContentError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
-        print("reconsider-bot: the flows have problems; fix them (see `reconsider-bot check`).",
-              file=sys.stderr)
+        print(
+            "reconsider-bot: the flows have problems; fix them (see `reconsider-bot check`).", file=sys.stderr
+        )
         return USAGE_ERROR
     except KeyboardInterrupt:
         return 130

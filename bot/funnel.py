@@ -49,8 +49,9 @@ class Funnel:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "unfinished_guides_by_step": {step: self.at_step[step] for step in self.steps
-                                          if self.at_step[step]},
+            "unfinished_guides_by_step": {
+                step: self.at_step[step] for step in self.steps if self.at_step[step]
+            },
             "stalled_by_step": {step: self.stalled[step] for step in self.steps if self.stalled[step]},
             "guides_at_result": self.finished,
             "results_kept": self.results,
@@ -108,12 +109,21 @@ def render(funnel: Funnel) -> str:
     if not shown:
         lines.append("  none")
     lines.append(f"Guides at their result: {funnel.finished}; results kept: {funnel.results}")
-    lines.append("Approaches recommended: " + (", ".join(f"{name} {count}" for name, count
-                                                          in funnel.approaches.most_common()) or "none"))
-    lines.append("Reminders: " + (", ".join(f"{state} {count}" for state, count
-                                             in sorted(funnel.reminders.items())) or "none"))
-    lines.append("Did they reply? " + (", ".join(f"{outcome} {count}" for outcome, count
-                                                 in sorted(funnel.replies.items())) or "no answers yet"))
+    lines.append(
+        "Approaches recommended: "
+        + (", ".join(f"{name} {count}" for name, count in funnel.approaches.most_common()) or "none")
+    )
+    lines.append(
+        "Reminders: "
+        + (", ".join(f"{state} {count}" for state, count in sorted(funnel.reminders.items())) or "none")
+    )
+    lines.append(
+        "Did they reply? "
+        + (
+            ", ".join(f"{outcome} {count}" for outcome, count in sorted(funnel.replies.items()))
+            or "no answers yet"
+        )
+    )
     return "\n".join(lines)
 
 
@@ -123,8 +133,9 @@ def read_sqlite(database_url: str) -> FunnelRows:
     if not path.is_file():
         raise StoreError(f"no database at {path} (DATABASE_URL={database_url}).")
     try:
-        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                                                timeout=30)) as db:
+        with contextlib.closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        ) as db:
             with db:  # one read transaction: the three reads see one moment
                 sessions = [(str(s), int(u)) for s, u in db.execute(FUNNEL_QUERIES["sessions"])]
                 results = [str(a) for (a,) in db.execute(FUNNEL_QUERIES["results"])]
@@ -137,5 +148,7 @@ def read_sqlite(database_url: str) -> FunnelRows:
 def read(database_url: str) -> FunnelRows:
     if database_url.partition(":")[0].lower() == "sqlite":
         return read_sqlite(database_url)
-    raise StoreError("the funnel reads SQLite databases so far; on PostgreSQL run the SELECTs in "
-                     "bot/funnel.py (FUNNEL_QUERIES) with psql.")
+    raise StoreError(
+        "the funnel reads SQLite databases so far; on PostgreSQL run the SELECTs in "
+        "bot/funnel.py (FUNNEL_QUERIES) with psql."
+    )

@@ -16,8 +16,7 @@ def mermaid(guide: Guide) -> str:
         lines.append(f'    {question.id}["{label}<br/><code>{question.id}</code>"]')
     never = ", then the never rules" if flow.never else ""
     lines += [
-        f'    decide{{{{"Choose the approach: the first of {len(flow.rules)} rules that '
-        f'matches{never}"}}}}',
+        f'    decide{{{{"Choose the approach: the first of {len(flow.rules)} rules that matches{never}"}}}}',
         f'    {RECOMMEND}(["Recommendation, why this, what to expect"])',
         '    details[/"Personal details the drafts use, each skippable"/]',
         f'    {RESULT}(["Result: why this, what to expect, tips, drafts"])',
@@ -58,9 +57,18 @@ def flow_markdown(guides: list[Guide]) -> str:
     for guide in guides:
         flow = guide.flow
         origin = f", after a result of `{flow.follows}`" if flow.follows else ""
-        carried = (f" Details carried over from that result, when given there: "
-                   f"{', '.join(f'`{name}`' for name in flow.carry)}.") if flow.carry else ""
-        parts.append(f"\n## Flow `{flow.id}`{origin}\n\n{carried.strip()}\n\n" if carried
-                     else f"\n## Flow `{flow.id}`{origin}\n\n")
+        carried = (
+            (
+                f" Details carried over from that result, when given there: "
+                f"{', '.join(f'`{name}`' for name in flow.carry)}."
+            )
+            if flow.carry
+            else ""
+        )
+        parts.append(
+            f"\n## Flow `{flow.id}`{origin}\n\n{carried.strip()}\n\n"
+            if carried
+            else f"\n## Flow `{flow.id}`{origin}\n\n"
+        )
         parts.append("```mermaid\n" + mermaid(guide) + "```\n")
     return "".join(parts)

@@ -38,31 +38,60 @@ METHOD_NAME = re.compile(r"^[A-Za-z]{1,64}$")
 API_RECENT_SECONDS = 120.0
 """The Bot API counts as reached recently (for /readyz) within this many seconds."""
 
-UPDATES = Counter("reconsider_updates", "Updates handled, by kind and outcome.", ("kind", "outcome"),
-                  registry=REGISTRY)
-UPDATE_SECONDS = Histogram("reconsider_update_handling_seconds", "Time to handle one update, by kind.",
-                           ("kind",), buckets=LATENCY_BUCKETS, registry=REGISTRY)
-API_CALLS = Counter("reconsider_bot_api_calls", "Bot API requests, by method.", ("method",),
-                    registry=REGISTRY)
-API_ERRORS = Counter("reconsider_bot_api_errors", "Bot API requests that failed, by method and reason "
-                     "(an HTTP status, network or timeout).", ("method", "reason"), registry=REGISTRY)
-API_SECONDS = Histogram("reconsider_bot_api_request_seconds", "Bot API request time, by method.", ("method",),
-                        buckets=LATENCY_BUCKETS, registry=REGISTRY)
-API_LAST_CONTACT = Gauge("reconsider_bot_api_last_contact_timestamp_seconds",
-                         "When the Bot API last answered (Unix time).", registry=REGISTRY)
+UPDATES = Counter(
+    "reconsider_updates", "Updates handled, by kind and outcome.", ("kind", "outcome"), registry=REGISTRY
+)
+UPDATE_SECONDS = Histogram(
+    "reconsider_update_handling_seconds",
+    "Time to handle one update, by kind.",
+    ("kind",),
+    buckets=LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+API_CALLS = Counter(
+    "reconsider_bot_api_calls", "Bot API requests, by method.", ("method",), registry=REGISTRY
+)
+API_ERRORS = Counter(
+    "reconsider_bot_api_errors",
+    "Bot API requests that failed, by method and reason (an HTTP status, network or timeout).",
+    ("method", "reason"),
+    registry=REGISTRY,
+)
+API_SECONDS = Histogram(
+    "reconsider_bot_api_request_seconds",
+    "Bot API request time, by method.",
+    ("method",),
+    buckets=LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+API_LAST_CONTACT = Gauge(
+    "reconsider_bot_api_last_contact_timestamp_seconds",
+    "When the Bot API last answered (Unix time).",
+    registry=REGISTRY,
+)
 GUIDES_STARTED = Counter("reconsider_guides_started", "Guides started.", registry=REGISTRY)
-GUIDES_COMPLETED = Counter("reconsider_guides_completed", "Guides that reached a recommendation.",
-                           registry=REGISTRY)
-QUESTIONS_ANSWERED = Counter("reconsider_questions_answered", "Answers given, by question: the funnel; "
-                             "the drop-off after a question is its count minus the next one's.",
-                             ("question",), registry=REGISTRY)
-APPROACHES = Counter("reconsider_approaches_recommended", "Recommendations, by approach.", ("approach",),
-                     registry=REGISTRY)
-REMINDERS = Counter("reconsider_reminders", "Follow-up reminders, by event (due: claimed to send, sent, "
-                    "failed, retried).", ("event",),
-                    registry=REGISTRY)
-REPLY_OUTCOMES = Counter("reconsider_reply_outcomes", "Answers to 'Did they reply?', by outcome.",
-                         ("outcome",), registry=REGISTRY)
+GUIDES_COMPLETED = Counter(
+    "reconsider_guides_completed", "Guides that reached a recommendation.", registry=REGISTRY
+)
+QUESTIONS_ANSWERED = Counter(
+    "reconsider_questions_answered",
+    "Answers given, by question: the funnel; "
+    "the drop-off after a question is its count minus the next one's.",
+    ("question",),
+    registry=REGISTRY,
+)
+APPROACHES = Counter(
+    "reconsider_approaches_recommended", "Recommendations, by approach.", ("approach",), registry=REGISTRY
+)
+REMINDERS = Counter(
+    "reconsider_reminders",
+    "Follow-up reminders, by event (due: claimed to send, sent, failed, retried).",
+    ("event",),
+    registry=REGISTRY,
+)
+REPLY_OUTCOMES = Counter(
+    "reconsider_reply_outcomes", "Answers to 'Did they reply?', by outcome.", ("outcome",), registry=REGISTRY
+)
 DATABASE_ERRORS = Counter("reconsider_database_errors", "Database operations that failed.", registry=REGISTRY)
 
 _last_contact = 0.0  # time.monotonic() of the last Bot API answer
@@ -152,8 +181,12 @@ def guide_moved(guide: Guide, before: Session | None, after: Session | None, eve
     if before is None or after.run != before.run:
         GUIDES_STARTED.inc()
         return
-    if (isinstance(event, Answer) and guide.flow.has_question(before.state) and not before.revising
-            and after.state != before.state):
+    if (
+        isinstance(event, Answer)
+        and guide.flow.has_question(before.state)
+        and not before.revising
+        and after.state != before.state
+    ):
         QUESTIONS_ANSWERED.labels(before.state).inc()
     finished = after.state == RESULT and before.state != RESULT
     if finished and not before.revising and CHANGE not in after.history:

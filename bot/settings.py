@@ -37,10 +37,16 @@ BOTFATHER_HELP = (
 SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("TELEGRAM_BOT_TOKEN", "required", "the token from @BotFather; never written to any log line"),
     ("TELEGRAM_API_BASE_URL", DEFAULT_API_BASE_URL, "the Bot API; e.g. a local Bot API server's URL"),
-    ("DATABASE_URL", DEFAULT_DATABASE_URL,
-     "sqlite:///relative/file, sqlite:////absolute/file or postgresql://user:password@host:5432/db"),
-    ("WEBHOOK_URL", "unset: long polling",
-     "the public https:// URL Telegram posts updates to (webhook mode)"),
+    (
+        "DATABASE_URL",
+        DEFAULT_DATABASE_URL,
+        "sqlite:///relative/file, sqlite:////absolute/file or postgresql://user:password@host:5432/db",
+    ),
+    (
+        "WEBHOOK_URL",
+        "unset: long polling",
+        "the public https:// URL Telegram posts updates to (webhook mode)",
+    ),
     ("WEBHOOK_LISTEN", "0.0.0.0", "address of the webhook server (also /healthz, /readyz, /metrics)"),
     ("WEBHOOK_PORT", "8080", "port of the webhook server"),
     ("WEBHOOK_SECRET", "random per start", "checked on every webhook request; letters, digits, _ and -"),
@@ -50,15 +56,29 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("FLOWS_DIR", "the shipped flows", "another folder of flows"),
     ("REMINDER_CHECK_SECONDS", "30", "how often due follow-up reminders are looked for"),
     ("BOT_RATE_LIMIT", "30", "messages per second the bot sends at most, bot-wide (Telegram's limit)"),
-    ("RECONSIDER_TEST_CRASH_AT", "unset", "tests only, never set it: after-commit makes the process kill "
-     "itself between a turn's commit and its send"),
-    ("RETENTION_DAYS", "30", "what people typed, their results and share links are erased after this many "
-     "days without activity"),
-    ("MIGRATE_ON_START", "true", "apply pending schema migrations at start-up (false: run "
-     "`reconsider-bot migrate` before each deploy)"),
+    (
+        "RECONSIDER_TEST_CRASH_AT",
+        "unset",
+        "tests only, never set it: after-commit makes the process kill "
+        "itself between a turn's commit and its send",
+    ),
+    (
+        "RETENTION_DAYS",
+        "30",
+        "what people typed, their results and share links are erased after this many days without activity",
+    ),
+    (
+        "MIGRATE_ON_START",
+        "true",
+        "apply pending schema migrations at start-up (false: run "
+        "`reconsider-bot migrate` before each deploy)",
+    ),
     ("METRICS_LISTEN", DEFAULT_METRICS_LISTEN, "address of the ops server in polling mode"),
-    ("METRICS_PORT", str(DEFAULT_METRICS_PORT),
-     "port of the ops server in polling mode (/healthz, /readyz, /metrics); off: none"),
+    (
+        "METRICS_PORT",
+        str(DEFAULT_METRICS_PORT),
+        "port of the ops server in polling mode (/healthz, /readyz, /metrics); off: none",
+    ),
 )
 """Every setting: name, default, meaning. `run --help` shows it; a test holds it, `.env.example`
 and what `load_settings` reads to the same names."""
@@ -151,9 +171,7 @@ def configured_flows_dir(
     return Path(flows).expanduser() if flows else default_flows_dir()
 
 
-def load_settings(
-    environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
-) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
     """Settings from the environment, falling back to `.env`; raises SettingsError."""
     source = _source(environ, dotenv)
 
@@ -166,9 +184,7 @@ def load_settings(
     admin_ids: set[int] = set()
     for part in filter(None, re.split(r"[,\s]+", get("BOT_ADMIN_IDS"))):
         if not re.fullmatch(r"-?\d+", part):
-            raise SettingsError(
-                f"BOT_ADMIN_IDS must be Telegram user ids separated by commas, not {part!r}."
-            )
+            raise SettingsError(f"BOT_ADMIN_IDS must be Telegram user ids separated by commas, not {part!r}.")
         admin_ids.add(int(part))
     log_level = (get("LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
@@ -178,9 +194,7 @@ def load_settings(
         raise SettingsError("WEBHOOK_URL must start with https:// (Telegram only calls HTTPS).")
     secret = get("WEBHOOK_SECRET")
     if secret and not SECRET_PATTERN.match(secret):
-        raise SettingsError(
-            "WEBHOOK_SECRET may use only letters, digits, _ and - (1-256 characters)."
-        )
+        raise SettingsError("WEBHOOK_SECRET may use only letters, digits, _ and - (1-256 characters).")
     if webhook_url and not secret:
         secret = secrets.token_urlsafe(32)  # still checked on every request, just not fixed
     reminder_check = _reminder_check_seconds(get("REMINDER_CHECK_SECONDS"))

@@ -53,8 +53,10 @@ def _plain(section: Section) -> list[str]:
         elif isinstance(block, Lines):
             lines += [f"  {line}" for line in block.items]
         elif isinstance(block, Bullets):
-            lines += [f"  - {item.title}: {item.text} ({item.aside})" if item.title else f"  - {item.text}"
-                      for item in block.items]
+            lines += [
+                f"  - {item.title}: {item.text} ({item.aside})" if item.title else f"  - {item.text}"
+                for item in block.items
+            ]
         else:
             label = [f"[{block.label}]"] if block.label else []
             lines += [RULE, f"{block.title} ({block.when})", *label, RULE]
@@ -91,8 +93,9 @@ def wrap(text: str, width: int) -> str:
         indent = line[: len(line) - len(line.lstrip())]
         if line.lstrip().startswith("- "):
             indent += "  "
-        out += textwrap.wrap(line, width=width, subsequent_indent=indent,
-                             break_long_words=False, break_on_hyphens=False)
+        out += textwrap.wrap(
+            line, width=width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+        )
     return "\n".join(out)
 
 

@@ -32,13 +32,18 @@ def add_tone_command(subparsers: Any) -> argparse.ArgumentParser:
         "Exits 0 when nothing is flagged, 1 when something is.",
     )
     parser.add_argument("file", metavar="FILE", help="the draft, as a text file; - reads stdin")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text for people (default), json for tools")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text for people (default), json for tools"
+    )
     parser.add_argument("--lang", default="en", help="language of the draft (default: en)")
-    parser.add_argument("--flows-dir", type=Path, default=None,
-                        help="the content directory holding tone/<lang>.yaml")
-    parser.add_argument("--explain", action="store_true",
-                        help="also print each sentence's cue score and cues (text format only)")
+    parser.add_argument(
+        "--flows-dir", type=Path, default=None, help="the content directory holding tone/<lang>.yaml"
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also print each sentence's cue score and cues (text format only)",
+    )
     parser.set_defaults(handler=run_tone)
     return parser
 
@@ -52,8 +57,10 @@ def run_tone(args: argparse.Namespace) -> int:
     try:
         lexicon = load_tone_lexicon(lexicon_path)
     except ContentError as error:
-        return _fail("the tone lexicon has problems; run `reconsider-bot check`:\n"
-                     + "\n".join(f"  {problem}" for problem in error.problems))
+        return _fail(
+            "the tone lexicon has problems; run `reconsider-bot check`:\n"
+            + "\n".join(f"  {problem}" for problem in error.problems)
+        )
     try:
         draft = _read_draft(args.file)
     except (OSError, UnicodeDecodeError) as error:
@@ -89,8 +96,10 @@ def render_text(findings: Sequence[Finding]) -> str:
         instead = f"Instead: {finding.advice}" if finding.advice else f"Try instead: {finding.alternative}"
         blocks.append("\n".join([head, _wrap(finding.why), _wrap(instead)]))
     count = len(findings)
-    summary = (f"{count} thing{'s' if count != 1 else ''} to look at. "
-               "Nothing was changed; the draft is yours to edit.")
+    summary = (
+        f"{count} thing{'s' if count != 1 else ''} to look at. "
+        "Nothing was changed; the draft is yours to edit."
+    )
     return "\n\n".join([*blocks, summary])
 
 
@@ -115,8 +124,7 @@ def _one_line(text: str) -> str:
 
 
 def _wrap(text: str) -> str:
-    return textwrap.fill(_one_line(text), width=_WIDTH, initial_indent="   ",
-                         subsequent_indent="   ")
+    return textwrap.fill(_one_line(text), width=_WIDTH, initial_indent="   ", subsequent_indent="   ")
 
 
 def _fail(message: str) -> int:

@@ -34,10 +34,13 @@ from bot.engine.tone import check_tone
 from tests.conftest import FLOWS, REPO
 
 STORIES: list[dict[str, Any]] = yaml.safe_load(
-    (Path(__file__).parent / "stories" / "after_reply.yaml").read_text(encoding="utf-8"))
+    (Path(__file__).parent / "stories" / "after_reply.yaml").read_text(encoding="utf-8")
+)
 REPLIES = ("feedback", "no_again", "call", "keep_in_mind", "other_role", "silence")
-PROSE = ("experience with managing large regional budgets and cross functional planning for "
-         "enterprise customers across several markets ")
+PROSE = (
+    "experience with managing large regional budgets and cross functional planning for "
+    "enterprise customers across several markets "
+)
 
 
 def at_max_length(length: int) -> str:
@@ -94,8 +97,9 @@ def names(story: dict[str, Any]) -> str:
 
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=REPO, capture_output=True,
-                          text=True, input=stdin)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=REPO, capture_output=True, text=True, input=stdin
+    )
 
 
 # ---- golden stories -----------------------------------------------------------------------
@@ -159,12 +163,18 @@ def test_plan_text_for_each_reply(after_reply: Guide) -> None:
         assert primary.title in done.stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ([], "missing --answer reply=... (one of: feedback, no_again, call, keep_in_mind, other_role, silence)"),
-    (["--answer=reply=ghosted"], "reply='ghosted' is not allowed"),
-    (["--answer=reply=call", "--answer=stage=final"], "unknown question 'stage'"),
-    (["--answer=reply=call", "--detail=material=x"], "unknown detail 'material'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            [],
+            "missing --answer reply=... (one of: feedback, no_again, call, keep_in_mind, other_role, silence)",  # noqa: E501
+        ),
+        (["--answer=reply=ghosted"], "reply='ghosted' is not allowed"),
+        (["--answer=reply=call", "--answer=stage=final"], "unknown question 'stage'"),
+        (["--answer=reply=call", "--detail=material=x"], "unknown detail 'material'"),
+    ],
+)
 def test_plan_explains_what_is_wrong(args: list[str], message: str) -> None:
     done = run("plan", "--flow", "after_reply", *args)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
@@ -244,7 +254,8 @@ def every_draft(guide: Guide) -> list[tuple[str, str, Any]]:
 def test_drafts_stay_within_their_limits_with_details_at_max_length(after_reply: Guide) -> None:
     drafts = every_draft(after_reply)
     assert {approach for _, approach, _ in drafts} == {
-        a.id for a in after_reply.flow.approaches.values() if a.channel}
+        a.id for a in after_reply.flow.approaches.values() if a.channel
+    }
     bad = []
     for reply, approach, draft in drafts:
         limit = limit_of(after_reply, approach, reply)
@@ -254,11 +265,23 @@ def test_drafts_stay_within_their_limits_with_details_at_max_length(after_reply:
 
 
 def test_the_limits_are_those_of_the_contract(after_reply: Guide) -> None:
-    maximum = {name: limit_of(after_reply, name, "feedback").max_words
-               for name in ("thank_for_feedback", "close_gracefully", "accept_call",
-                            "thank_and_stay_in_touch", "express_interest_other_role")}
-    assert maximum == {"thank_for_feedback": 90, "close_gracefully": 50, "accept_call": 90,
-                       "thank_and_stay_in_touch": 60, "express_interest_other_role": 120}
+    maximum = {
+        name: limit_of(after_reply, name, "feedback").max_words
+        for name in (
+            "thank_for_feedback",
+            "close_gracefully",
+            "accept_call",
+            "thank_and_stay_in_touch",
+            "express_interest_other_role",
+        )
+    }
+    assert maximum == {
+        "thank_for_feedback": 90,
+        "close_gracefully": 50,
+        "accept_call": 90,
+        "thank_and_stay_in_touch": 60,
+        "express_interest_other_role": 120,
+    }
 
 
 def test_close_gracefully_is_two_sentences_asking_nothing(after_reply: Guide) -> None:
@@ -281,10 +304,16 @@ def test_thread_replies_have_no_subject_and_the_check_in_has_one(after_reply: Gu
 
 def test_every_draft_is_tone_clean(after_reply: Guide) -> None:
     lexicon = load_tone_lexicon(FLOWS / "tone" / "en.yaml")
-    plausible = {"your_name": "Sam Lee", "recipient_name": "Ms Ortiz", "company": "Northwind",
-                 "role": "Data Analyst", "strength": "five years of SQL and dashboard work",
-                 "gap": "experience with A/B testing", "times": "Tuesday 10-12 or Thursday 3 pm",
-                 "other_role": "Analytics Engineer"}
+    plausible = {
+        "your_name": "Sam Lee",
+        "recipient_name": "Ms Ortiz",
+        "company": "Northwind",
+        "role": "Data Analyst",
+        "strength": "five years of SQL and dashboard work",
+        "gap": "experience with A/B testing",
+        "times": "Tuesday 10-12 or Thursday 3 pm",
+        "other_role": "Analytics Engineer",
+    }
     assert set(plausible) == {detail.id for detail in after_reply.flow.details}
     texts = set()
     for reply in REPLIES:

@@ -9,8 +9,19 @@ from pathlib import Path
 
 from tests.conftest import REPO
 
-FORBIDDEN = ("telegram", "yaml", "sqlite3", "aiohttp", "httpx", "bot.content", "bot.telegram",
-             "bot.storage", "bot.terminal", "bot.cli", "bot.settings")
+FORBIDDEN = (
+    "telegram",
+    "yaml",
+    "sqlite3",
+    "aiohttp",
+    "httpx",
+    "bot.content",
+    "bot.telegram",
+    "bot.storage",
+    "bot.terminal",
+    "bot.cli",
+    "bot.settings",
+)
 
 
 def test_importing_the_engine_loads_nothing_forbidden() -> None:
@@ -20,8 +31,7 @@ def test_importing_the_engine_loads_nothing_forbidden() -> None:
         " or any(m.startswith(f + '.') for f in " + repr(FORBIDDEN) + "))\n"
         "print('\\n'.join(bad))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "", f"the engine pulled in: {done.stdout}"
 
 
@@ -37,17 +47,19 @@ def test_the_import_linter_contract_holds() -> None:
 
 def test_importing_the_engine_changes_no_logging() -> None:
     """Log levels are set with the rest of logging (bot.libraries), never on import."""
-    probe = ("import logging\nbefore = logging.getLogger('transitions.core').level\n"
-             "import bot.engine, bot.engine.guide\n"
-             "print(before, logging.getLogger('transitions.core').level)\n")
-    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True,
-                          check=True)
+    probe = (
+        "import logging\nbefore = logging.getLogger('transitions.core').level\n"
+        "import bot.engine, bot.engine.guide\n"
+        "print(before, logging.getLogger('transitions.core').level)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["0", "0"]
 
 
 def test_the_cli_quiets_the_state_machine_library() -> None:
-    probe = ("import logging\nfrom bot.cli import main\nmain(['graph'])\n"
-             "print(logging.getLogger('transitions.core').level)\n")
-    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True,
-                          check=True)
+    probe = (
+        "import logging\nfrom bot.cli import main\nmain(['graph'])\n"
+        "print(logging.getLogger('transitions.core').level)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.split()[-1] == "40" and "Skip binding" not in done.stderr

@@ -72,8 +72,9 @@ def test_each_kind_of_mistake_is_named_with_file_and_line(
 
 def test_check_exits_1_from_the_command_line(tmp_path: Path) -> None:
     flows, _ = break_flows(tmp_path, CASES[1])
-    done = subprocess.run([sys.executable, "-m", "bot", "check", str(flows)], cwd=REPO,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "check", str(flows)], cwd=REPO, capture_output=True, text=True
+    )
     assert done.returncode == 1
     assert "unknown key 'colour'" in done.stdout
     assert "Traceback" not in done.stderr

@@ -14,8 +14,15 @@ from bot.engine import Guide
 from bot.graph import flow_markdown
 from tests.conftest import REPO
 
-SEVEN = ["stage=final", "role_status=unknown", "time_since=recent", "feedback=vague",
-         "new_material=none", "contact=strong", "goal=this_role"]
+SEVEN = [
+    "stage=final",
+    "role_status=unknown",
+    "time_since=recent",
+    "feedback=vague",
+    "new_material=none",
+    "contact=strong",
+    "goal=this_role",
+]
 
 
 def plan_args(answers: list[str], *extra: str) -> list[str]:
@@ -23,20 +30,36 @@ def plan_args(answers: list[str], *extra: str) -> list[str]:
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=REPO, capture_output=True, text=True,
-                          input=stdin)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=REPO, capture_output=True, text=True, input=stdin
+    )
 
 
 def test_plan_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(plan_args(SEVEN, "--format=json", "--detail=company=Acme", "--lang=en")) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"flow", "flow_version", "language", "answers", "primary", "actions", "reasons",
-                         "tips", "expectations", "next_steps"}
+    assert set(data) == {
+        "flow",
+        "flow_version",
+        "language",
+        "answers",
+        "primary",
+        "actions",
+        "reasons",
+        "tips",
+        "expectations",
+        "next_steps",
+    }
     assert data["primary"] == "reconsider_letter" and data["language"] == "en"
     for action in data["actions"]:
         assert set(action) == {"approach", "title", "why", "when", "draft"}
-        assert action["draft"] is None or set(action["draft"]) == {"channel", "subject", "body", "placement",
-                                                                   "label"}
+        assert action["draft"] is None or set(action["draft"]) == {
+            "channel",
+            "subject",
+            "body",
+            "placement",
+            "label",
+        }
     assert "Acme" in data["actions"][0]["draft"]["body"]
 
 
@@ -111,8 +134,12 @@ def test_the_console_script_matches_python_m_bot() -> None:
     script = Path(sys.executable).with_name("reconsider-bot")
     if not script.exists():
         pytest.fail("reconsider-bot is not installed next to this Python; run: pip install -e '.[test]'")
-    via_script = subprocess.run([str(script), "plan", *(f"--answer={a}" for a in SEVEN), "--format=json"],
-                                capture_output=True, text=True, cwd="/")
+    via_script = subprocess.run(
+        [str(script), "plan", *(f"--answer={a}" for a in SEVEN), "--format=json"],
+        capture_output=True,
+        text=True,
+        cwd="/",
+    )
     via_module = run(*plan_args(SEVEN, "--format=json"))
     assert via_script.returncode == 0, via_script.stderr
     assert json.loads(via_script.stdout) == json.loads(via_module.stdout)
@@ -144,9 +171,24 @@ def test_the_chat_wraps_to_the_width_without_splitting_words(guide: Guide) -> No
     lines = out.getvalue().splitlines()
     assert all(len(line) <= 50 or " " not in line.strip() for line in lines)
     words = set(out.getvalue().split())
-    plan_words = set(" ".join(a.why for a in guide.plan_for(
-        {"stage": "interview", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "none", "goal": "learn"}, {}, "en").actions).split())
+    plan_words = set(
+        " ".join(
+            a.why
+            for a in guide.plan_for(
+                {
+                    "stage": "interview",
+                    "role_status": "unknown",
+                    "time_since": "recent",
+                    "feedback": "vague",
+                    "new_material": "none",
+                    "contact": "none",
+                    "goal": "learn",
+                },
+                {},
+                "en",
+            ).actions
+        ).split()
+    )
     assert plan_words <= words, "every word whole"
     primary_why = guide.catalog("en").text("approaches.request_feedback.why")
     assert " ".join(out.getvalue().split()).count(primary_why) == 1, "the recommendation once"

@@ -32,8 +32,15 @@ from tests.telegram.conftest import Person, free_port
 from tests.telegram.walking import walk
 
 DOCKERFILE = REPO / "deploy" / "Dockerfile"
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "strong", "goal": "this_role"}
+FINAL = {
+    "stage": "final",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "strong",
+    "goal": "this_role",
+}
 
 
 @dataclass
@@ -49,8 +56,9 @@ class Stage:
         for args in self.all("ENV"):
             for pair in shlex.split(args):
                 key, _, value = pair.partition("=")
-                values[key] = re.sub(r"\$(\w+)|\$\{(\w+)\}",
-                                     lambda m: values.get(m[1] or m[2], f"${m[1] or m[2]}"), value)
+                values[key] = re.sub(
+                    r"\$(\w+)|\$\{(\w+)\}", lambda m: values.get(m[1] or m[2], f"${m[1] or m[2]}"), value
+                )
         return values
 
 
@@ -117,13 +125,18 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> Image:
             for source in sources:
                 origin = REPO / source
                 if origin.is_dir():
-                    shutil.copytree(origin, src / Path(dest), dirs_exist_ok=True,
-                                    ignore=shutil.ignore_patterns("__pycache__"))
+                    shutil.copytree(
+                        origin,
+                        src / Path(dest),
+                        dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__"),
+                    )
                 else:
                     shutil.copy(origin, target if dest.endswith("/") or dest == "./" else target)
         elif name == "RUN":
-            done = subprocess.run(["/bin/sh", "-c", args], cwd=src, env=env, capture_output=True,
-                                  text=True, timeout=600)
+            done = subprocess.run(
+                ["/bin/sh", "-c", args], cwd=src, env=env, capture_output=True, text=True, timeout=600
+            )
             assert done.returncode == 0, done.stderr[-3000:]
     copied = [args for name, args in runtime.steps if name == "COPY"]
     assert copied == ["--from=build /opt/reconsider-bot /opt/reconsider-bot"], "only the venv reaches runtime"
@@ -150,27 +163,36 @@ class Container:
     def __init__(self, image: Image, fake: FakeBotAPI, name: str, **extra: str) -> None:
         self.image = image
         self.port = free_port()
-        self.env = {**image.env, "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
-                    "METRICS_LISTEN": "127.0.0.1", "METRICS_PORT": str(self.port), **extra}
+        self.env = {
+            **image.env,
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "METRICS_LISTEN": "127.0.0.1",
+            "METRICS_PORT": str(self.port),
+            **extra,
+        }
         self.log_path = image.root / f"{name}.log"
         self._log: IO[Any] = self.log_path.open("w")
-        self.process = subprocess.Popen(image.command(), cwd=image.workdir, env=self.env,
-                                        stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            image.command(), cwd=image.workdir, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
+        )
 
     def healthy(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while True:
             assert self.process.poll() is None, self.log_path.read_text()
-            check = subprocess.run(self.image.healthcheck(), env=self.env, capture_output=True, text=True,
-                                   timeout=10)
+            check = subprocess.run(
+                self.image.healthcheck(), env=self.env, capture_output=True, text=True, timeout=10
+            )
             if check.returncode == 0:
                 return
             assert time.monotonic() < deadline, check.stderr
             time.sleep(0.1)
 
     def ready(self) -> str:
-        check = subprocess.run(self.image.healthcheck() + ["--ready"], env=self.env, capture_output=True,
-                               text=True, timeout=10)
+        check = subprocess.run(
+            self.image.healthcheck() + ["--ready"], env=self.env, capture_output=True, text=True, timeout=10
+        )
         assert check.returncode == 0, check.stderr
         return check.stdout
 
@@ -186,8 +208,9 @@ class Container:
         return self.log_path.read_text()
 
 
-def test_the_image_starts_answers_its_healthcheck_and_logs_json(image: Image, fake: FakeBotAPI,
-                                                                guide: Guide) -> None:
+def test_the_image_starts_answers_its_healthcheck_and_logs_json(
+    image: Image, fake: FakeBotAPI, guide: Guide
+) -> None:
     assert (image.root / "opt" / "reconsider-bot" / "bin" / "reconsider-bot").is_file()
     bot = Container(image, fake, "json", LOG_FORMAT="json")
     bot.healthy()
@@ -231,8 +254,12 @@ def test_sigterm_mid_guide_finishes_what_is_in_flight_and_loses_nothing(
     told_to_stop = time.monotonic()
     code, seconds = first.terminate()
     assert code == 0 and seconds < 10, first.output
-    taken = {update["update_id"] for call in fake.calls_of("getUpdates") if call.started < told_to_stop
-             for update in call.response.get("result", [])}
+    taken = {
+        update["update_id"]
+        for call in fake.calls_of("getUpdates")
+        if call.started < told_to_stop
+        for update in call.response.get("result", [])
+    }
     in_flight = [n for n, update_id in enumerate(taps) if update_id in taken]
     assert in_flight, "the process was stopped with updates in hand"
     for n in in_flight:  # each update it had taken was finished (shown) before it exited
@@ -284,8 +311,11 @@ def test_compose_kubernetes_and_systemd_agree_with_the_image_and_settings() -> N
     for compose in (minimal, full["bot"]):
         assert set(compose["environment"]) <= known
 
-    documents = [doc for path in sorted((REPO / "deploy" / "kubernetes").glob("*.yaml"))
-                 for doc in yaml.safe_load_all(path.read_text())]
+    documents = [
+        doc
+        for path in sorted((REPO / "deploy" / "kubernetes").glob("*.yaml"))
+        for doc in yaml.safe_load_all(path.read_text())
+    ]
     kinds = {doc["kind"]: doc for doc in documents}
     assert set(kinds) == {"ConfigMap", "Deployment", "PodDisruptionBudget", "Secret", "Service"}
     deployment = kinds["Deployment"]["spec"]
@@ -300,7 +330,12 @@ def test_compose_kubernetes_and_systemd_agree_with_the_image_and_settings() -> N
     assert "WEBHOOK_URL" in kinds["ConfigMap"]["data"], "replicas need webhook mode"
 
     unit = (REPO / "deploy" / "systemd" / "reconsider-bot.service").read_text()
-    for line in ("Restart=on-failure", "EnvironmentFile=/etc/reconsider-bot/env", "User=reconsider",
-                 "NoNewPrivileges=yes", "ProtectSystem=strict"):
+    for line in (
+        "Restart=on-failure",
+        "EnvironmentFile=/etc/reconsider-bot/env",
+        "User=reconsider",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+    ):
         assert f"\n{line}\n" in unit, line
     assert "WEBHOOK_URL" not in unit, "the VM unit polls"

@@ -60,8 +60,21 @@ TRICKY_DETAILS = {
 }
 
 WORDS = ("steady", "careful", "practical", "reliable", "thoughtful", "patient", "curious", "focused")
-FIRST_WORDS = ("amber", "birch", "cedar", "delta", "ember", "fjord", "grove", "harbor", "island",
-               "juniper", "kestrel", "linden", "meadow")
+FIRST_WORDS = (
+    "amber",
+    "birch",
+    "cedar",
+    "delta",
+    "ember",
+    "fjord",
+    "grove",
+    "harbor",
+    "island",
+    "juniper",
+    "kestrel",
+    "linden",
+    "meadow",
+)
 
 
 @cache
@@ -186,8 +199,13 @@ def test_a_detail_is_used_whole_or_not_at_all() -> None:
 
 # ---- placement -------------------------------------------------------------------------------
 
-PLACEMENT_CHANNEL = {"reply_in_thread": "email", "new_email": "email", "own_thread": "email",
-                     "linkedin_note": "linkedin", "contact_message": "message"}
+PLACEMENT_CHANNEL = {
+    "reply_in_thread": "email",
+    "new_email": "email",
+    "own_thread": "email",
+    "linkedin_note": "linkedin",
+    "contact_message": "message",
+}
 
 
 def test_only_a_new_conversation_has_a_subject_and_every_draft_says_where_it_goes() -> None:
@@ -225,8 +243,12 @@ def test_placements_fit_the_situation() -> None:
 
 
 def test_no_template_syntax_leaks() -> None:
-    bad = [str(case) for case in cases() for text in texts(case)
-           if re.search(r"[{}]", without_user_values(text, case))]
+    bad = [
+        str(case)
+        for case in cases()
+        for text in texts(case)
+        if re.search(r"[{}]", without_user_values(text, case))
+    ]
     assert not bad, report(bad)
 
 
@@ -283,8 +305,13 @@ def test_details_reach_the_draft_normalised_but_otherwise_as_typed() -> None:
     for answers in all_paths():
         plan = guide().plan_for(answers, TRICKY_DETAILS, LANGUAGE)
         rendered = "\n".join(f"{draft.subject or ''}\n{draft.body}" for _action, draft in plan.drafts)
-        tight = any(draft.words >= 50 and draft.channel == "message" or draft.words >= 125
-                    or draft.channel == "linkedin" for _action, draft in plan.drafts)
+        tight = any(
+            draft.words >= 50
+            and draft.channel == "message"
+            or draft.words >= 125
+            or draft.channel == "linkedin"
+            for _action, draft in plan.drafts
+        )
         session = guide().new_session()
         session.answers = dict(answers)
         for detail in guide().needed_details(session):
@@ -344,9 +371,14 @@ def test_no_draft_claims_what_the_person_did_not_type() -> None:
 
 
 def test_the_commitment_sentence_drops_when_skipped_and_is_theirs_when_given() -> None:
-    motivation = [a for a in all_paths() if a.get("feedback") == "motivation"
-                  and a.get("time_since") in ("recent", "weeks") and a.get("goal") == "this_role"
-                  and a.get("role_status") != "filled"]
+    motivation = [
+        a
+        for a in all_paths()
+        if a.get("feedback") == "motivation"
+        and a.get("time_since") in ("recent", "weeks")
+        and a.get("goal") == "this_role"
+        and a.get("role_status") != "filled"
+    ]
     assert motivation
     for answers in motivation:
         given = guide().plan_for(answers, {"commitment": "I can move to Lyon by March."}, LANGUAGE)
@@ -393,9 +425,14 @@ def test_contact_notes_never_lobby_and_pass_interest_along_only_when_it_fits() -
         answers = dict(case.answers)
         body = case.draft.body.lower()
         passes_along = "let the team know" in body
-        should = (case.approach == "ask_introduction" and answers["contact"] == "strong"
-                  and answers.get("goal") == "this_role" and answers["stage"] != "automated"
-                  and answers.get("role_status") != "filled" and answers.get("feedback") != "subjective")
+        should = (
+            case.approach == "ask_introduction"
+            and answers["contact"] == "strong"
+            and answers.get("goal") == "this_role"
+            and answers["stage"] != "automated"
+            and answers.get("role_status") != "filled"
+            and answers.get("feedback") != "subjective"
+        )
         if passes_along != should:
             bad.append(f"pass-along={passes_along}: {case}")
         if case.approach == "thank_panel" and "?" in body:
@@ -438,8 +475,9 @@ def test_material_and_topic_are_named_where_they_matter() -> None:
         for action, draft in plan.drafts:
             if action.approach in ("reconsider_letter", "reapply_reposted", "offer_materials"):
                 assert "a sample onboarding plan" in draft.body, (answers, action.approach)
-    for answers, _drafts in plans_where(stage=("interview", "final"), feedback=("none", "vague"),
-                                         time_since=("recent", "weeks")):
+    for answers, _drafts in plans_where(
+        stage=("interview", "final"), feedback=("none", "vague"), time_since=("recent", "weeks")
+    ):
         plan = guide().plan_for(answers, details, LANGUAGE)
         for action, draft in plan.drafts:
             thanks = action.approach in ("request_feedback", "thank_and_stay_in_touch")
@@ -494,22 +532,47 @@ def test_messy_details_read_naturally(detail: str, typed: str, reads: str) -> No
     assert normalise(detail, typed) == reads
 
 
-@pytest.mark.parametrize(("typed", "salutation"), [
-    ("Sam", "Hi Sam,"), ("sam", "Hi Sam,"), ("Ms Rivera", "Dear Ms Rivera,"),
-    ("Dr. Rivera", "Dear Dr. Rivera,"), ("Sam Rivera", "Dear Sam Rivera,"), ("  Sam. ", "Hi Sam,"),
-])
+@pytest.mark.parametrize(
+    ("typed", "salutation"),
+    [
+        ("Sam", "Hi Sam,"),
+        ("sam", "Hi Sam,"),
+        ("Ms Rivera", "Dear Ms Rivera,"),
+        ("Dr. Rivera", "Dear Dr. Rivera,"),
+        ("Sam Rivera", "Dear Sam Rivera,"),
+        ("  Sam. ", "Hi Sam,"),
+    ],
+)
 def test_the_salutation_follows_what_was_typed(typed: str, salutation: str) -> None:
-    answers = {"stage": "interview", "role_status": "unknown", "time_since": "recent", "feedback": "none",
-               "new_material": "none", "contact": "none", "goal": "learn"}
+    answers = {
+        "stage": "interview",
+        "role_status": "unknown",
+        "time_since": "recent",
+        "feedback": "none",
+        "new_material": "none",
+        "contact": "none",
+        "goal": "learn",
+    }
     plan = guide().plan_for(answers, {"recipient_name": typed}, LANGUAGE)
     assert plan.drafts[0][1].body.startswith(salutation + "\n")
 
 
 def test_messy_details_in_a_whole_draft() -> None:
-    answers = {"stage": "final", "role_status": "open", "time_since": "recent", "feedback": "none",
-               "new_material": "targeted", "contact": "none", "goal": "this_role"}
-    typed = {"role": "the Cloud Engineer role.", "company": "ACME CLOUD SERVICES",
-             "material": "A 40%.. faster deploy pipeline 🙂", "strength": "Five years of SRE work."}
+    answers = {
+        "stage": "final",
+        "role_status": "open",
+        "time_since": "recent",
+        "feedback": "none",
+        "new_material": "targeted",
+        "contact": "none",
+        "goal": "this_role",
+    }
+    typed = {
+        "role": "the Cloud Engineer role.",
+        "company": "ACME CLOUD SERVICES",
+        "material": "A 40%.. faster deploy pipeline 🙂",
+        "strength": "Five years of SRE work.",
+    }
     body = guide().plan_for(answers, typed, LANGUAGE).drafts[0][1].body
     assert "the Cloud Engineer role." in body
     assert "Acme Cloud Services" in body

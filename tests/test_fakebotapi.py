@@ -68,12 +68,12 @@ async def test_spec_present_mode_checks_types(tmp_path: Path) -> None:
         async with Bot(fake.token, base_url=fake.base_url) as bot:
             with pytest.raises(BadRequest, match="(?i)wrong parameter type"):
                 await bot.send_message(ANN, "x", api_kwargs={"disable_notification": "maybe"})
-    assert fake.violations == ["sendMessage: Bad Request: wrong parameter type: "
-                               "disable_notification must be Boolean"]
+    assert fake.violations == [
+        "sendMessage: Bad Request: wrong parameter type: disable_notification must be Boolean"
+    ]
 
 
-async def test_spec_absent_mode_falls_back_to_ptb(monkeypatch: pytest.MonkeyPatch,
-                                                  tmp_path: Path) -> None:
+async def test_spec_absent_mode_falls_back_to_ptb(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("BOTAPI_SPEC", str(tmp_path / "missing.json"))
     async with FakeBotAPI() as fake:
         assert fake.spec.source == "ptb"
@@ -119,7 +119,10 @@ async def test_valid_html_message_passes(fake: FakeBotAPI, bot: Bot) -> None:
     message = await bot.send_message(ANN, source, parse_mode="HTML")
     assert message.text == "Bold <3 link 😀 end"
     assert [(e.type, e.offset, e.length) for e in message.entities] == [
-        ("bold", 0, 4), ("text_link", 8, 4), ("italic", 16, 3)]  # 😀 is 2 UTF-16 units
+        ("bold", 0, 4),
+        ("text_link", 8, 4),
+        ("italic", 16, 3),
+    ]  # 😀 is 2 UTF-16 units
     logged = fake.chat(ANN).latest()
     assert logged is not None and logged.html == source and logged.text == message.text
     assert fake.violations == []
@@ -147,13 +150,21 @@ async def test_text_length_limit_after_entity_parsing(fake: FakeBotAPI, bot: Bot
 @pytest.mark.parametrize(
     ("source", "text", "entities"),
     [
-        ("<pre><code class=\"language-py\">x = 1</code></pre>", "x = 1",
-         [{"type": "pre", "language": "py", "offset": 0, "length": 5}]),
-        ("<tg-spoiler>s</tg-spoiler><span class=\"tg-spoiler\">t</span>", "st",
-         [{"type": "spoiler", "offset": 0, "length": 1},
-          {"type": "spoiler", "offset": 1, "length": 1}]),
-        ("<blockquote expandable>q</blockquote>&#65;&#x42; > c", "qAB > c",
-         [{"type": "expandable_blockquote", "offset": 0, "length": 1}]),
+        (
+            '<pre><code class="language-py">x = 1</code></pre>',
+            "x = 1",
+            [{"type": "pre", "language": "py", "offset": 0, "length": 5}],
+        ),
+        (
+            '<tg-spoiler>s</tg-spoiler><span class="tg-spoiler">t</span>',
+            "st",
+            [{"type": "spoiler", "offset": 0, "length": 1}, {"type": "spoiler", "offset": 1, "length": 1}],
+        ),
+        (
+            "<blockquote expandable>q</blockquote>&#65;&#x42; > c",
+            "qAB > c",
+            [{"type": "expandable_blockquote", "offset": 0, "length": 1}],
+        ),
     ],
 )
 def test_html_parser_accepts_telegram_html(source: str, text: str, entities: list) -> None:
@@ -191,8 +202,10 @@ async def test_callback_query_must_be_answered_exactly_once(fake: FakeBotAPI, bo
     with pytest.raises(BadRequest, match="(?i)query is too old"):
         await bot.answer_callback_query(query["id"])
     assert fake.unanswered_callback_queries() == []
-    assert fake.violations == ["answerCallbackQuery: Bad Request: query is too old and response "
-                               "timeout expired or query ID is invalid"]
+    assert fake.violations == [
+        "answerCallbackQuery: Bad Request: query is too old and response "
+        "timeout expired or query ID is invalid"
+    ]
 
 
 async def test_answer_inline_query_limits(fake: FakeBotAPI, bot: Bot) -> None:
@@ -248,8 +261,9 @@ async def test_a_chosen_chat_button_must_allow_some_chats(fake: FakeBotAPI, bot:
 async def test_edits(fake: FakeBotAPI, bot: Bot) -> None:
     sent = await bot.send_message(ANN, "<b>v1</b>", parse_mode="HTML", reply_markup=keyboard("a"))
     with pytest.raises(BadRequest, match="(?i)not modified"):
-        await bot.edit_message_text("<b>v1</b>", ANN, sent.message_id, parse_mode="HTML",
-                                    reply_markup=keyboard("a"))
+        await bot.edit_message_text(
+            "<b>v1</b>", ANN, sent.message_id, parse_mode="HTML", reply_markup=keyboard("a")
+        )
     assert fake.violations == []  # realistic, not the bot's fault
     edited = await bot.edit_message_text("v2", ANN, sent.message_id)
     assert isinstance(edited, Message) and edited.text == "v2" and not edited.entities
@@ -264,8 +278,9 @@ async def test_edits(fake: FakeBotAPI, bot: Bot) -> None:
 
 async def test_force_reply_and_replies(fake: FakeBotAPI, bot: Bot) -> None:
     ann = fake.user(ANN, "Ann")
-    prompt = await bot.send_message(ANN, "Paste it here",
-                                    reply_markup=ForceReply(input_field_placeholder="Draft"))
+    prompt = await bot.send_message(
+        ANN, "Paste it here", reply_markup=ForceReply(input_field_placeholder="Draft")
+    )
     logged = fake.chat(ANN).get(prompt.message_id)
     assert logged is not None
     assert logged.force_reply == {"force_reply": True, "input_field_placeholder": "Draft"}
@@ -274,8 +289,9 @@ async def test_force_reply_and_replies(fake: FakeBotAPI, bot: Bot) -> None:
         await bot.send_message(ANN, "x", reply_markup=ForceReply(input_field_placeholder="p" * 65))
     reply = ann.reply(prompt.message_id, "my draft")["message"]
     assert reply["reply_to_message"]["message_id"] == prompt.message_id
-    answer = await bot.send_message(ANN, "checked", reply_markup=keyboard("again"),
-                                    reply_parameters=ReplyParameters(reply["message_id"]))
+    answer = await bot.send_message(
+        ANN, "checked", reply_markup=keyboard("again"), reply_parameters=ReplyParameters(reply["message_id"])
+    )
     assert answer.reply_to_message is not None and answer.reply_to_message.text == "my draft"
     assert answer.reply_to_message.reply_to_message is None  # never nested
     query = ann.press_button("again")["callback_query"]
@@ -304,13 +320,13 @@ def test_long_texts_are_pasted_in_pieces_as_clients_do(fake: FakeBotAPI) -> None
 
 
 async def test_send_document_records_the_upload(fake: FakeBotAPI, bot: Bot) -> None:
-    message = await bot.send_document(ANN, b"Dear team,", filename="draft.txt",
-                                      caption="<i>Your draft</i>", parse_mode="HTML")
+    message = await bot.send_document(
+        ANN, b"Dear team,", filename="draft.txt", caption="<i>Your draft</i>", parse_mode="HTML"
+    )
     assert message.document is not None and message.document.file_name == "draft.txt"
     assert message.caption == "Your draft"
     upload = fake.uploads[-1]
-    assert (upload.filename, upload.content, upload.mime_type) == (
-        "draft.txt", b"Dear team,", "text/plain")
+    assert (upload.filename, upload.content, upload.mime_type) == ("draft.txt", b"Dear team,", "text/plain")
     assert fake.chat(ANN).latest().upload is upload  # type: ignore[union-attr]
     with pytest.raises(BadRequest, match="(?i)caption is too long"):
         await bot.send_document(ANN, b"x", filename="x.txt", caption="c" * 1025)
@@ -357,8 +373,11 @@ async def test_full_application_round_trip_with_polling(fake: FakeBotAPI) -> Non
         await query.edit_message_text(f"You chose {query.data}")
 
     app: Application = (  # type: ignore[type-arg]
-        ApplicationBuilder().token(fake.token).base_url(fake.base_url)
-        .base_file_url(fake.base_file_url).build()
+        ApplicationBuilder()
+        .token(fake.token)
+        .base_url(fake.base_url)
+        .base_file_url(fake.base_file_url)
+        .build()
     )
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CallbackQueryHandler(pressed))
@@ -383,8 +402,7 @@ async def test_webhook_delivery_with_secret_and_redelivery(fake: FakeBotAPI, bot
     received: list[tuple[str | None, dict]] = []
 
     async def hook(request: web.Request) -> web.Response:
-        received.append((request.headers.get("X-Telegram-Bot-Api-Secret-Token"),
-                         await request.json()))
+        received.append((request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json()))
         return web.Response(status=500 if len(received) == 1 else 200)
 
     app = web.Application()
@@ -395,8 +413,9 @@ async def test_webhook_delivery_with_secret_and_redelivery(fake: FakeBotAPI, bot
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
-        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret",
-                              drop_pending_updates=True)
+        await bot.set_webhook(
+            f"http://127.0.0.1:{port}/hook", secret_token="s3cret", drop_pending_updates=True
+        )
         assert (await bot.get_webhook_info()).url.endswith("/hook")
         with pytest.raises(Exception, match="(?i)Conflict"):
             await bot.get_updates(timeout=0)
@@ -404,7 +423,9 @@ async def test_webhook_delivery_with_secret_and_redelivery(fake: FakeBotAPI, bot
         await fake.wait_for(lambda: len(fake.webhook_deliveries) == 2)
         await fake.idle()
         assert [(d.update_id, d.status) for d in fake.webhook_deliveries] == [
-            (update["update_id"], 500), (update["update_id"], 200)]
+            (update["update_id"], 500),
+            (update["update_id"], 200),
+        ]
         assert received[-1] == ("s3cret", update)
         assert await bot.delete_webhook()
         assert (await bot.get_webhook_info()).url == ""
@@ -415,8 +436,9 @@ async def test_webhook_delivery_with_secret_and_redelivery(fake: FakeBotAPI, bot
 # fault injection ----------------------------------------------------------------------------------------
 
 
-async def test_rate_limit_and_blocked_user(fake: FakeBotAPI, bot: Bot,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_rate_limit_and_blocked_user(
+    fake: FakeBotAPI, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "1")  # else RetryAfter warns, an error under -W error
     fake.rate_limit("sendMessage", retry_after=3)
     with pytest.raises(RetryAfter) as caught:
@@ -445,8 +467,9 @@ async def test_network_failures_and_server_errors(fake: FakeBotAPI, bot: Bot) ->
     assert fake.violations == []
 
 
-async def test_outage_and_flood_windows_end_by_themselves(fake: FakeBotAPI, bot: Bot,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_outage_and_flood_windows_end_by_themselves(
+    fake: FakeBotAPI, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
     fake.outage(0.3, "sendMessage", status=503, description="Service Unavailable")
     for _ in range(2):  # a window, not a count: every call inside it fails

@@ -26,13 +26,56 @@ from tests.test_drafts import FLOWS, all_paths
 
 # Words that appear in almost any English sentence and in no Spanish or Russian one. A
 # translated text that still holds one of them was left in English (or half-translated).
-ENGLISH_STOP_WORDS = frozenset({
-    "the", "and", "you", "your", "with", "for", "that", "this", "have", "would", "thank",
-    "thanks", "please", "hello", "dear", "regards", "best", "wishes", "role", "team", "reply",
-    "send", "email",  # "me" is Spanish too, so it is left out
-    "what", "when", "why", "will", "it", "is", "are", "was", "of", "to", "in",
-    "on", "not", "or", "be", "my", "we", "our", "if", "can", "about", "there", "here",
-})
+ENGLISH_STOP_WORDS = frozenset(
+    {
+        "the",
+        "and",
+        "you",
+        "your",
+        "with",
+        "for",
+        "that",
+        "this",
+        "have",
+        "would",
+        "thank",
+        "thanks",
+        "please",
+        "hello",
+        "dear",
+        "regards",
+        "best",
+        "wishes",
+        "role",
+        "team",
+        "reply",
+        "send",
+        "email",  # "me" is Spanish too, so it is left out
+        "what",
+        "when",
+        "why",
+        "will",
+        "it",
+        "is",
+        "are",
+        "was",
+        "of",
+        "to",
+        "in",
+        "on",
+        "not",
+        "or",
+        "be",
+        "my",
+        "we",
+        "our",
+        "if",
+        "can",
+        "about",
+        "there",
+        "here",
+    }
+)
 SPANISH_DETAILS = {
     "your_name": "Lucía Fernández",
     "recipient_name": "Sra. Rivera",
@@ -85,9 +128,11 @@ def test_every_draft_fits_the_limits_of_its_language(language: str) -> None:
             limits = guide().flow.limits[limit_id].of(language)
             words = len(draft.body.split())
             if not limits.min_words <= words <= limits.max_words or (
-                    limits.max_chars is not None and len(draft.body) > limits.max_chars):
-                bad.append(f"{action.approach} {plan.answers}: {words} words, "
-                           f"{len(draft.body)} chars\n{draft.body}")
+                limits.max_chars is not None and len(draft.body) > limits.max_chars
+            ):
+                bad.append(
+                    f"{action.approach} {plan.answers}: {words} words, {len(draft.body)} chars\n{draft.body}"
+                )
     assert not bad, f"{len(bad)} out of limits, first:\n" + "\n\n".join(bad[:3])
 
 
@@ -125,8 +170,15 @@ def plans_in(language: str) -> tuple[Plan, ...]:
 
 
 def test_a_spanish_draft_greets_and_signs_off_as_spanish_mail_does() -> None:
-    answers = {"stage": "final", "role_status": "unknown", "time_since": "recent",
-               "feedback": "none", "new_material": "none", "contact": "none", "goal": "this_role"}
+    answers = {
+        "stage": "final",
+        "role_status": "unknown",
+        "time_since": "recent",
+        "feedback": "none",
+        "new_material": "none",
+        "contact": "none",
+        "goal": "this_role",
+    }
     plan = guide().plan_for(answers, SPANISH_DETAILS, "es")
     body = plan.drafts[0][1].body
     assert body.startswith("Estimada Sra. Rivera:\n")
@@ -137,12 +189,18 @@ def test_a_spanish_draft_greets_and_signs_off_as_spanish_mail_does() -> None:
     assert bare.startswith("Buenos días:\n")
 
 
-@pytest.mark.parametrize(("name", "language", "reads"), [
-    ("Sam", "en", "Hi Sam,"), ("Ms Rivera", "en", "Dear Ms Rivera,"),
-    ("Marta", "es", "Hola, Marta:"), ("Sra. Rivera", "es", "Estimada Sra. Rivera:"),
-    ("Dr. Gil", "es", "Estimado Dr. Gil:"), ("Marta López", "es", "Buenos días, Marta López:"),
-    ("Анна", "ru", "Здравствуйте, Анна!"),
-])
+@pytest.mark.parametrize(
+    ("name", "language", "reads"),
+    [
+        ("Sam", "en", "Hi Sam,"),
+        ("Ms Rivera", "en", "Dear Ms Rivera,"),
+        ("Marta", "es", "Hola, Marta:"),
+        ("Sra. Rivera", "es", "Estimada Sra. Rivera:"),
+        ("Dr. Gil", "es", "Estimado Dr. Gil:"),
+        ("Marta López", "es", "Buenos días, Marta López:"),
+        ("Анна", "ru", "Здравствуйте, Анна!"),
+    ],
+)
 def test_the_salutation_follows_the_language(name: str, language: str, reads: str) -> None:
     assert greeting(name, language) == reads
 
@@ -192,8 +250,12 @@ def test_every_spanish_draft_of_the_guide_passes_the_spanish_tone_check() -> Non
     assert not flagged, next(iter(flagged.items()))
 
 
-AFTER_REPLY_DETAILS = {**SPANISH_DETAILS, "times": "martes de 10 a 12 o jueves por la tarde",
-                       "other_role": "Analista de Operaciones", "gap": "más experiencia con presupuestos"}
+AFTER_REPLY_DETAILS = {
+    **SPANISH_DETAILS,
+    "times": "martes de 10 a 12 o jueves por la tarde",
+    "other_role": "Analista de Operaciones",
+    "gap": "más experiencia con presupuestos",
+}
 
 
 @pytest.mark.parametrize("language", sorted(LANGUAGES))
@@ -208,8 +270,10 @@ def test_the_second_flow_speaks_the_language_within_its_limits(language: str) ->
             for word in english_words(render_plan(plan, catalog), details):
                 bad.append(f"{reply}: English word {word!r}")
             for action, draft in plan.drafts:
-                limit_id = first_pick(after_reply.flow.approaches[action.approach].limit,
-                                      decide(after_reply.flow, plan.answers).facts)
+                limit_id = first_pick(
+                    after_reply.flow.approaches[action.approach].limit,
+                    decide(after_reply.flow, plan.answers).facts,
+                )
                 assert limit_id is not None
                 limits = after_reply.flow.limits[limit_id].of(language)
                 if not limits.min_words <= len(draft.body.split()) <= limits.max_words:

@@ -6,8 +6,15 @@ from __future__ import annotations
 from bot import metrics
 from bot.engine import Answer, Back, ChangeAnswer, Event, Guide, Proceed, Restart, Revise, Session, SkipDetail
 
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "strong", "goal": "this_role"}
+FINAL = {
+    "stage": "final",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "strong",
+    "goal": "this_role",
+}
 
 
 def value(name: str, **labels: str) -> float:
@@ -18,8 +25,9 @@ def counts(guide: Guide) -> dict[str, float]:
     figures = {
         "started": value("reconsider_guides_started_total"),
         "completed": value("reconsider_guides_completed_total"),
-        "approach": value("reconsider_approaches_recommended_total",
-                          approach=guide.plan_for(FINAL, {}, "en").primary),
+        "approach": value(
+            "reconsider_approaches_recommended_total", approach=guide.plan_for(FINAL, {}, "en").primary
+        ),
     }
     for question in guide.flow.questions:
         figures[question.id] = value("reconsider_questions_answered_total", question=question.id)
@@ -64,6 +72,19 @@ def test_a_guide_counts_into_the_funnel_once(guide: Guide) -> None:
 def test_no_label_is_personal() -> None:
     for family in metrics.REGISTRY.collect():
         for sample in family.samples:
-            assert set(sample.labels) <= {"kind", "outcome", "method", "reason", "question", "approach",
-                                          "event", "le", "generation", "implementation", "major", "minor",
-                                          "patchlevel", "version"}, sample
+            assert set(sample.labels) <= {
+                "kind",
+                "outcome",
+                "method",
+                "reason",
+                "question",
+                "approach",
+                "event",
+                "le",
+                "generation",
+                "implementation",
+                "major",
+                "minor",
+                "patchlevel",
+                "version",
+            }, sample

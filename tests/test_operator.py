@@ -23,12 +23,19 @@ ENV_EXAMPLE = REPO / ".env.example"
 VALID_LOOKING_TOKEN = "123456789:" + "A" * 35  # split: no token-shaped literal
 
 
-def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-        timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     clean = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
     clean["PYTHONPATH"] = str(REPO)
-    return subprocess.run([sys.executable, "-m", "bot", *args], env={**clean, **(env or {})}, cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**clean, **(env or {})},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def names_settings_reads() -> set[str]:
@@ -49,8 +56,10 @@ def env_example_entries() -> dict[str, list[str]]:
 def test_version_matches_the_package() -> None:
     done = cli("--version")
     declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
-    assert done.returncode == 0 and done.stdout.strip() == f"reconsider-bot {declared}" == \
-        f"reconsider-bot {__version__}"
+    assert (
+        done.returncode == 0
+        and done.stdout.strip() == f"reconsider-bot {declared}" == f"reconsider-bot {__version__}"
+    )
 
 
 def test_bare_command_prints_the_help() -> None:
@@ -87,8 +96,14 @@ def test_env_example_as_written_and_with_every_example_switched_on_is_accepted(t
     as_written = load_settings(environ={}, dotenv=ENV_EXAMPLE)
     assert as_written.token == "" and not as_written.webhook_mode and as_written.log_format == "text"
     switched_on = tmp_path / "env"
-    switched_on.write_text("\n".join(line.removeprefix("#") for line in ENV_EXAMPLE.read_text().splitlines()
-                                     if re.match(r"^#[A-Z]", line)) + "\n")
+    switched_on.write_text(
+        "\n".join(
+            line.removeprefix("#")
+            for line in ENV_EXAMPLE.read_text().splitlines()
+            if re.match(r"^#[A-Z]", line)
+        )
+        + "\n"
+    )
     settings = load_settings(environ={}, dotenv=switched_on)  # every example value is valid
     assert settings.webhook_mode and settings.metrics_port == 9090
 
@@ -97,9 +112,16 @@ def test_a_failed_start_prints_one_line_and_nothing_else(tmp_path: Path) -> None
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    done = cli("run", cwd=tmp_path, env={
-        "TELEGRAM_BOT_TOKEN": VALID_LOOKING_TOKEN, "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
-        "DATABASE_URL": f"sqlite:///{tmp_path}/bot.sqlite3", "METRICS_PORT": "off"})
+    done = cli(
+        "run",
+        cwd=tmp_path,
+        env={
+            "TELEGRAM_BOT_TOKEN": VALID_LOOKING_TOKEN,
+            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/bot.sqlite3",
+            "METRICS_PORT": "off",
+        },
+    )
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1, done.stderr  # no retries, no "Unclosed client session"
     assert done.stderr.startswith("reconsider-bot: could not reach the Bot API")
@@ -110,9 +132,16 @@ def test_a_busy_ops_port_is_one_line_too(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        done = cli("run", cwd=tmp_path, env={
-            "TELEGRAM_BOT_TOKEN": VALID_LOOKING_TOKEN, "DATABASE_URL": f"sqlite:///{tmp_path}/bot.sqlite3",
-            "METRICS_LISTEN": "127.0.0.1", "METRICS_PORT": str(taken.getsockname()[1])})
+        done = cli(
+            "run",
+            cwd=tmp_path,
+            env={
+                "TELEGRAM_BOT_TOKEN": VALID_LOOKING_TOKEN,
+                "DATABASE_URL": f"sqlite:///{tmp_path}/bot.sqlite3",
+                "METRICS_LISTEN": "127.0.0.1",
+                "METRICS_PORT": str(taken.getsockname()[1]),
+            },
+        )
     assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith("reconsider-bot: could not start the HTTP server")
 
@@ -136,8 +165,13 @@ asyncio.run(main())
 def test_backup_is_a_consistent_copy_while_the_bot_writes(tmp_path: Path) -> None:
     database = tmp_path / "bot.sqlite3"
     turns = 2500
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(database), str(turns)], cwd=REPO,
-                              stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(database), str(turns)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
     env = {"DATABASE_URL": f"sqlite:///{database}"}
     copies: list[tuple[int, int]] = []

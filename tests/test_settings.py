@@ -18,9 +18,12 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_a_trailing_comment_after_a_quoted_value_is_not_part_of_it(tmp_path: Path) -> None:
-    dotenv = write(tmp_path, 'LOG_LEVEL="INFO" # quiet\n'
-                             f"export TELEGRAM_BOT_TOKEN={TOKEN}  # from BotFather\n"
-                             "BOT_ADMIN_IDS='12, 34'\n# a comment line\n\nWEBHOOK_PORT = 8443\n")
+    dotenv = write(
+        tmp_path,
+        'LOG_LEVEL="INFO" # quiet\n'
+        f"export TELEGRAM_BOT_TOKEN={TOKEN}  # from BotFather\n"
+        "BOT_ADMIN_IDS='12, 34'\n# a comment line\n\nWEBHOOK_PORT = 8443\n",
+    )
     settings = load_settings({}, dotenv=dotenv)
     assert settings.log_level == "INFO"
     assert settings.token == TOKEN

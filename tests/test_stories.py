@@ -26,8 +26,14 @@ from bot.engine import (
 from tests.conftest import REPO
 
 STORIES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "stories" / "guide.yaml").read_text())
-OFF_PATH = {"role_status": "unknown", "time_since": "recent", "feedback": "none", "new_material": "none",
-            "contact": "none", "goal": "this_role"}
+OFF_PATH = {
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "none",
+    "new_material": "none",
+    "contact": "none",
+    "goal": "this_role",
+}
 """`plan` needs an answer to every question; off the story's path these must not matter."""
 
 
@@ -98,8 +104,14 @@ def test_story_through_plan(guide: Guide, story: dict[str, Any]) -> None:
 @pytest.mark.parametrize("story", STORIES, ids=names)
 def test_story_through_the_terminal_chat(guide: Guide, story: dict[str, Any]) -> None:
     plan, typed = walk(guide, story)
-    done = subprocess.run([sys.executable, "-m", "bot", "chat"], cwd=REPO, capture_output=True,
-                          text=True, input="\n".join(typed) + "\n", check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        input="\n".join(typed) + "\n",
+        check=True,
+    )
     assert guide.catalog("en").text("ui.terminal_unknown") not in done.stdout
     shown = " ".join(done.stdout.split())  # the chat wraps lines to the terminal's width
     assert plan.actions[0].title in shown

@@ -19,8 +19,11 @@ def check_all(
     adds the texts a transport needs (as `flow_loader.load_guide` takes them)."""
     flows_dir = Path(flows_dir)
     if not (flows_dir / FLOW_FILE).is_file():
-        return [Problem(str(flows_dir / FLOW_FILE), 0, f"no {FLOW_FILE} here; point at the folder "
-                                                         "that holds the flow")], ""
+        return [
+            Problem(
+                str(flows_dir / FLOW_FILE), 0, f"no {FLOW_FILE} here; point at the folder that holds the flow"
+            )
+        ], ""
     loaded, problems = _load_all(flows_dir, interface)
     flow = loaded[0][0] if loaded else None
     lexicons = sorted((flows_dir / TONE_DIR).glob("*.yaml"))
@@ -29,9 +32,13 @@ def check_all(
     if flow is not None:
         for language in flow.languages:
             if not (flows_dir / TONE_DIR / f"{language}.yaml").is_file():
-                problems.append(Problem(str(flows_dir / FLOW_FILE), 1,
-                                        f"no tone lexicon {TONE_DIR}/{language}.yaml for the "
-                                        f"declared language {language!r}"))
+                problems.append(
+                    Problem(
+                        str(flows_dir / FLOW_FILE),
+                        1,
+                        f"no tone lexicon {TONE_DIR}/{language}.yaml for the declared language {language!r}",
+                    )
+                )
     if problems or flow is None:
         return problems, ""
     flows = "; ".join(

@@ -108,17 +108,18 @@ class _Reader:
             if isinstance(item.value, str):
                 found.append(item.value)
             else:
-                self.report(item, f"{what} must hold quoted text; got {item.value!r} "
-                                  f"(write '{str(item.value).lower()}' in quotes)")
+                self.report(
+                    item,
+                    f"{what} must hold quoted text; got {item.value!r} "
+                    f"(write '{str(item.value).lower()}' in quotes)",
+                )
         return found
 
 
 # ---- the flow -----------------------------------------------------------------------------
 
 
-def _condition(
-    reader: _Reader, node: Located, what: str, facts: dict[str, set[str]]
-) -> Condition:
+def _condition(reader: _Reader, node: Located, what: str, facts: dict[str, set[str]]) -> Condition:
     """`{question: [values]}` or `{question: {not: [values]}}`, every value known."""
     clauses = []
     mapping = reader.mapping(node, what, optional=facts)
@@ -178,9 +179,7 @@ def _questions(reader: _Reader, node: Located) -> list[Question]:
     # An unset default means "the next question in the list" (or the end after the last).
     finished = []
     for index, question in enumerate(questions):
-        default = question.next_default or (
-            questions[index + 1].id if index + 1 < len(questions) else END
-        )
+        default = question.next_default or (questions[index + 1].id if index + 1 < len(questions) else END)
         finished.append(Question(question.id, question.options, question.next_by_value, default))
     return finished
 
@@ -190,8 +189,11 @@ def _check_graph(reader: _Reader, questions: list[Question], where: dict[str, Lo
     for question in questions:
         for target in {*question.next_by_value.values(), question.next_default}:
             if target != END and target not in ids:
-                reader.report(where[question.id], f"{question.id}.next points to {target!r}, which is "
-                                                  f"not a question; use a question id or 'end'")
+                reader.report(
+                    where[question.id],
+                    f"{question.id}.next points to {target!r}, which is "
+                    f"not a question; use a question id or 'end'",
+                )
     if not questions:
         return
     graph = {
@@ -206,8 +208,10 @@ def _check_graph(reader: _Reader, questions: list[Question], where: dict[str, Lo
                 frontier.append(target)
     for question in questions:
         if question.id not in reachable:
-            reader.report(where[question.id], f"question {question.id!r} is unreachable: no answer "
-                                              f"leads to it from {questions[0].id!r}")
+            reader.report(
+                where[question.id],
+                f"question {question.id!r} is unreachable: no answer leads to it from {questions[0].id!r}",
+            )
     finishing = {END}
     changed = True
     while changed:
@@ -218,17 +222,33 @@ def _check_graph(reader: _Reader, questions: list[Question], where: dict[str, Lo
                 changed = True
     for question in questions:
         if question.id in reachable and question.id not in finishing:
-            reader.report(where[question.id], f"question {question.id!r} is a dead end: no path from "
-                                              f"it reaches 'end' (a loop?)")
+            reader.report(
+                where[question.id],
+                f"question {question.id!r} is a dead end: no path from it reaches 'end' (a loop?)",
+            )
 
 
 def _flow(reader: _Reader, root: Located) -> Flow | None:
     top = reader.mapping(
         root,
         "the flow",
-        required=["flow", "version", "languages", "questions", "details", "approaches",
-                  "placements", "limits", "rules", "never", "secondary", "tips", "expectations",
-                  "next_steps", "follow_up"],
+        required=[
+            "flow",
+            "version",
+            "languages",
+            "questions",
+            "details",
+            "approaches",
+            "placements",
+            "limits",
+            "rules",
+            "never",
+            "secondary",
+            "tips",
+            "expectations",
+            "next_steps",
+            "follow_up",
+        ],
         optional=["follows", "carry"],
     )
     if top is None or any(key not in top for key in ("flow", "version", "languages", "questions")):
@@ -275,26 +295,39 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
             continue
         if not isinstance(fields["subject"].value, bool):
             reader.report(fields["subject"], "subject must be true or false")
-        placements[str(placement_id)] = Placement(str(placement_id), channel,
-                                                  fields["subject"].value is True)
+        placements[str(placement_id)] = Placement(str(placement_id), channel, fields["subject"].value is True)
 
     limits: dict[str, WordLimits] = {}
     for limit_id, node in (reader.mapping(top.get("limits", root), "limits", named=True) or {}).items():
-        fields = reader.mapping(node, f"limits.{limit_id}", required=["min_words", "max_words"],
-                                optional=["max_chars", "languages"])
+        fields = reader.mapping(
+            node,
+            f"limits.{limit_id}",
+            required=["min_words", "max_words"],
+            optional=["max_chars", "languages"],
+        )
         base = _word_limits(reader, fields) if fields else None
         if fields is None or base is None:
             continue
         by_language: dict[str, WordLimits] = {}
-        own_limits = (reader.mapping(fields["languages"], f"limits.{limit_id}.languages", named=True)
-                      if "languages" in fields else None)
+        own_limits = (
+            reader.mapping(fields["languages"], f"limits.{limit_id}.languages", named=True)
+            if "languages" in fields
+            else None
+        )
         for code, sub in (own_limits or {}).items():
             if str(code) not in languages:
-                reader.report(sub, f"limits.{limit_id}.languages: {code!r} is not a declared language "
-                                   f"({', '.join(languages)})")
+                reader.report(
+                    sub,
+                    f"limits.{limit_id}.languages: {code!r} is not a declared language "
+                    f"({', '.join(languages)})",
+                )
                 continue
-            own = reader.mapping(sub, f"limits.{limit_id}.languages.{code}",
-                                 required=["min_words", "max_words"], optional=["max_chars"])
+            own = reader.mapping(
+                sub,
+                f"limits.{limit_id}.languages.{code}",
+                required=["min_words", "max_words"],
+                optional=["max_chars"],
+            )
             found = _word_limits(reader, own) if own else None
             if found is not None:
                 by_language[str(code)] = found
@@ -306,8 +339,7 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         "primary_placement": {*placements, "none"},
         "sends": {"yes", "no"},
     }
-    all_facts: dict[str, set[str]] = {**answer_facts,
-                                      **{key: derived_values[key] for key in DERIVED_FACTS}}
+    all_facts: dict[str, set[str]] = {**answer_facts, **{key: derived_values[key] for key in DERIVED_FACTS}}
 
     def picks(node: Located, what: str, known: Iterable[str]) -> tuple[Pick, ...]:
         """`name`, or a list of `{when: {...}, use: name}` (the first that holds)."""
@@ -317,18 +349,21 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
             items.append((Condition(), node))
         else:
             for item in reader.sequence(node, what):
-                fields = reader.mapping(item, f"an entry of {what}", required=["use"],
-                                        optional=["when"])
+                fields = reader.mapping(item, f"an entry of {what}", required=["use"], optional=["when"])
                 if fields and "use" in fields:
-                    when = (_condition(reader, fields["when"], f"{what}.when", answer_facts)
-                            if "when" in fields else Condition())
+                    when = (
+                        _condition(reader, fields["when"], f"{what}.when", answer_facts)
+                        if "when" in fields
+                        else Condition()
+                    )
                     items.append((when, fields["use"]))
         found = []
         for when, name_node in items:
             name = reader.text(name_node, what)
             if name is not None and name not in names:
-                reader.report(name_node, f"{what} {name!r} is not defined; use one of: "
-                                         + ", ".join(sorted(names)))
+                reader.report(
+                    name_node, f"{what} {name!r} is not defined; use one of: " + ", ".join(sorted(names))
+                )
             elif name is not None:
                 found.append(Pick(when, name))
         if found and found[-1].when.clauses:
@@ -338,8 +373,12 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
     approaches: dict[str, Approach] = {}
     approach_nodes = reader.mapping(top.get("approaches", root), "approaches", named=True) or {}
     for approach_id, node in approach_nodes.items():
-        fields = reader.mapping(node, f"approaches.{approach_id}", required=["channel", "asks_question"],
-                                optional=["placement", "limit", "when_by"])
+        fields = reader.mapping(
+            node,
+            f"approaches.{approach_id}",
+            required=["channel", "asks_question"],
+            optional=["placement", "limit", "when_by"],
+        )
         if not fields or "channel" not in fields:
             continue
         channel = fields["channel"].value
@@ -359,8 +398,9 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
                 placement = picks(fields["placement"], f"approaches.{approach_id}.placement", placements)
                 for pick in placement:
                     if placements[pick.value].channel != channel:
-                        reader.report(fields["placement"], f"placement {pick.value!r} is not a "
-                                                           f"{channel} placement")
+                        reader.report(
+                            fields["placement"], f"placement {pick.value!r} is not a {channel} placement"
+                        )
             if "limit" in fields:
                 length = picks(fields["limit"], f"approaches.{approach_id}.limit", limits)
         when_by = None
@@ -370,8 +410,12 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
                 reader.report(fields["when_by"], f"when_by {when_by!r} is not a question")
                 when_by = None
         approaches[str(approach_id)] = Approach(
-            str(approach_id), None if channel == "none" else channel,
-            bool(asks and asks.value is True), placement, length, when_by,
+            str(approach_id),
+            None if channel == "none" else channel,
+            bool(asks and asks.value is True),
+            placement,
+            length,
+            when_by,
         )
     derived_values["primary"] |= set(approaches)
 
@@ -381,8 +425,9 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         found: list[tuple[str, Located, dict[str, Located]]] = []
         seen: set[str] = set()
         for item in reader.sequence(top.get(key, root), key):
-            fields = reader.mapping(item, f"an entry of {key}", required=["id", "when", *extra],
-                                    optional=optional)
+            fields = reader.mapping(
+                item, f"an entry of {key}", required=["id", "when", *extra], optional=optional
+            )
             if not fields or any(k not in fields for k in ("id", "when", *extra)):
                 continue
             entry_id = reader.text(fields["id"], f"{key} id")
@@ -398,8 +443,7 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
     def approach_ref(node: Located, what: str) -> str | None:
         name = reader.text(node, what)
         if name is not None and name not in approaches:
-            reader.report(node, f"{what} {name!r} is not an approach; use one of: "
-                                + ", ".join(approaches))
+            reader.report(node, f"{what} {name!r} is not an approach; use one of: " + ", ".join(approaches))
             return None
         return name
 
@@ -409,21 +453,25 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         last_rule = item
         primary = approach_ref(fields["primary"], "primary")
         when = _condition(reader, fields["when"], f"rules.{rule_id}.when", answer_facts)
-        because = (reader.strings(fields["because"], f"rules.{rule_id}.because")
-                   if "because" in fields else [])
+        because = reader.strings(fields["because"], f"rules.{rule_id}.because") if "because" in fields else []
         for key in because:
             if key not in answer_facts:
                 reader.report(fields["because"], f"{key!r} in rules.{rule_id}.because is not a question")
         if not because and not when.keys:
-            reader.report(item, f"rule {rule_id} tests no answer, so add `because: [...]` naming "
-                                f"the questions its 'why this' should cite")
+            reader.report(
+                item,
+                f"rule {rule_id} tests no answer, so add `because: [...]` naming "
+                f"the questions its 'why this' should cite",
+            )
         if primary:
             rules.append(Rule(rule_id, when, primary, tuple(because)))
     never = []
     for never_id, item, fields in entries("never", ["forbid"]):
         when = _condition(reader, fields["when"], f"never.{never_id}.when", answer_facts)
-        forbidden = [approach_ref(Located(name, item.file, fields["forbid"].line), "forbid")
-                     for name in reader.strings(fields["forbid"], f"never.{never_id}.forbid")]
+        forbidden = [
+            approach_ref(Located(name, item.file, fields["forbid"].line), "forbid")
+            for name in reader.strings(fields["forbid"], f"never.{never_id}.forbid")
+        ]
         never.append(Forbid(never_id, when, frozenset(name for name in forbidden if name)))
     secondary = []
     for extra_id, _item, fields in entries("secondary", ["add"]):
@@ -449,14 +497,21 @@ def _flow(reader: _Reader, root: Located) -> Flow | None:
         if delay is not None and delay not in DELAYS:
             reader.report(fields["delay"], f"delay {delay!r} is not one of: {', '.join(DELAYS)}")
         elif delay is not None:
-            follow_up.append(FollowUp(_condition(reader, fields["when"], f"follow_up.{key}.when",
-                                                 all_facts), delay))
+            follow_up.append(
+                FollowUp(_condition(reader, fields["when"], f"follow_up.{key}.when", all_facts), delay)
+            )
     if rules and rules[-1].when.clauses:
-        reader.report(last_rule, "the last rule must have `when: {}` so every path gets a "
-                                    "recommendation (otherwise some answers are a dead end)")
+        reader.report(
+            last_rule,
+            "the last rule must have `when: {}` so every path gets a "
+            "recommendation (otherwise some answers are a dead end)",
+        )
     if rules and any(rules[-1].primary in n.approaches for n in never):
-        reader.report(last_rule, "the last rule's approach can be forbidden by a `never` rule; "
-                                    "some answers would get no recommendation")
+        reader.report(
+            last_rule,
+            "the last rule's approach can be forbidden by a `never` rule; "
+            "some answers would get no recommendation",
+        )
     follows = reader.text(top["follows"], "follows") if "follows" in top else None
     carry = reader.strings(top["carry"], "carry") if "carry" in top else []
     for name in carry:
@@ -531,8 +586,9 @@ def _flatten(node: Located, prefix: str, out: dict[str, Located]) -> None:
         out[prefix] = node
 
 
-def _piece(reader: _Reader, node: Located, what: str, facts: dict[str, set[str]],
-           details: set[str]) -> Piece | None:
+def _piece(
+    reader: _Reader, node: Located, what: str, facts: dict[str, set[str]], details: set[str]
+) -> Piece | None:
     when = Condition()
     if isinstance(node.value, str):
         alternatives = [node.value]
@@ -560,8 +616,11 @@ def _piece(reader: _Reader, node: Located, what: str, facts: dict[str, set[str]]
     for item, text in zip(where, alternatives, strict=False):
         for name in PLACEHOLDER.findall(text):
             if name not in details:
-                reader.report(item, f"unknown placeholder {{{name}}} in {what}; drafts may use: "
-                                    + ", ".join(sorted(details)))
+                reader.report(
+                    item,
+                    f"unknown placeholder {{{name}}} in {what}; drafts may use: "
+                    + ", ".join(sorted(details)),
+                )
         stray = PLACEHOLDER.sub("", text)
         if "{" in stray or "}" in stray:
             reader.report(item, f"stray brace in {what}: placeholders look like {{company}}")
@@ -593,15 +652,25 @@ def _drafts(reader: _Reader, node: Located, flow: Flow) -> dict[str, DraftTempla
         paragraphs = []
         for index, paragraph in enumerate(reader.sequence(fields["body"], f"drafts.{approach_id}.body")):
             what = f"drafts.{approach_id}.body[{index + 1}]"
-            pieces = [_piece(reader, item, what, facts, details)
-                      for item in reader.sequence(paragraph, what)]
+            pieces = [_piece(reader, item, what, facts, details) for item in reader.sequence(paragraph, what)]
             paragraphs.append(tuple(piece for piece in pieces if piece))
         templates[approach_id] = DraftTemplate(subject, tuple(paragraphs))
     return templates
 
 
-CATALOG_SECTIONS = ("ui", "questions", "details", "approaches", "placements", "reasons", "never",
-                    "tips", "expectations", "next_steps", "drafts")
+CATALOG_SECTIONS = (
+    "ui",
+    "questions",
+    "details",
+    "approaches",
+    "placements",
+    "reasons",
+    "never",
+    "tips",
+    "expectations",
+    "next_steps",
+    "drafts",
+)
 
 
 def _word_limits(reader: _Reader, fields: Mapping[str, Located]) -> WordLimits | None:
@@ -609,8 +678,7 @@ def _word_limits(reader: _Reader, fields: Mapping[str, Located]) -> WordLimits |
         return None
     low = reader.integer(fields["min_words"], "min_words", 1, 1000)
     high = reader.integer(fields["max_words"], "max_words", 1, 1000)
-    chars = (reader.integer(fields["max_chars"], "max_chars", 20, 10_000)
-             if "max_chars" in fields else None)
+    chars = reader.integer(fields["max_chars"], "max_chars", 20, 10_000) if "max_chars" in fields else None
     return WordLimits(low, high, chars) if low and high else None
 
 
@@ -623,7 +691,11 @@ def catalog_files(flows_dir: Path, language: str) -> list[Path]:
 
 
 def _catalog(
-    reader: _Reader, flows_dir: Path, language: str, flow: Flow, flow_ids: set[str],
+    reader: _Reader,
+    flows_dir: Path,
+    language: str,
+    flow: Flow,
+    flow_ids: set[str],
     interface: Mapping[str, frozenset[str]] | None,
     placeholders: dict[str, tuple[frozenset[str], Located]] | None = None,
 ) -> Catalog | None:
@@ -640,21 +712,28 @@ def _catalog(
             unreadable = True
             continue
         first = first or root
-        top = reader.mapping(root, f"the {language} catalog", required=["language"],
-                             optional=["flow", *CATALOG_SECTIONS])
+        top = reader.mapping(
+            root, f"the {language} catalog", required=["language"], optional=["flow", *CATALOG_SECTIONS]
+        )
         if top is None:
             continue
         if "language" in top and top["language"].value != language:
-            reader.report(top["language"], f"language is {top['language'].value!r} but the file "
-                                           f"is for {language!r}; make them match")
+            reader.report(
+                top["language"],
+                f"language is {top['language'].value!r} but the file is for {language!r}; make them match",
+            )
         owner = top["flow"].value if "flow" in top else None
         if owner is not None and owner not in flow_ids:
-            reader.report(top["flow"], f"flow {owner!r} is not one of the flows here: "
-                                       + ", ".join(sorted(flow_ids)))
+            reader.report(
+                top["flow"], f"flow {owner!r} is not one of the flows here: " + ", ".join(sorted(flow_ids))
+            )
         flow_words = [key for key in CATALOG_SECTIONS[1:] if key in top]
         if owner is None and flow_words:
-            reader.report(root, f"say whose words these are: add `flow: <id>` (one of: "
-                                f"{', '.join(sorted(flow_ids))}); only `ui:` is shared by every flow")
+            reader.report(
+                root,
+                f"say whose words these are: add `flow: <id>` (one of: "
+                f"{', '.join(sorted(flow_ids))}); only `ui:` is shared by every flow",
+            )
         own = owner == flow.id
         if own:
             own_first = own_first or root
@@ -664,8 +743,10 @@ def _catalog(
                 _flatten(top[section], section, flat)
                 for key in before:
                     if flat[key] is not before[key]:
-                        reader.report(flat[key], f"text {key!r} is also set in "
-                                                 f"{before[key].file}:{before[key].line}; keep one")
+                        reader.report(
+                            flat[key],
+                            f"text {key!r} is also set in {before[key].file}:{before[key].line}; keep one",
+                        )
         if "drafts" in top and own:
             drafts_nodes.append(top["drafts"])
     if first is None or unreadable:  # the syntax error is the problem to fix; spare the echoes
@@ -674,13 +755,19 @@ def _catalog(
         reader.report(drafts_nodes[1], "drafts are set in two files; keep them in one")
     root = own_first or first
     expected = _expected_texts(flow, interface)
-    optional = {pattern.format(item) for pattern in OPTIONAL_TEXTS
-                for item in [*(q.id for q in flow.questions), *(d.id for d in flow.details)]}
+    optional = {
+        pattern.format(item)
+        for pattern in OPTIONAL_TEXTS
+        for item in [*(q.id for q in flow.questions), *(d.id for d in flow.details)]
+    }
     texts: dict[str, str] = {}
     for key, node in flat.items():
         if key not in expected and key not in optional and not (interface is None and key.startswith("ui.")):
-            reader.report(node, f"unknown text key {key!r}: no question, option, approach, rule or "
-                                f"tip of the flow uses it (a typo?)")
+            reader.report(
+                node,
+                f"unknown text key {key!r}: no question, option, approach, rule or "
+                f"tip of the flow uses it (a typo?)",
+            )
             continue
         text = reader.text(node, key)
         if text is None:
@@ -695,8 +782,11 @@ def _catalog(
         texts[key] = text
     for key in expected:
         if key not in flat:
-            reader.report(root, f"missing text {key!r} in the {language} catalog of flow "
-                                f"{flow.id!r}; add it (the flow or the interface uses it)")
+            reader.report(
+                root,
+                f"missing text {key!r} in the {language} catalog of flow "
+                f"{flow.id!r}; add it (the flow or the interface uses it)",
+            )
     if not drafts_nodes:
         reader.report(root, f"the {language} catalog of flow {flow.id!r} has no `drafts:` section")
     drafts = _drafts(reader, drafts_nodes[0], flow) if drafts_nodes else {}
@@ -710,8 +800,11 @@ def _check_payloads(reader: _Reader, flow: Flow, where: Located) -> None:
     for argument in arguments:
         size = len(argument.encode("utf-8"))
         if size > MAX_ID_BYTES:
-            reader.report(where, f"{argument!r} is {size} bytes long; ids and option values go into "
-                                 f"buttons, which allow {MAX_ID_BYTES}: shorten it")
+            reader.report(
+                where,
+                f"{argument!r} is {size} bytes long; ids and option values go into "
+                f"buttons, which allow {MAX_ID_BYTES}: shorten it",
+            )
 
 
 # ---- entry points -------------------------------------------------------------------------
@@ -750,19 +843,28 @@ def _load_all(
     loaded: list[tuple[Flow, dict[str, Catalog]]] = []
     for index, (flow, root) in enumerate(parsed):
         if (index == 0) != (flow.follows is None):
-            reader.report(root, f"only {FLOW_FILE} starts from nothing; every other flow must say "
-                                f"which flow's result it answers (`follows: <id>`)")
+            reader.report(
+                root,
+                f"only {FLOW_FILE} starts from nothing; every other flow must say "
+                f"which flow's result it answers (`follows: <id>`)",
+            )
         elif flow.follows is not None and flow.follows not in flow_ids:
-            reader.report(root, f"follows {flow.follows!r}, which is not a flow here; use one "
-                                f"of: {', '.join(sorted(flow_ids))}")
+            reader.report(
+                root,
+                f"follows {flow.follows!r}, which is not a flow here; use one "
+                f"of: {', '.join(sorted(flow_ids))}",
+            )
         catalogs: dict[str, Catalog] = {}
         placeholders: dict[str, dict[str, tuple[frozenset[str], Located]]] = {}
         _check_payloads(reader, flow, root)
         for language in flow.languages:
             if not catalog_files(flows_dir, language):
-                reader.report(root, f"language {language!r} is declared but {TEXTS_DIR}/"
-                                    f"{language}.yaml is missing; add the catalog or drop the "
-                                    f"language")
+                reader.report(
+                    root,
+                    f"language {language!r} is declared but {TEXTS_DIR}/"
+                    f"{language}.yaml is missing; add the catalog or drop the "
+                    f"language",
+                )
                 continue
             used: dict[str, tuple[frozenset[str], Located]] = {}
             catalog = _catalog(reader, flows_dir, language, flow, flow_ids, interface, used)
@@ -786,7 +888,8 @@ def _load(
 
 
 def _check_same_placeholders(
-    reader: _Reader, languages: Iterable[str],
+    reader: _Reader,
+    languages: Iterable[str],
     placeholders: Mapping[str, Mapping[str, tuple[frozenset[str], Located]]],
 ) -> None:
     """A translation fills in what the first language fills in: "{date}" dropped from one
@@ -800,8 +903,11 @@ def _check_same_placeholders(
             if key in first and names != first[key][0]:
                 want = ", ".join(f"{{{name}}}" for name in sorted(first[key][0])) or "none"
                 have = ", ".join(f"{{{name}}}" for name in sorted(names)) or "none"
-                reader.report(node, f"{key} uses {have} in {code!r} but {want} in {codes[0]!r} "
-                                    f"({first[key][1].file}:{first[key][1].line}); use the same placeholders")
+                reader.report(
+                    node,
+                    f"{key} uses {have} in {code!r} but {want} in {codes[0]!r} "
+                    f"({first[key][1].file}:{first[key][1].line}); use the same placeholders",
+                )
 
 
 def _display(path: Path, flows_dir: Path) -> str:
@@ -815,9 +921,7 @@ def validate(flows_dir: Path, interface: Mapping[str, frozenset[str]] | None = N
     return _load_all(Path(flows_dir), interface)[1]
 
 
-def load_guides(
-    flows_dir: Path, interface: Mapping[str, frozenset[str]] | None = None
-) -> dict[str, Guide]:
+def load_guides(flows_dir: Path, interface: Mapping[str, frozenset[str]] | None = None) -> dict[str, Guide]:
     """Every flow's guide by flow id, the one people start with first."""
     loaded, problems = _load_all(Path(flows_dir), interface)
     if problems or not loaded:

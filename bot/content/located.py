@@ -73,8 +73,11 @@ def _convert(node: yaml.Node, name: str, problems: list[Problem]) -> Located:
                 problems.append(key.problem(f"key {key.value!r} must be text; quote it"))
                 continue
             if key.value in mapping:
-                problems.append(key.problem(f"duplicate key {key.value!r} (first on line "
-                                            f"{mapping[key.value].line}); remove one"))
+                problems.append(
+                    key.problem(
+                        f"duplicate key {key.value!r} (first on line {mapping[key.value].line}); remove one"
+                    )
+                )
                 continue
             mapping[key.value] = _convert(value_node, name, problems)
         return Located(mapping, name, line)

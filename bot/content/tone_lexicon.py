@@ -114,8 +114,12 @@ class _Reader:
     # --- the file ---------------------------------------------------------------------
 
     def lexicon(self, root: Located, expected_language: str) -> ToneLexicon:
-        top = self.mapping(root, "the lexicon", {"version", "language", "categories", "entries"},
-                           {"form", "sets", "forms", "negations", "cues"})
+        top = self.mapping(
+            root,
+            "the lexicon",
+            {"version", "language", "categories", "entries"},
+            {"form", "sets", "forms", "negations", "cues"},
+        )
         version = LEXICON_VERSION
         found = top["version"].value if "version" in top else LEXICON_VERSION
         if isinstance(found, bool) or found != LEXICON_VERSION:
@@ -124,8 +128,10 @@ class _Reader:
         if "language" in top:
             language = self.text(top["language"], "language") or language
             if language != expected_language:
-                self.report(top["language"], f"language {language!r} does not match the file "
-                                             f"name; expected {expected_language!r}")
+                self.report(
+                    top["language"],
+                    f"language {language!r} does not match the file name; expected {expected_language!r}",
+                )
         heads = self.categories(top["categories"]) if "categories" in top else {}
         form = self.form(top["form"]) if "form" in top else ()
         if "forms" in top:
@@ -136,21 +142,27 @@ class _Reader:
         entries = self.entries(top["entries"], heads) if "entries" in top else {}
         for check in form:
             if check.id in heads:
-                self.report(top["categories"].value[check.id],
-                            f"category {check.id!r} clashes with the form check of that name")
+                self.report(
+                    top["categories"].value[check.id],
+                    f"category {check.id!r} clashes with the form check of that name",
+                )
         categories = []
         for category_id, head in heads.items():
             if category_id not in self.referenced:
                 self.report(head.where, f"category {category_id!r} has no entries; add one or remove it")
-            categories.append(ToneCategory(category_id, head.label, head.why,
-                                           tuple(entries.get(category_id, [])), head.advice))
+            categories.append(
+                ToneCategory(
+                    category_id, head.label, head.why, tuple(entries.get(category_id, [])), head.advice
+                )
+            )
         cues = self.cues(top["cues"], heads) if "cues" in top else None
         return ToneLexicon(language, version, tuple(categories), form, negations, cues)
 
     def cues(self, node: Located, heads: dict[str, _Head]) -> CueScoring | None:
         """The `cues` section: weak signs weighed per sentence (see `CueScoring`)."""
-        fields = self.mapping(node, "cues", {"threshold", "alternatives", "signals"},
-                              {"capitals", "exclamation"})
+        fields = self.mapping(
+            node, "cues", {"threshold", "alternatives", "signals"}, {"capitals", "exclamation"}
+        )
         threshold = self.weight(fields["threshold"], "threshold") if "threshold" in fields else None
         if threshold is not None and threshold <= 0:
             self.report(fields["threshold"], "threshold must be above 0, or every sentence is flagged")
@@ -162,11 +174,17 @@ class _Reader:
             for category_id, body in self.mapping(fields["alternatives"], "cues: alternatives").items():
                 line = self.text(body, f"the alternative for {category_id!r}")
                 if category_id not in heads:
-                    self.report(body, f"unknown category {category_id!r} in cues: alternatives; "
-                                      f"{self.known(category_id, heads)}")
+                    self.report(
+                        body,
+                        f"unknown category {category_id!r} in cues: alternatives; "
+                        f"{self.known(category_id, heads)}",
+                    )
                 elif heads[category_id].advice:
-                    self.report(body, f"category {category_id!r} gives its advice instead of a "
-                                      "gentler line; remove it from cues: alternatives")
+                    self.report(
+                        body,
+                        f"category {category_id!r} gives its advice instead of a "
+                        "gentler line; remove it from cues: alternatives",
+                    )
                 elif line is not None:
                     alternatives[category_id] = line
         signals = self.signals(fields["signals"], heads, alternatives) if "signals" in fields else []
@@ -186,8 +204,11 @@ class _Reader:
                 if not _ID.fullmatch(cue_id):
                     self.report(fields["id"], f"cue id {cue_id!r} must be lower_case_with_underscores")
                 if cue_id in first_seen:
-                    self.report(fields["id"], f"duplicate cue id {cue_id!r} (first on line "
-                                              f"{first_seen[cue_id]}); ids must be unique")
+                    self.report(
+                        fields["id"],
+                        f"duplicate cue id {cue_id!r} (first on line "
+                        f"{first_seen[cue_id]}); ids must be unique",
+                    )
                     cue_id = None
                 else:
                     first_seen[cue_id] = fields["id"].line
@@ -199,16 +220,22 @@ class _Reader:
             if "category" in fields:
                 category = self.text(fields["category"], "category") or ""
                 if category and category not in heads:
-                    self.report(fields["category"], f"unknown category {category!r} in {what}; "
-                                                    f"{self.known(category, heads)}")
+                    self.report(
+                        fields["category"],
+                        f"unknown category {category!r} in {what}; {self.known(category, heads)}",
+                    )
                     category = ""
                 elif category and weight is not None and weight < 0:
-                    self.report(fields["category"], f"{what} lowers the score, so it cannot name "
-                                                    "a category; remove `category`")
+                    self.report(
+                        fields["category"],
+                        f"{what} lowers the score, so it cannot name a category; remove `category`",
+                    )
                     category = ""
                 elif category and not heads[category].advice and category not in alternatives:
-                    self.report(fields["category"], f"{what} names the category {category!r}, "
-                                                    "which has no line under cues: alternatives")
+                    self.report(
+                        fields["category"],
+                        f"{what} names the category {category!r}, which has no line under cues: alternatives",
+                    )
                     category = ""
             patterns = self.patterns(fields["patterns"], what) if "patterns" in fields else []
             if cue_id and weight is not None and patterns:
@@ -272,9 +299,11 @@ class _Reader:
             gives_advice = head is not None and bool(head.advice)
             fields = self.mapping(item, what, {"id", "category", "patterns"}, {"alternative"})
             if gives_advice and "alternative" in fields:
-                self.report(fields.pop("alternative"),
-                            f"{what} is in the category {named_category!r}, which gives its "
-                            "advice instead of a gentler line; remove `alternative`")
+                self.report(
+                    fields.pop("alternative"),
+                    f"{what} is in the category {named_category!r}, which gives its "
+                    "advice instead of a gentler line; remove `alternative`",
+                )
             elif not gives_advice and "alternative" not in fields and isinstance(item.value, dict):
                 self.report(item, f"{what} is missing the key 'alternative'")
             entry_id = self.text(fields["id"], "id") if "id" in fields else None
@@ -282,23 +311,32 @@ class _Reader:
                 if not _ID.fullmatch(entry_id):
                     self.report(fields["id"], f"entry id {entry_id!r} must be lower_case_with_underscores")
                 if entry_id in first_seen:
-                    self.report(fields["id"], f"duplicate entry id {entry_id!r} (first on line "
-                                              f"{first_seen[entry_id]}); ids must be unique")
+                    self.report(
+                        fields["id"],
+                        f"duplicate entry id {entry_id!r} (first on line "
+                        f"{first_seen[entry_id]}); ids must be unique",
+                    )
                 else:
                     first_seen[entry_id] = fields["id"].line
             category_id = self.text(fields["category"], "category") if "category" in fields else None
             if category_id is not None:
                 self.referenced.add(category_id)
             if category_id is not None and category_id not in heads:
-                self.report(fields["category"], f"unknown category {category_id!r} in {what}; "
-                                                f"{self.known(category_id, heads)}")
+                self.report(
+                    fields["category"],
+                    f"unknown category {category_id!r} in {what}; {self.known(category_id, heads)}",
+                )
                 category_id = None
             patterns = self.patterns(fields["patterns"], what) if "patterns" in fields else []
-            alternative = (self.text(fields["alternative"], f"alternative of {what}")
-                           if "alternative" in fields else ("" if gives_advice else None))
+            alternative = (
+                self.text(fields["alternative"], f"alternative of {what}")
+                if "alternative" in fields
+                else ("" if gives_advice else None)
+            )
             if entry_id and category_id and patterns and alternative is not None:
                 by_category.setdefault(category_id, []).append(
-                    ToneEntry(entry_id, tuple(patterns), alternative))
+                    ToneEntry(entry_id, tuple(patterns), alternative)
+                )
         return by_category
 
     def patterns(self, node: Located, what: str, expand: bool = True) -> list[str]:
@@ -313,23 +351,29 @@ class _Reader:
                 self.report(item, f"empty pattern in {what}; write a regex or remove the line")
                 continue
             if pattern.count("~") != len(WORD_FORMS.findall(pattern)):
-                self.report(item, f"pattern {pattern!r} in {what}: ~ must be followed by a "
-                                  "lower-case word, as in ~consult")
+                self.report(
+                    item,
+                    f"pattern {pattern!r} in {what}: ~ must be followed by a lower-case word, as in ~consult",
+                )
                 continue
             try:
                 regex = expand_pattern(pattern, self.sets, self.forms) if expand else pattern
                 compiled = compile_pattern(regex)
             except PatternError as error:
                 hint = self.known(error.name, self.sets) if self.sets else "declare it under `sets`"
-                self.report(item, f"pattern {pattern!r} in {what} names the unknown word set "
-                                  f"{{{error.name}}}; {hint}")
+                self.report(
+                    item, f"pattern {pattern!r} in {what} names the unknown word set {{{error.name}}}; {hint}"
+                )
                 continue
             except re.error as error:
                 self.report(item, f"pattern {pattern!r} in {what} is not a valid regex: {error}")
                 continue
             if compiled.search("") is not None:
-                self.report(item, f"pattern {pattern!r} in {what} matches empty text, so it "
-                                  "would flag every draft; make at least one word required")
+                self.report(
+                    item,
+                    f"pattern {pattern!r} in {what} matches empty text, so it "
+                    "would flag every draft; make at least one word required",
+                )
                 continue
             valid.append(regex)
         return valid
@@ -386,7 +430,10 @@ class _Reader:
     # --- shapes -----------------------------------------------------------------------
 
     def mapping(
-        self, node: Located, what: str, required: set[str] | None = None,
+        self,
+        node: Located,
+        what: str,
+        required: set[str] | None = None,
         optional: set[str] | None = None,
     ) -> dict[str, Located]:
         """The mapping's keys; with `required`, unknown and missing keys are reported."""

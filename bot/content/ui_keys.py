@@ -178,12 +178,27 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "tg_reminder_cancelled": frozenset({"date"}),
     "tg_reminder_not_pending": frozenset(),
     # operators (bot/telegram/admin.py)
-    "tg_stats": frozenset({
-        "chats", "guides_in_progress", "blocked_chats", "results", "share_links", "reminders_pending",
-        "reminders_sent", "outcomes_yes", "outcomes_no", "outcomes_waiting", "replies",
-        "replied_feedback", "replied_no_again", "replied_call", "replied_keep_in_mind",
-        "replied_other_role", "replied_silence",
-    }),
+    "tg_stats": frozenset(
+        {
+            "chats",
+            "guides_in_progress",
+            "blocked_chats",
+            "results",
+            "share_links",
+            "reminders_pending",
+            "reminders_sent",
+            "outcomes_yes",
+            "outcomes_no",
+            "outcomes_waiting",
+            "replies",
+            "replied_feedback",
+            "replied_no_again",
+            "replied_call",
+            "replied_keep_in_mind",
+            "replied_other_role",
+            "replied_silence",
+        }
+    ),
     # after they reply (bot/telegram/features/after_reply.py)
     "tg_they_replied": frozenset(),
     "tg_replied_about": frozenset({"what"}),

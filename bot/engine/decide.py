@@ -83,5 +83,14 @@ def decide(flow: Flow, answers: Mapping[str, str]) -> Decision:
     next_steps = tuple(step.id for step in flow.next_steps if step.when.holds(facts))
     follow_up = next((f.delay for f in flow.follow_up if f.when.holds(facts)), None)
     unique_downgrades = tuple(dict.fromkeys(downgrades))
-    return Decision(chosen.primary, chosen, unique_downgrades, tuple(secondary), tips, facts,
-                    expectations, next_steps, follow_up)
+    return Decision(
+        chosen.primary,
+        chosen,
+        unique_downgrades,
+        tuple(secondary),
+        tips,
+        facts,
+        expectations,
+        next_steps,
+        follow_up,
+    )

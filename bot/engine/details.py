@@ -22,9 +22,21 @@ DERIVED: Mapping[str, str] = {"greeting": "recipient_name"}
 
 DEFAULT_LANGUAGE = "en"
 
-HONORIFICS = frozenset({
-    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "madam", "dame",
-})
+HONORIFICS = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "professor",
+        "sir",
+        "madam",
+        "dame",
+    }
+)
 _TRAILING = re.compile(r"[\s.,;:!?…]+$")
 # What a template already says around `{role}`, per language: "the {role} role" in English,
 # "el puesto de {role}" in Spanish, "на должность «{role}»" in Russian.
@@ -36,18 +48,109 @@ _ROLE_PREFIX: Mapping[str, re.Pattern[str]] = {
 _ROLE_SUFFIX: Mapping[str, re.Pattern[str]] = {
     "en": re.compile(r"\s+(?:role|position|job|post|vacancy)$", re.IGNORECASE),
 }
-_LOWER_SAFE_STARTS = frozenset({
-    "a", "an", "the", "my", "our", "your", "their", "his", "her", "its", "this", "that",
-    "these", "those", "some", "several", "many", "more", "most", "over", "about", "around",
-    "nearly", "almost", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-    "ten", "eleven", "twelve", "fifteen", "twenty", "strong", "deep", "solid", "broad", "hands",
-    "hands-on", "experience", "years", "how", "what", "why", "when", "where", "which", "with",
-    "for", "from", "in", "on", "at", "by", "to", "of", "as", "and", "both", "all", "each",
-    "every", "extensive", "proven", "practical", "new", "recent", "limited", "lack", "less",
-    "little", "no", "not", "only", "also", "leading", "building", "managing", "running",
-    "designing", "writing", "working", "using", "scaling", "shipping", "improving", "reducing",
-    "growing", "mentoring", "teaching", "planning", "delivering", "creating", "developing",
-})
+_LOWER_SAFE_STARTS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "my",
+        "our",
+        "your",
+        "their",
+        "his",
+        "her",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "some",
+        "several",
+        "many",
+        "more",
+        "most",
+        "over",
+        "about",
+        "around",
+        "nearly",
+        "almost",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "fifteen",
+        "twenty",
+        "strong",
+        "deep",
+        "solid",
+        "broad",
+        "hands",
+        "hands-on",
+        "experience",
+        "years",
+        "how",
+        "what",
+        "why",
+        "when",
+        "where",
+        "which",
+        "with",
+        "for",
+        "from",
+        "in",
+        "on",
+        "at",
+        "by",
+        "to",
+        "of",
+        "as",
+        "and",
+        "both",
+        "all",
+        "each",
+        "every",
+        "extensive",
+        "proven",
+        "practical",
+        "new",
+        "recent",
+        "limited",
+        "lack",
+        "less",
+        "little",
+        "no",
+        "not",
+        "only",
+        "also",
+        "leading",
+        "building",
+        "managing",
+        "running",
+        "designing",
+        "writing",
+        "working",
+        "using",
+        "scaling",
+        "shipping",
+        "improving",
+        "reducing",
+        "growing",
+        "mentoring",
+        "teaching",
+        "planning",
+        "delivering",
+        "creating",
+        "developing",
+    }
+)
 _DOUBLED = re.compile(r"([!?,;:])\1+|(?<!\.)\.\.(?!\.)")
 _NAME_PART = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 _PLAIN_NAME = re.compile(r"[^\W\d_]+(?:[ .'’-]+[^\W\d_]+)*\.?", re.UNICODE)
@@ -125,8 +228,11 @@ def greeting(name: str, language: str = DEFAULT_LANGUAGE) -> str:
 def _is_emoji(ch: str) -> bool:
     """Pictographs, their joiners and variation selectors: out of place in a formal note."""
     code = ord(ch)
-    return (unicodedata.category(ch) == "So" and code >= 0x2190) or code in (0x200D, 0xFE0F, 0xFE0E) \
+    return (
+        (unicodedata.category(ch) == "So" and code >= 0x2190)
+        or code in (0x200D, 0xFE0F, 0xFE0E)
         or 0x1F3FB <= code <= 0x1F3FF
+    )
 
 
 def _shouts(value: str) -> bool:
@@ -135,7 +241,7 @@ def _shouts(value: str) -> bool:
 
 
 def _name_case(value: str) -> str:
-    """"ZOË O'BRIEN-SMITH" or "zoë o'brien-smith" → "Zoë O'Brien-Smith"."""
+    """ "ZOË O'BRIEN-SMITH" or "zoë o'brien-smith" → "Zoë O'Brien-Smith"."""
     return _NAME_PART.sub(lambda m: _cap_parts(m.group(0)), value)
 
 
@@ -143,13 +249,78 @@ def _cap_parts(word: str) -> str:
     return "".join(part[:1].upper() + part[1:].lower() for part in re.split(r"(?<=['’])", word))
 
 
-_SHORT_COMMON = frozenset({
-    "a", "an", "the", "my", "of", "in", "on", "at", "to", "for", "and", "or", "by", "as", "is",
-    "was", "are", "be", "it", "its", "our", "we", "you", "me", "no", "not", "but", "so", "up",
-    "per", "via", "all", "any", "new", "one", "two", "too", "can", "has", "had", "how", "who",
-    "why", "own", "out", "off", "led", "ran", "got", "see", "use", "way", "lot", "few", "her",
-    "his", "him", "she", "he", "us", "am", "do", "did", "get", "set", "big", "key", "top",
-})
+_SHORT_COMMON = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "my",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "and",
+        "or",
+        "by",
+        "as",
+        "is",
+        "was",
+        "are",
+        "be",
+        "it",
+        "its",
+        "our",
+        "we",
+        "you",
+        "me",
+        "no",
+        "not",
+        "but",
+        "so",
+        "up",
+        "per",
+        "via",
+        "all",
+        "any",
+        "new",
+        "one",
+        "two",
+        "too",
+        "can",
+        "has",
+        "had",
+        "how",
+        "who",
+        "why",
+        "own",
+        "out",
+        "off",
+        "led",
+        "ran",
+        "got",
+        "see",
+        "use",
+        "way",
+        "lot",
+        "few",
+        "her",
+        "his",
+        "him",
+        "she",
+        "he",
+        "us",
+        "am",
+        "do",
+        "did",
+        "get",
+        "set",
+        "big",
+        "key",
+        "top",
+    }
+)
 
 
 def _soften_caps(value: str, title: bool) -> str:
@@ -158,6 +329,7 @@ def _soften_caps(value: str, title: bool) -> str:
     words = value.split()
     if len(words) < 2 or len(letters) < 8 or not _shouts(value):
         return value
+
     def soften(word: str, first: bool) -> str:
         bare = word.strip(".,;:!?()\"'").lower()
         if len(bare) <= 3 and bare not in _SHORT_COMMON:
@@ -174,18 +346,93 @@ def _soften_caps(value: str, title: bool) -> str:
 
 _LOWER_SAFE_STARTS_BY_LANGUAGE: Mapping[str, frozenset[str]] = {
     "en": _LOWER_SAFE_STARTS,
-    "es": frozenset({
-        "un", "una", "unos", "unas", "el", "la", "los", "las", "mi", "mis", "su", "sus", "este",
-        "esta", "estos", "estas", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho",
-        "nueve", "diez", "más", "casi", "experiencia", "años", "meses", "cómo", "qué",
-        "con", "para", "por", "de", "en", "sobre", "poca", "poco", "mucha", "mucho", "amplia",
-        "sólida", "nueva", "nuevo", "falta", "liderar", "dirigir", "gestionar", "diseñar",
-    }),
-    "ru": frozenset({
-        "опыт", "мой", "моя", "мои", "мое", "моё", "наш", "наша", "два", "две", "три", "пять",
-        "десять", "более", "около", "почти", "новый", "новая", "новое", "план", "как", "что",
-        "недостаток", "нехватка", "небольшой", "небольшая", "руководство", "управление",
-    }),
+    "es": frozenset(
+        {
+            "un",
+            "una",
+            "unos",
+            "unas",
+            "el",
+            "la",
+            "los",
+            "las",
+            "mi",
+            "mis",
+            "su",
+            "sus",
+            "este",
+            "esta",
+            "estos",
+            "estas",
+            "dos",
+            "tres",
+            "cuatro",
+            "cinco",
+            "seis",
+            "siete",
+            "ocho",
+            "nueve",
+            "diez",
+            "más",
+            "casi",
+            "experiencia",
+            "años",
+            "meses",
+            "cómo",
+            "qué",
+            "con",
+            "para",
+            "por",
+            "de",
+            "en",
+            "sobre",
+            "poca",
+            "poco",
+            "mucha",
+            "mucho",
+            "amplia",
+            "sólida",
+            "nueva",
+            "nuevo",
+            "falta",
+            "liderar",
+            "dirigir",
+            "gestionar",
+            "diseñar",
+        }
+    ),
+    "ru": frozenset(
+        {
+            "опыт",
+            "мой",
+            "моя",
+            "мои",
+            "мое",
+            "моё",
+            "наш",
+            "наша",
+            "два",
+            "две",
+            "три",
+            "пять",
+            "десять",
+            "более",
+            "около",
+            "почти",
+            "новый",
+            "новая",
+            "новое",
+            "план",
+            "как",
+            "что",
+            "недостаток",
+            "нехватка",
+            "небольшой",
+            "небольшая",
+            "руководство",
+            "управление",
+        }
+    ),
 }
 
 
@@ -200,4 +447,4 @@ def _lower_first_if_safe(value: str, language: str = DEFAULT_LANGUAGE) -> str:
     if bare.lower() not in safe:
         return value
     index = value.index(bare[0])
-    return value[:index] + bare[0].lower() + value[index + 1:]
+    return value[:index] + bare[0].lower() + value[index + 1 :]

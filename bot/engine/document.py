@@ -82,11 +82,16 @@ SectionMaker = Callable[[Plan, Catalog], Sequence[Section]]
 
 def recommendation(plan: Plan, catalog: Catalog) -> list[Section]:
     primary = plan.actions[0]
-    return [Section("recommendation", (
-        Heading(f"{catalog.text('ui.recommendation')}: {primary.title}"),
-        Paragraph(primary.why),
-        Paragraph(primary.when, aside=True),
-    ))]
+    return [
+        Section(
+            "recommendation",
+            (
+                Heading(f"{catalog.text('ui.recommendation')}: {primary.title}"),
+                Paragraph(primary.why),
+                Paragraph(primary.when, aside=True),
+            ),
+        )
+    ]
 
 
 def recommendation_short(plan: Plan, catalog: Catalog) -> list[Section]:
@@ -96,8 +101,12 @@ def recommendation_short(plan: Plan, catalog: Catalog) -> list[Section]:
 
 
 def why(plan: Plan, catalog: Catalog) -> list[Section]:
-    return [Section("why", (Heading(catalog.text("ui.why_this")),
-                            Bullets(tuple(Item(reason) for reason in plan.reasons))))]
+    return [
+        Section(
+            "why",
+            (Heading(catalog.text("ui.why_this")), Bullets(tuple(Item(reason) for reason in plan.reasons))),
+        )
+    ]
 
 
 def expectations(plan: Plan, catalog: Catalog) -> list[Section]:
@@ -120,9 +129,23 @@ def tips(plan: Plan, catalog: Catalog) -> list[Section]:
 
 
 def drafts(plan: Plan, catalog: Catalog) -> list[Section]:
-    return [Section("draft", (DraftBlock(action.title, action.when, draft.channel, draft.body, draft.subject,
-                                         catalog.text("ui.subject"), draft.label),))
-            for action, draft in plan.drafts]
+    return [
+        Section(
+            "draft",
+            (
+                DraftBlock(
+                    action.title,
+                    action.when,
+                    draft.channel,
+                    draft.body,
+                    draft.subject,
+                    catalog.text("ui.subject"),
+                    draft.label,
+                ),
+            ),
+        )
+        for action, draft in plan.drafts
+    ]
 
 
 def next_steps(plan: Plan, catalog: Catalog) -> list[Section]:
@@ -148,5 +171,7 @@ def plan_document(plan: Plan, catalog: Catalog, sections: Sequence[SectionMaker]
 
 def answers_section(heading: str, path: Sequence[tuple[str, str]]) -> Section:
     """The answers that led to the plan, as "question: answer" bullets."""
-    return Section("answers", (Heading(heading), Bullets(tuple(Item(f"{question}: {answer}")
-                                                             for question, answer in path))))
+    return Section(
+        "answers",
+        (Heading(heading), Bullets(tuple(Item(f"{question}: {answer}") for question, answer in path))),
+    )

@@ -22,8 +22,10 @@ def _candidates(piece: Piece, details: Mapping[str, str]) -> list[Option]:
     """The texts this piece may take, in the order written; None means "leave it out",
     allowed only when every alternative needs a detail (the sentence made sense only with it)."""
     found: list[Option] = [
-        (PLACEHOLDER.sub(lambda m: details[m.group(1)], text),
-         bool(SENTENCES & set(PLACEHOLDER.findall(text))))
+        (
+            PLACEHOLDER.sub(lambda m: details[m.group(1)], text),
+            bool(SENTENCES & set(PLACEHOLDER.findall(text))),
+        )
         for text in piece.alternatives
         if all(details.get(name) for name in PLACEHOLDER.findall(text))
     ]
@@ -44,8 +46,12 @@ def _fit(options: list[list[list[Option]]], limits: WordLimits | None) -> str:
     chosen = [[0 for _ in paragraph] for paragraph in options]
 
     def body() -> str:
-        return _join([[opts[i] for opts, i in zip(paragraph, picks, strict=True)]
-                      for paragraph, picks in zip(options, chosen, strict=True)])
+        return _join(
+            [
+                [opts[i] for opts, i in zip(paragraph, picks, strict=True)]
+                for paragraph, picks in zip(options, chosen, strict=True)
+            ]
+        )
 
     text = body()
     while limits is not None and not limits.fits(text):
@@ -83,8 +89,7 @@ def render(
         pieces = [_candidates(piece, details) for piece in paragraph if piece.when.holds(facts)]
         options.append([opts for opts in pieces if opts])
     body = _fit(options, limits)
-    return Draft(channel=placement.channel, subject=subject, body=body,
-                 placement=placement.id, label=label)
+    return Draft(channel=placement.channel, subject=subject, body=body, placement=placement.id, label=label)
 
 
 def details_used(template: DraftTemplate, facts: Mapping[str, str]) -> set[str]:

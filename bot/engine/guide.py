@@ -182,8 +182,7 @@ class Guide:
         follows; those the flow's `carry` names are kept and not asked again."""
         if language not in self.catalogs:
             language = self.flow.languages[0]
-        kept = {name: value for name, value in (carried or {}).items()
-                if name in self.flow.carry and value}
+        kept = {name: value for name, value in (carried or {}).items() if name in self.flow.carry and value}
         return Session(
             flow=self.flow.id,
             flow_version=self.flow.version,
@@ -226,8 +225,9 @@ class Guide:
     def handle(self, session: Session, event: Event) -> Turn:
         """Apply one event. Raises InvalidMove when it does not fit the current state."""
         if isinstance(event, Restart):
-            fresh = self.new_session(session.language, run=session.run + 1, step=session.step + 1,
-                                     carried=session.details)
+            fresh = self.new_session(
+                session.language, run=session.run + 1, step=session.step + 1, carried=session.details
+            )
             return Turn(fresh, self.view(fresh))
         if session.state not in self.machine.states:
             raise InvalidMove(f"unknown state {session.state!r} (flow changed?)")
@@ -268,8 +268,8 @@ class Guide:
         leaving = session.state
         session.state = session.history.pop()
         for state in (leaving, session.state):
-            if state.startswith(DETAIL_PREFIX) and state[len(DETAIL_PREFIX):] in session.asked:
-                session.asked.remove(state[len(DETAIL_PREFIX):])
+            if state.startswith(DETAIL_PREFIX) and state[len(DETAIL_PREFIX) :] in session.asked:
+                session.asked.remove(state[len(DETAIL_PREFIX) :])
         if session.state == RESULT or CHANGE not in session.history:
             session.revising = False
 
@@ -306,7 +306,7 @@ class Guide:
         """Store or skip the asked detail; returns an error text for a kind re-prompt."""
         if not session.state.startswith(DETAIL_PREFIX):
             raise InvalidMove(f"no detail asked at {session.state}")
-        detail_id = session.state[len(DETAIL_PREFIX):]
+        detail_id = session.state[len(DETAIL_PREFIX) :]
         catalog = self.catalog(session.language)
         if isinstance(event, GiveDetail):
             value = _clean(event.text)
@@ -358,9 +358,7 @@ class Guide:
     def plan(self, session: Session) -> Plan:
         return self.plan_for(session.answers, session.details, session.language)
 
-    def plan_for(
-        self, answers: Mapping[str, str], details: Mapping[str, str], language: str
-    ) -> Plan:
+    def plan_for(self, answers: Mapping[str, str], details: Mapping[str, str], language: str) -> Plan:
         decision = self._decide(_answers_key(self.flow, answers))
         catalog = self.catalog(language)
         facts = decision.facts
@@ -476,7 +474,7 @@ class Guide:
 
     def _detail_view(self, session: Session, error: str | None = None) -> DetailView:
         catalog = self.catalog(session.language)
-        detail_id = session.state[len(DETAIL_PREFIX):]
+        detail_id = session.state[len(DETAIL_PREFIX) :]
         # Count within this pass through the details (a changed answer may ask just one):
         # the details already answered in a row before this one, then what is still to ask.
         done_in_pass = 0
@@ -541,8 +539,7 @@ def _revising(question_id: str) -> Condition:
 def _has_drafts(event: Any) -> bool:
     cursor: _Cursor = event.model
     return bool(cursor.needed_details()) or any(
-        cursor.guide.flow.approaches[a].channel
-        for a in cursor.guide.decision(cursor.session).approaches
+        cursor.guide.flow.approaches[a].channel for a in cursor.guide.decision(cursor.session).approaches
     )
 
 

@@ -317,9 +317,7 @@ class ToneLexicon:
         negated = None
         if self.negations:
             frames = "|".join(f"(?:{frame})" for frame in self.negations)
-            negated = re.compile(
-                rf"(?<!\w)(?:{_lower_case(frames)})(?:\s+[\w']+){{0,{_NEGATION_REACH}}}\s*$"
-            )
+            negated = re.compile(rf"(?<!\w)(?:{_lower_case(frames)})(?:\s+[\w']+){{0,{_NEGATION_REACH}}}\s*$")
         object.__setattr__(self, "negated", negated)
 
 
@@ -346,8 +344,7 @@ _NEGATION_REACH = 4  # words from a negation to the first word of the phrase it 
 _NEGATION_WINDOW = 80  # characters before a phrase searched for a negation
 # A negation reaches no further back than the clause the phrase is in.
 _FIRST_WORD = re.compile(r"[\w']*")  # matches anywhere, if only the empty string
-_CLAUSE_BREAK = re.compile(r".*(?:[.;:!?,()\"]|\s(?:but|and|so|yet|though|although|however)\s)",
-                           re.DOTALL)
+_CLAUSE_BREAK = re.compile(r".*(?:[.;:!?,()\"]|\s(?:but|and|so|yet|though|although|however)\s)", re.DOTALL)
 
 
 def check_tone(text: str, lexicon: ToneLexicon) -> list[Finding]:
@@ -418,13 +415,21 @@ _ODD_SPACE = re.compile(r"\s{2,}|[^\S ]")  # whitespace other than one plain spa
 
 # Contractions, with or without the apostrophe, and what they stand for.
 _WHOLE_CONTRACTIONS = {
-    "won't": "will not", "wont": "will not", "can't": "cannot", "cant": "cannot",
-    "shan't": "shall not", "ain't": "is not", "let's": "let us", "im": "I am",
-    "ive": "I have", "youre": "you are", "youll": "you will", "youve": "you have",
+    "won't": "will not",
+    "wont": "will not",
+    "can't": "cannot",
+    "cant": "cannot",
+    "shan't": "shall not",
+    "ain't": "is not",
+    "let's": "let us",
+    "im": "I am",
+    "ive": "I have",
+    "youre": "you are",
+    "youll": "you will",
+    "youve": "you have",
     "theyre": "they are",
 }
-_SUFFIXES = {"n't": " not", "'m": " am", "'re": " are", "'ve": " have", "'ll": " will",
-             "'d": " would"}
+_SUFFIXES = {"n't": " not", "'m": " am", "'re": " are", "'ve": " have", "'ll": " will", "'d": " would"}
 _CONTRACTION = re.compile(
     r"\b(?:won'?t|can'?t|shan'?t|ain'?t|let's|im|ive|youre|youll|youve|theyre)\b"
     r"|\b(?:do|does|did|is|are|was|were|has|have|had|could|would|should|must|need)nt\b"
@@ -581,8 +586,10 @@ def _merge(text: str, offsets: list[int], group: list[_Match]) -> Finding:
 def _word_end(text: str, end: int) -> int:
     """`end`, moved to the end of the word it falls in: a match that stops inside an
     expanded contraction ("I promise I will" read from "I won't") quotes the whole word."""
-    while end < len(text) and (_is_word_char(text[end]) or (
-            text[end] in "'\u2019" and end + 1 < len(text) and _is_word_char(text[end + 1]))):
+    while end < len(text) and (
+        _is_word_char(text[end])
+        or (text[end] in "'\u2019" and end + 1 < len(text) and _is_word_char(text[end + 1]))
+    ):
         end += 1
     return end
 
@@ -601,8 +608,10 @@ def sentence_scores(text: str, lexicon: ToneLexicon) -> list[tuple[str, float, l
     if lexicon.cues is None:
         return []
     draft = _read(text)
-    return [(draft.normalised[start:end], score, [cue.id for cue in cues])
-            for start, end, score, cues in _scored_sentences(draft, lexicon, lexicon.cues)]
+    return [
+        (draft.normalised[start:end], score, [cue.id for cue in cues])
+        for start, end, score, cues in _scored_sentences(draft, lexicon, lexicon.cues)
+    ]
 
 
 def _cue_findings(draft: _Draft, lexicon: ToneLexicon, phrases: list[Finding]) -> Iterator[Finding]:
@@ -644,8 +653,11 @@ def _scored_sentences(
         if any(f.start < last and first < f.end for f in flagged):
             skipped.add(index)
     if skipped:
-        where = {word: kept for word, starts in draft.where.items()
-                 if (kept := [at for at in starts if bisect.bisect_right(ends, at) not in skipped])}
+        where = {
+            word: kept
+            for word, starts in draft.where.items()
+            if (kept := [at for at in starts if bisect.bisect_right(ends, at) not in skipped])
+        }
         draft = replace(draft, where=where)
     found: list[dict[tuple[str, int], Cue]] = [{} for _ in bounds]
     for cue in scoring.cues:
@@ -679,8 +691,11 @@ def _sentences(draft: _Draft) -> list[tuple[int, int]]:
     blank_lines = [m.start() for m in _BLANK_LINE.finditer(draft.text)]
     if blank_lines:
         # The space a blank line was read as: the last character mapped to before it.
-        breaks += [(i, i) for i in (bisect.bisect_right(offsets, at) - 1 for at in blank_lines)
-                   if 0 <= i < len(normalised) and normalised[i] == " "]
+        breaks += [
+            (i, i)
+            for i in (bisect.bisect_right(offsets, at) - 1 for at in blank_lines)
+            if 0 <= i < len(normalised) and normalised[i] == " "
+        ]
         breaks.sort()
     bounds, start = [], 0
     for _, end in breaks:
@@ -746,7 +761,7 @@ def _several_questions(text: str, check: FormCheck) -> Finding | None:
 
 
 def _exclamations(text: str, check: FormCheck) -> Finding | None:
-    """"!!" anywhere; with a `limit`, also more single "!" than that in one draft."""
+    """ "!!" anywhere; with a `limit`, also more single "!" than that in one draft."""
     doubled = [(m.start(), m.end()) for m in _EXCLAMATION.finditer(text)]
     if doubled or not check.limit:
         return _grouped(check, doubled, text)
@@ -789,11 +804,7 @@ def _is_shouted_phrase(run: list[re.Match[str]]) -> bool:
 
 def _is_emphasis(run: list[re.Match[str]]) -> bool:
     words = [_strip_possessive(m.group()) for m in run if len(m.group()) > 1]
-    return (
-        len(words) == 1
-        and len(words[0]) >= _MIN_SHOUTED_WORD
-        and not _VOWELS.isdisjoint(words[0])
-    )
+    return len(words) == 1 and len(words[0]) >= _MIN_SHOUTED_WORD and not _VOWELS.isdisjoint(words[0])
 
 
 def _grouped(check: FormCheck, spans: list[tuple[int, int]], text: str) -> Finding | None:

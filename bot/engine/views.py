@@ -73,8 +73,13 @@ class Draft:
         return len(self.body.split())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"channel": self.channel, "subject": self.subject, "body": self.body,
-                "placement": self.placement, "label": self.label}
+        return {
+            "channel": self.channel,
+            "subject": self.subject,
+            "body": self.body,
+            "placement": self.placement,
+            "label": self.label,
+        }
 
 
 @dataclass(frozen=True)

@@ -18,24 +18,50 @@ WORK_HOUR = 9
 """Reminders arrive at this local hour: early in the working day, never at night."""
 
 COMMON_ZONES: tuple[str, ...] = (
-    "Europe/Madrid", "Europe/London", "Europe/Moscow", "America/New_York",
-    "America/Mexico_City", "America/Bogota", "America/Argentina/Buenos_Aires", "UTC",
+    "Europe/Madrid",
+    "Europe/London",
+    "Europe/Moscow",
+    "America/New_York",
+    "America/Mexico_City",
+    "America/Bogota",
+    "America/Argentina/Buenos_Aires",
+    "UTC",
 )
 """The one-tap picker, in its order; anything else is typed (/timezone Lima, /timezone UTC+3)."""
 
 # City names as people type them in Spanish or Russian, for the zones whose IANA name is English.
 _ALIASES: dict[str, str] = {
-    "londres": "Europe/London", "лондон": "Europe/London",
-    "moscu": "Europe/Moscow", "москва": "Europe/Moscow", "moscow": "Europe/Moscow",
-    "санкт-петербург": "Europe/Moscow", "петербург": "Europe/Moscow", "spb": "Europe/Moscow",
-    "nueva york": "America/New_York", "нью-йорк": "America/New_York",
-    "ciudad de mexico": "America/Mexico_City", "mexico": "America/Mexico_City", "cdmx": "America/Mexico_City",
-    "buenos aires": "America/Argentina/Buenos_Aires", "bogota": "America/Bogota",
-    "мадрид": "Europe/Madrid", "barcelona": "Europe/Madrid", "valencia": "Europe/Madrid",
-    "sevilla": "Europe/Madrid", "екатеринбург": "Asia/Yekaterinburg", "новосибирск": "Asia/Novosibirsk",
-    "киев": "Europe/Kyiv", "київ": "Europe/Kyiv", "минск": "Europe/Minsk", "алматы": "Asia/Almaty",
-    "ташкент": "Asia/Tashkent", "тбилиси": "Asia/Tbilisi", "ереван": "Asia/Yerevan",
-    "berlin": "Europe/Berlin", "paris": "Europe/Paris", "parís": "Europe/Paris",
+    "londres": "Europe/London",
+    "лондон": "Europe/London",
+    "moscu": "Europe/Moscow",
+    "москва": "Europe/Moscow",
+    "moscow": "Europe/Moscow",
+    "санкт-петербург": "Europe/Moscow",
+    "петербург": "Europe/Moscow",
+    "spb": "Europe/Moscow",
+    "nueva york": "America/New_York",
+    "нью-йорк": "America/New_York",
+    "ciudad de mexico": "America/Mexico_City",
+    "mexico": "America/Mexico_City",
+    "cdmx": "America/Mexico_City",
+    "buenos aires": "America/Argentina/Buenos_Aires",
+    "bogota": "America/Bogota",
+    "мадрид": "Europe/Madrid",
+    "barcelona": "Europe/Madrid",
+    "valencia": "Europe/Madrid",
+    "sevilla": "Europe/Madrid",
+    "екатеринбург": "Asia/Yekaterinburg",
+    "новосибирск": "Asia/Novosibirsk",
+    "киев": "Europe/Kyiv",
+    "київ": "Europe/Kyiv",
+    "минск": "Europe/Minsk",
+    "алматы": "Asia/Almaty",
+    "ташкент": "Asia/Tashkent",
+    "тбилиси": "Asia/Tbilisi",
+    "ереван": "Asia/Yerevan",
+    "berlin": "Europe/Berlin",
+    "paris": "Europe/Paris",
+    "parís": "Europe/Paris",
 }
 _OFFSET = re.compile(r"^(?:utc|gmt|мск)?\s*([+\-−])\s*(\d{1,2})(?:[:.]?(\d{2}))?$", re.IGNORECASE)
 _STORED_OFFSET = re.compile(r"^UTC([+-])(\d{2}):(\d{2})$")

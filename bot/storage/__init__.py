@@ -27,8 +27,19 @@ from bot.storage.base import (
 from bot.storage.sqlite import SQLiteStore, schema_version_of
 
 __all__ = [
-    "ChatRecord", "Reminder", "SQLiteStore", "SavedReply", "SavedResult", "SessionConflict", "SharedPath",
-    "Store", "StoreError", "StoreLost", "migrate_database", "open_store", "sqlite_path",
+    "ChatRecord",
+    "Reminder",
+    "SQLiteStore",
+    "SavedReply",
+    "SavedResult",
+    "SessionConflict",
+    "SharedPath",
+    "Store",
+    "StoreError",
+    "StoreLost",
+    "migrate_database",
+    "open_store",
+    "sqlite_path",
 ]
 POSTGRESQL_SCHEMES = ("postgresql", "postgres")
 
@@ -57,9 +68,7 @@ def _scheme(database_url: str) -> str:
     return database_url.partition(":")[0].lower() if ":" in database_url else ""
 
 
-def open_store(
-    database_url: str, *, migrate: bool = True, clock: Callable[[], float] = time.time
-) -> Store:
+def open_store(database_url: str, *, migrate: bool = True, clock: Callable[[], float] = time.time) -> Store:
     """Open the store `database_url` names, applying pending migrations (or, with
     `migrate=False`, refusing a schema that is missing or behind); raises StoreError with one
     line that says what to fix (never the password)."""

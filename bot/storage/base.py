@@ -99,6 +99,7 @@ class SharedPath:
     answers: dict[str, str]
     created_at: int
 
+
 REMINDER_STATES = ("pending", "sending", "sent", "cancelled", "blocked", "failed")
 """pending: waiting for due_at; sending: claimed by one process; then sent, cancelled, blocked
 (the person blocked the bot: never retried) or failed (gave up after repeated errors)."""
@@ -127,9 +128,16 @@ class Reminder:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "delay": self.delay, "language": self.language, "payload": self.payload,
-            "due_at": self.due_at, "state": self.state, "sent_at": self.sent_at,
-            "outcome": self.outcome, "outcome_at": self.outcome_at, "created_at": self.created_at,
+            "id": self.id,
+            "delay": self.delay,
+            "language": self.language,
+            "payload": self.payload,
+            "due_at": self.due_at,
+            "state": self.state,
+            "sent_at": self.sent_at,
+            "outcome": self.outcome,
+            "outcome_at": self.outcome_at,
+            "created_at": self.created_at,
         }
 
 
@@ -145,8 +153,14 @@ class TurnStore(Protocol):
         ...
 
     async def commit_turn(
-        self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
-        result: SavedResult | None = None, *, expected_version: int | None = None,
+        self,
+        update_id: int,
+        chat_id: int,
+        user_id: int | None,
+        session: dict[str, Any] | None,
+        result: SavedResult | None = None,
+        *,
+        expected_version: int | None = None,
         reply: SavedReply | None = None,
     ) -> bool:
         """Record the update as processed and write the session (and, when given, the person's
@@ -167,7 +181,11 @@ class TurnStore(Protocol):
         ...
 
     async def save_preferences(
-        self, chat_id: int, user_id: int | None, *, language: str | None = None,
+        self,
+        chat_id: int,
+        user_id: int | None,
+        *,
+        language: str | None = None,
         time_zone: str | None = None,
     ) -> None:
         """Keep the person's chosen language and/or time zone with their chat (None: unchanged)."""
@@ -218,8 +236,15 @@ class ReminderStore(Protocol):
     processes."""
 
     async def add_reminder(
-        self, update_id: int, chat_id: int, user_id: int | None, run: int, delay: str, language: str,
-        payload: dict[str, Any], due_at: int,
+        self,
+        update_id: int,
+        chat_id: int,
+        user_id: int | None,
+        run: int,
+        delay: str,
+        language: str,
+        payload: dict[str, Any],
+        due_at: int,
     ) -> tuple[Reminder, bool] | None:
         """Record the update and add a pending reminder, in one transaction.
 

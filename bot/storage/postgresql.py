@@ -45,8 +45,13 @@ CONNECT_TIMEOUT = 10.0
 POOL_SIZE = 10
 CONFLICT_SQLSTATE = "RB409"
 """Raised by the commit_turn function when the chat's version moved on (migration 0002)."""
-_LOST = (OSError, asyncio.TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
-         asyncpg.CannotConnectNowError)
+_LOST = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+)
 """The database went away (restart, failover, network): the pool reconnects on the next try."""
 
 
@@ -69,8 +74,10 @@ def _explain(database_url: str, error: BaseException) -> StoreError:
     elif isinstance(error, asyncpg.InvalidAuthorizationSpecificationError):
         text = f"PostgreSQL at {where} refused the user: {error}"
     elif isinstance(error, asyncpg.InsufficientPrivilegeError):
-        text = (f"PostgreSQL at {where}: not allowed to create the schema ({error}); run "
-                "`reconsider-bot migrate` as a role that may")
+        text = (
+            f"PostgreSQL at {where}: not allowed to create the schema ({error}); run "
+            "`reconsider-bot migrate` as a role that may"
+        )
     elif isinstance(error, _LOST):
         text = f"cannot reach PostgreSQL at {where}: {error or type(error).__name__}"
     else:
@@ -143,8 +150,9 @@ def check_database(database_url: str, migrate_now: bool) -> None:
 class PostgresStore:
     """The Store protocol on PostgreSQL (see the module docstring)."""
 
-    def __init__(self, database_url: str, clock: Callable[[], float] = time.time,
-                 pool_size: int = POOL_SIZE) -> None:
+    def __init__(
+        self, database_url: str, clock: Callable[[], float] = time.time, pool_size: int = POOL_SIZE
+    ) -> None:
         self._url = database_url
         self._clock = clock
         self._pool_size = pool_size
@@ -165,8 +173,12 @@ class PostgresStore:
                 if self._pool is None:
                     try:
                         self._pool = await asyncpg.create_pool(
-                            self._url, min_size=1, max_size=self._pool_size, timeout=CONNECT_TIMEOUT,
-                            reset=_keep_session)
+                            self._url,
+                            min_size=1,
+                            max_size=self._pool_size,
+                            timeout=CONNECT_TIMEOUT,
+                            reset=_keep_session,
+                        )
                     except (asyncpg.PostgresError, *_LOST) as error:
                         raise _explain(self._url, error) from None
         return self._pool
@@ -197,7 +209,10 @@ class PostgresStore:
         async def guarded(connection: asyncpg.Connection) -> T | None:
             claimed = await connection.fetchval(
                 "INSERT INTO processed_updates (update_id, seen_at) VALUES ($1, $2) "
-                "ON CONFLICT (update_id) DO NOTHING RETURNING 1", update_id, self._now())
+                "ON CONFLICT (update_id) DO NOTHING RETURNING 1",
+                update_id,
+                self._now(),
+            )
             return None if claimed is None else await work(connection)
 
         done = await self._run(guarded)
@@ -208,41 +223,74 @@ class PostgresStore:
 
     async def prune(self) -> None:
         cutoff = self._now() - UPDATE_RETENTION_SECONDS
-        await self._run(lambda db: db.execute("DELETE FROM processed_updates WHERE seen_at < $1", cutoff),
-                        transaction=False)
+        await self._run(
+            lambda db: db.execute("DELETE FROM processed_updates WHERE seen_at < $1", cutoff),
+            transaction=False,
+        )
 
     # ---- turns ---------------------------------------------------------------------------
 
     async def load_chat(self, chat_id: int) -> ChatRecord | None:
-        row = await self._run(lambda db: db.fetchrow(
-            "SELECT chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at, version, "
-            "language, time_zone FROM chats WHERE chat_id = $1", chat_id), transaction=False)
+        row = await self._run(
+            lambda db: db.fetchrow(
+                "SELECT chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at, version, "  # noqa: E501
+                "language, time_zone FROM chats WHERE chat_id = $1",
+                chat_id,
+            ),
+            transaction=False,
+        )
         if row is None:
             return None
         return ChatRecord(
-            chat_id=row[0], user_id=row[1], session=json.loads(row[2]) if row[2] is not None else None,
-            message_id=row[3], message_step=row[4], runs=row[5], blocked=row[6], updated_at=row[7],
-            version=row[8], language=row[9], time_zone=row[10],
+            chat_id=row[0],
+            user_id=row[1],
+            session=json.loads(row[2]) if row[2] is not None else None,
+            message_id=row[3],
+            message_step=row[4],
+            runs=row[5],
+            blocked=row[6],
+            updated_at=row[7],
+            version=row[8],
+            language=row[9],
+            time_zone=row[10],
         )
 
     async def save_preferences(
-        self, chat_id: int, user_id: int | None, *, language: str | None = None,
+        self,
+        chat_id: int,
+        user_id: int | None,
+        *,
+        language: str | None = None,
         time_zone: str | None = None,
     ) -> None:
         now = self._now()
         # No session change, so the chat's version stays: a turn in flight still commits.
-        await self._run(lambda db: db.execute(
-            "INSERT INTO chats (chat_id, user_id, runs, blocked, version, created_at, updated_at, seen_at, "
-            "language, time_zone) VALUES ($1, $2, 0, FALSE, 0, $3, $3, $3, $4, $5) "
-            "ON CONFLICT (chat_id) DO UPDATE SET user_id = COALESCE(EXCLUDED.user_id, chats.user_id), "
-            "language = COALESCE(EXCLUDED.language, chats.language), "
-            "time_zone = COALESCE(EXCLUDED.time_zone, chats.time_zone), "
-            "updated_at = EXCLUDED.updated_at, seen_at = EXCLUDED.seen_at",
-            chat_id, user_id, now, language, time_zone), transaction=False)
+        await self._run(
+            lambda db: db.execute(
+                "INSERT INTO chats (chat_id, user_id, runs, blocked, version, created_at, updated_at, seen_at, "  # noqa: E501
+                "language, time_zone) VALUES ($1, $2, 0, FALSE, 0, $3, $3, $3, $4, $5) "
+                "ON CONFLICT (chat_id) DO UPDATE SET user_id = COALESCE(EXCLUDED.user_id, chats.user_id), "
+                "language = COALESCE(EXCLUDED.language, chats.language), "
+                "time_zone = COALESCE(EXCLUDED.time_zone, chats.time_zone), "
+                "updated_at = EXCLUDED.updated_at, seen_at = EXCLUDED.seen_at",
+                chat_id,
+                user_id,
+                now,
+                language,
+                time_zone,
+            ),
+            transaction=False,
+        )
 
     async def commit_turn(
-        self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
-        result: SavedResult | None = None, *, expected_version: int | None = None,
+        self,
+        update_id: int,
+        chat_id: int,
+        user_id: int | None,
+        session: dict[str, Any] | None,
+        result: SavedResult | None = None,
+        *,
+        expected_version: int | None = None,
         reply: SavedReply | None = None,
     ) -> bool:
         text = None if session is None else _json(session)
@@ -262,8 +310,9 @@ class PostgresStore:
         return await self._write_turn(with_result, transaction=True)
 
     async def record_update(self, update_id: int, chat_id: int | None = None) -> bool:
-        return await self._write_turn(lambda db: db.fetchval(
-            "SELECT record_update($1, $2, $3)", update_id, chat_id, self._now()))
+        return await self._write_turn(
+            lambda db: db.fetchval("SELECT record_update($1, $2, $3)", update_id, chat_id, self._now())
+        )
 
     async def _write_turn(
         self, work: Callable[[asyncpg.Connection], Awaitable[bool]], transaction: bool = False
@@ -282,10 +331,15 @@ class PostgresStore:
         return done
 
     async def undelivered_chats(self, limit: int = 1000) -> list[ChatRecord]:
-        rows = await self._run(lambda db: db.fetch(
-            "SELECT chat_id FROM chats WHERE session IS NOT NULL AND NOT blocked "
-            "AND (message_step IS NULL OR ABS(message_step) <> (session::jsonb ->> 'step')::bigint) "
-            "ORDER BY updated_at LIMIT $1", limit), transaction=False)
+        rows = await self._run(
+            lambda db: db.fetch(
+                "SELECT chat_id FROM chats WHERE session IS NOT NULL AND NOT blocked "
+                "AND (message_step IS NULL OR ABS(message_step) <> (session::jsonb ->> 'step')::bigint) "
+                "ORDER BY updated_at LIMIT $1",
+                limit,
+            ),
+            transaction=False,
+        )
         found = [await self.load_chat(row[0]) for row in rows]
         return [record for record in found if record is not None]
 
@@ -296,14 +350,23 @@ class PostgresStore:
         return None  # a server database cannot vanish under us the way a file can
 
     async def record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
-        await self._run(lambda db: db.execute(
-            "UPDATE chats SET message_id = $2, message_step = $3 WHERE chat_id = $1",
-            chat_id, message_id, step), transaction=False)
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE chats SET message_id = $2, message_step = $3 WHERE chat_id = $1",
+                chat_id,
+                message_id,
+                step,
+            ),
+            transaction=False,
+        )
 
     async def mark_blocked(self, chat_id: int) -> None:
-        await self._run(lambda db: db.execute(
-            "UPDATE chats SET blocked = TRUE, updated_at = $2 WHERE chat_id = $1", chat_id, self._now()),
-            transaction=False)
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE chats SET blocked = TRUE, updated_at = $2 WHERE chat_id = $1", chat_id, self._now()
+            ),
+            transaction=False,
+        )
 
     # ---- results and shares ----------------------------------------------------------------
 
@@ -314,9 +377,14 @@ class PostgresStore:
         await self._run(lambda db: _save_result(db, result), transaction=False)
 
     async def load_result(self, user_id: int) -> SavedResult | None:
-        row = await self._run(lambda db: db.fetchrow(
-            "SELECT user_id, flow, flow_version, language, answers, details, saved_at FROM results "
-            "WHERE user_id = $1", user_id), transaction=False)
+        row = await self._run(
+            lambda db: db.fetchrow(
+                "SELECT user_id, flow, flow_version, language, answers, details, saved_at FROM results "
+                "WHERE user_id = $1",
+                user_id,
+            ),
+            transaction=False,
+        )
         if row is None:
             return None
         return SavedResult(row[0], row[1], row[2], row[3], json.loads(row[4]), json.loads(row[5]), row[6])
@@ -329,45 +397,77 @@ class PostgresStore:
             row = await db.fetchrow(
                 "SELECT code, user_id, flow, flow_version, language, answers, created_at FROM shares "
                 "WHERE user_id = $1 AND flow = $2 AND flow_version = $3 AND answers = $4",
-                shared.user_id, shared.flow, shared.flow_version, answers)
+                shared.user_id,
+                shared.flow,
+                shared.flow_version,
+                answers,
+            )
             if row is not None:
                 return _shared_path(row)
             await db.execute(
                 "INSERT INTO shares (code, user_id, flow, flow_version, language, answers, created_at) "
                 "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                shared.code, shared.user_id, shared.flow, shared.flow_version, shared.language, answers,
-                shared.created_at)
+                shared.code,
+                shared.user_id,
+                shared.flow,
+                shared.flow_version,
+                shared.language,
+                answers,
+                shared.created_at,
+            )
             return shared
 
         return await self._run(work)
 
     async def load_share(self, code: str) -> SharedPath | None:
-        row = await self._run(lambda db: db.fetchrow(
-            "SELECT code, user_id, flow, flow_version, language, answers, created_at FROM shares "
-            "WHERE code = $1", code), transaction=False)
+        row = await self._run(
+            lambda db: db.fetchrow(
+                "SELECT code, user_id, flow, flow_version, language, answers, created_at FROM shares "
+                "WHERE code = $1",
+                code,
+            ),
+            transaction=False,
+        )
         return _shared_path(row) if row is not None else None
 
     # ---- reminders -------------------------------------------------------------------------
 
     async def _reminders_where(self, condition: str, *args: Any, limit: int | None = None) -> list[Reminder]:
-        rows = await self._run(lambda db: _fetch_reminders(db, condition, *args, limit=limit),
-                               transaction=False)
+        rows = await self._run(
+            lambda db: _fetch_reminders(db, condition, *args, limit=limit), transaction=False
+        )
         return rows
 
     async def add_reminder(
-        self, update_id: int, chat_id: int, user_id: int | None, run: int, delay: str, language: str,
-        payload: dict[str, Any], due_at: int,
+        self,
+        update_id: int,
+        chat_id: int,
+        user_id: int | None,
+        run: int,
+        delay: str,
+        language: str,
+        payload: dict[str, Any],
+        due_at: int,
     ) -> tuple[Reminder, bool] | None:
         async def work(db: asyncpg.Connection) -> tuple[Reminder, bool]:
             await db.execute("SELECT pg_advisory_xact_lock($1::bigint)", chat_id)  # one pending per run
             existing = await _fetch_reminders(
-                db, "chat_id = $1 AND run = $2 AND state IN ('pending', 'sending')", chat_id, run, limit=1)
+                db, "chat_id = $1 AND run = $2 AND state IN ('pending', 'sending')", chat_id, run, limit=1
+            )
             if existing:
                 return existing[0], False
             row = await db.fetchrow(
                 "INSERT INTO reminders (chat_id, user_id, run, delay, language, payload, due_at, "  # noqa: S608
                 f"created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {_REMINDER_COLUMNS}",
-                chat_id, user_id, run, delay, language, _json(payload), due_at, self._now())
+                chat_id,
+                user_id,
+                run,
+                delay,
+                language,
+                _json(payload),
+                due_at,
+                self._now(),
+            )
             return _reminder(row), True
 
         return await self._once_per_update(update_id, work)
@@ -382,22 +482,39 @@ class PostgresStore:
     async def due_reminders(self, now: int, lease: int, limit: int = 100) -> list[Reminder]:
         return await self._reminders_where(
             "(state = 'pending' AND due_at <= $1) OR (state = 'sending' AND claimed_at <= $2)",
-            now, now - lease, limit=limit)
+            now,
+            now - lease,
+            limit=limit,
+        )
 
     async def claim_reminder(self, reminder_id: int, worker: str, now: int, lease: int) -> bool:
-        status = await self._run(lambda db: db.execute(
-            "UPDATE reminders SET state = 'sending', claimed_by = $2, claimed_at = $3 WHERE id = $1 AND "
-            "((state = 'pending' AND due_at <= $3) OR (state = 'sending' AND claimed_at <= $4))",
-            reminder_id, worker, now, now - lease), transaction=False)
+        status = await self._run(
+            lambda db: db.execute(
+                "UPDATE reminders SET state = 'sending', claimed_by = $2, claimed_at = $3 WHERE id = $1 AND "
+                "((state = 'pending' AND due_at <= $3) OR (state = 'sending' AND claimed_at <= $4))",
+                reminder_id,
+                worker,
+                now,
+                now - lease,
+            ),
+            transaction=False,
+        )
         return bool(status == "UPDATE 1")
 
     async def finish_reminder(self, reminder_id: int, worker: str, state: str, now: int) -> bool:
         if state not in ("sent", "blocked", "failed"):
             raise ValueError(f"a claimed reminder ends as sent, blocked or failed, not {state!r}")
-        status = await self._run(lambda db: db.execute(
-            "UPDATE reminders SET state = $3, sent_at = $4 WHERE id = $1 AND state = 'sending' "
-            "AND claimed_by = $2", reminder_id, worker, state, now if state == "sent" else None),
-            transaction=False)
+        status = await self._run(
+            lambda db: db.execute(
+                "UPDATE reminders SET state = $3, sent_at = $4 WHERE id = $1 AND state = 'sending' "
+                "AND claimed_by = $2",
+                reminder_id,
+                worker,
+                state,
+                now if state == "sent" else None,
+            ),
+            transaction=False,
+        )
         return bool(status == "UPDATE 1")
 
     async def release_reminder(self, reminder_id: int, worker: str, max_attempts: int) -> str:
@@ -405,7 +522,11 @@ class PostgresStore:
             await db.execute(
                 "UPDATE reminders SET attempts = attempts + 1, claimed_by = NULL, claimed_at = NULL, "
                 "state = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END "
-                "WHERE id = $1 AND state = 'sending' AND claimed_by = $2", reminder_id, worker, max_attempts)
+                "WHERE id = $1 AND state = 'sending' AND claimed_by = $2",
+                reminder_id,
+                worker,
+                max_attempts,
+            )
             state = await db.fetchval("SELECT state FROM reminders WHERE id = $1", reminder_id)
             return str(state) if state is not None else "missing"
 
@@ -416,29 +537,44 @@ class PostgresStore:
             status = await db.execute(
                 "UPDATE reminders SET state = 'cancelled' "
                 "WHERE id = $1 AND chat_id = $2 AND state = 'pending'",
-                reminder_id, chat_id)
+                reminder_id,
+                chat_id,
+            )
             return bool(status == "UPDATE 1")
 
         return await self._once_per_update(update_id, work)
 
     async def move_reminder(self, chat_id: int, reminder_id: int, due_at: int) -> bool:
-        status = await self._run(lambda db: db.execute(
-            "UPDATE reminders SET due_at = $3 WHERE id = $1 AND chat_id = $2 AND state = 'pending'",
-            reminder_id, chat_id, due_at), transaction=False)
+        status = await self._run(
+            lambda db: db.execute(
+                "UPDATE reminders SET due_at = $3 WHERE id = $1 AND chat_id = $2 AND state = 'pending'",
+                reminder_id,
+                chat_id,
+                due_at,
+            ),
+            transaction=False,
+        )
         return bool(status == "UPDATE 1")
 
     async def record_outcome(
         self, update_id: int, chat_id: int, reminder_id: int, outcome: str
     ) -> str | None:
         async def work(db: asyncpg.Connection) -> str:
-            row = await db.fetchrow("SELECT outcome FROM reminders WHERE id = $1 AND chat_id = $2 FOR UPDATE",
-                                    reminder_id, chat_id)
+            row = await db.fetchrow(
+                "SELECT outcome FROM reminders WHERE id = $1 AND chat_id = $2 FOR UPDATE",
+                reminder_id,
+                chat_id,
+            )
             if row is None:
                 return "missing"
             if row[0] is not None:
                 return "already"
-            await db.execute("UPDATE reminders SET outcome = $2, outcome_at = $3 WHERE id = $1",
-                             reminder_id, outcome, self._now())
+            await db.execute(
+                "UPDATE reminders SET outcome = $2, outcome_at = $3 WHERE id = $1",
+                reminder_id,
+                outcome,
+                self._now(),
+            )
             return "recorded"
 
         return await self._once_per_update(update_id, work)
@@ -459,34 +595,60 @@ class PostgresStore:
         async def work(db: asyncpg.Connection) -> dict[str, Any]:
             chats = await db.fetch(
                 "SELECT chat_id, session, message_id, blocked, created_at, updated_at, seen_at, language, "
-                "time_zone FROM chats WHERE user_id = $1 OR chat_id = $1 ORDER BY chat_id", user_id)
+                "time_zone FROM chats WHERE user_id = $1 OR chat_id = $1 ORDER BY chat_id",
+                user_id,
+            )
             result = await db.fetchrow(
                 "SELECT flow, flow_version, language, answers, details, saved_at FROM results "
-                "WHERE user_id = $1", user_id)
+                "WHERE user_id = $1",
+                user_id,
+            )
             shares = await db.fetch(
                 "SELECT code, user_id, flow, flow_version, language, answers, created_at FROM shares "
-                "WHERE user_id = $1 ORDER BY created_at, code", user_id)
+                "WHERE user_id = $1 ORDER BY created_at, code",
+                user_id,
+            )
             reminders = await _fetch_reminders(db, "user_id = $1 OR chat_id = $1", user_id)
             replies = await db.fetch(
                 "SELECT user_id, result_flow, result_answers, result_saved_at, flow, flow_version, language, "
                 "run, answers, details, saved_at FROM replies WHERE user_id = $1 ORDER BY saved_at, run",
-                user_id)
+                user_id,
+            )
             return {
                 "user_id": user_id,
                 "chats": [
-                    {"chat_id": row[0], "session": json.loads(row[1]) if row[1] is not None else None,
-                     "current_message_id": row[2], "blocked": row[3], "created_at": row[4],
-                     "updated_at": row[5], "last_seen_at": row[6], "language": row[7],
-                     "time_zone": row[8]}
+                    {
+                        "chat_id": row[0],
+                        "session": json.loads(row[1]) if row[1] is not None else None,
+                        "current_message_id": row[2],
+                        "blocked": row[3],
+                        "created_at": row[4],
+                        "updated_at": row[5],
+                        "last_seen_at": row[6],
+                        "language": row[7],
+                        "time_zone": row[8],
+                    }
                     for row in chats
                 ],
-                "latest_result": None if result is None else {
-                    "flow": result[0], "flow_version": result[1], "language": result[2],
-                    "answers": json.loads(result[3]), "details": json.loads(result[4]),
-                    "saved_at": result[5]},
+                "latest_result": None
+                if result is None
+                else {
+                    "flow": result[0],
+                    "flow_version": result[1],
+                    "language": result[2],
+                    "answers": json.loads(result[3]),
+                    "details": json.loads(result[4]),
+                    "saved_at": result[5],
+                },
                 "shares": [
-                    {"code": s.code, "flow": s.flow, "flow_version": s.flow_version, "language": s.language,
-                     "answers": s.answers, "created_at": s.created_at}
+                    {
+                        "code": s.code,
+                        "flow": s.flow,
+                        "flow_version": s.flow_version,
+                        "language": s.language,
+                        "answers": s.answers,
+                        "created_at": s.created_at,
+                    }
                     for s in map(_shared_path, shares)
                 ],
                 "reminders": [reminder.to_dict() for reminder in reminders],
@@ -496,27 +658,43 @@ class PostgresStore:
         return await self._run(work, transaction=True)
 
     async def erase_inactive(self, before: int) -> dict[str, int]:
-        active = ("EXISTS (SELECT 1 FROM chats AS c WHERE (c.chat_id = {0} OR c.user_id = {0}) "
-                  "AND c.seen_at >= $1)")
+        active = (
+            "EXISTS (SELECT 1 FROM chats AS c WHERE (c.chat_id = {0} OR c.user_id = {0}) AND c.seen_at >= $1)"
+        )
 
         async def work(db: asyncpg.Connection) -> dict[str, int]:
             sessions = await db.execute(
                 "UPDATE chats SET session = NULL, version = version + 1 "
-                "WHERE seen_at < $1 AND session IS NOT NULL", before)
+                "WHERE seen_at < $1 AND session IS NOT NULL",
+                before,
+            )
             results = await db.execute(
                 "DELETE FROM results WHERE saved_at < $1 AND NOT "  # noqa: S608 - fixed SQL
-                + active.format("results.user_id"), before)
+                + active.format("results.user_id"),
+                before,
+            )
             shares = await db.execute(
                 "DELETE FROM shares WHERE created_at < $1 AND NOT "  # noqa: S608 - fixed SQL
-                + active.format("shares.user_id"), before)
+                + active.format("shares.user_id"),
+                before,
+            )
             await db.execute(  # what employers answered goes with the results it answers
                 "DELETE FROM replies WHERE saved_at < $1 AND NOT "  # noqa: S608 - fixed SQL
-                + active.format("replies.user_id"), before)
+                + active.format("replies.user_id"),
+                before,
+            )
             reminders = await _retire_reminders(
-                db, "state NOT IN ('pending', 'sending') AND created_at < $1 AND NOT "
-                + active.format("reminders.chat_id"), before)
-            return {"sessions": _count(sessions), "results": _count(results), "share_links": _count(shares),
-                    "reminders": reminders}
+                db,
+                "state NOT IN ('pending', 'sending') AND created_at < $1 AND NOT "
+                + active.format("reminders.chat_id"),
+                before,
+            )
+            return {
+                "sessions": _count(sessions),
+                "results": _count(results),
+                "share_links": _count(shares),
+                "reminders": reminders,
+            }
 
         return await self._run(work)
 
@@ -534,12 +712,24 @@ class PostgresStore:
                 "(SELECT COUNT(*) FROM reminders WHERE state = 'sent'), "
                 "(SELECT COUNT(*) FROM reminders WHERE outcome = 'yes'), "
                 "(SELECT COUNT(*) FROM reminders WHERE outcome = 'no'), "
-                "(SELECT COUNT(*) FROM reminders WHERE outcome = 'waiting')")
-            names = ("chats", "guides_in_progress", "blocked_chats", "results", "share_links",
-                     "reminders_pending", "reminders_sent", "outcomes_yes", "outcomes_no", "outcomes_waiting")
+                "(SELECT COUNT(*) FROM reminders WHERE outcome = 'waiting')"
+            )
+            names = (
+                "chats",
+                "guides_in_progress",
+                "blocked_chats",
+                "results",
+                "share_links",
+                "reminders_pending",
+                "reminders_sent",
+                "outcomes_yes",
+                "outcomes_no",
+                "outcomes_waiting",
+            )
             figures = {name: int(value) for name, value in zip(names, row, strict=True)}
-            figures |= reply_figures(await db.fetch(
-                "SELECT outcome, COUNT(*) FROM replies GROUP BY outcome ORDER BY outcome"))
+            figures |= reply_figures(
+                await db.fetch("SELECT outcome, COUNT(*) FROM replies GROUP BY outcome ORDER BY outcome")
+            )
             for name, count in await db.fetch("SELECT name, count FROM figures"):
                 if name in figures:
                     figures[name] += int(count)
@@ -555,10 +745,14 @@ class PostgresStore:
 
     async def claim_job(self, name: str, now: int, every: int) -> bool:
         async def work(db: asyncpg.Connection) -> bool:
-            await db.execute("INSERT INTO jobs (name, ran_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-                             name, now - every)
-            status = await db.execute("UPDATE jobs SET ran_at = $2 WHERE name = $1 AND ran_at <= $3",
-                                      name, now, now - every)
+            await db.execute(
+                "INSERT INTO jobs (name, ran_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                name,
+                now - every,
+            )
+            status = await db.execute(
+                "UPDATE jobs SET ran_at = $2 WHERE name = $1 AND ran_at <= $3", name, now, now - every
+            )
             return bool(status == "UPDATE 1")
 
         return await self._run(work)
@@ -571,11 +765,27 @@ class PostgresStore:
 
 
 async def _commit_turn(
-    db: asyncpg.Connection, update_id: int, chat_id: int, user_id: int | None, session: str | None,
-    runs: int, now: int, expected_version: int | None,
+    db: asyncpg.Connection,
+    update_id: int,
+    chat_id: int,
+    user_id: int | None,
+    session: str | None,
+    runs: int,
+    now: int,
+    expected_version: int | None,
 ) -> bool:
-    return bool(await db.fetchval("SELECT commit_turn($1, $2, $3, $4, $5, $6, $7)",
-                                  update_id, chat_id, user_id, session, runs, now, expected_version))
+    return bool(
+        await db.fetchval(
+            "SELECT commit_turn($1, $2, $3, $4, $5, $6, $7)",
+            update_id,
+            chat_id,
+            user_id,
+            session,
+            runs,
+            now,
+            expected_version,
+        )
+    )
 
 
 async def _keep_session(connection: asyncpg.Connection) -> None:
@@ -600,8 +810,14 @@ async def _save_result(db: asyncpg.Connection, result: SavedResult) -> None:
         "ON CONFLICT (user_id) DO UPDATE SET flow = EXCLUDED.flow, flow_version = EXCLUDED.flow_version, "
         "language = EXCLUDED.language, answers = EXCLUDED.answers, details = EXCLUDED.details, "
         "saved_at = EXCLUDED.saved_at",
-        result.user_id, result.flow, result.flow_version, result.language, _json(result.answers),
-        _json(result.details), result.saved_at)
+        result.user_id,
+        result.flow,
+        result.flow_version,
+        result.language,
+        _json(result.answers),
+        _json(result.details),
+        result.saved_at,
+    )
 
 
 async def _retire_reminders(db: asyncpg.Connection, condition: str, *args: Any) -> int:
@@ -609,12 +825,17 @@ async def _retire_reminders(db: asyncpg.Connection, condition: str, *args: Any) 
     counted = await db.fetchrow(
         "SELECT COUNT(*) FILTER (WHERE state = 'sent'), "  # noqa: S608 - fixed SQL, values are parameters
         "COUNT(*) FILTER (WHERE outcome = 'yes'), COUNT(*) FILTER (WHERE outcome = 'no'), "
-        f"COUNT(*) FILTER (WHERE outcome = 'waiting') FROM reminders WHERE {condition}", *args)
+        f"COUNT(*) FILTER (WHERE outcome = 'waiting') FROM reminders WHERE {condition}",
+        *args,
+    )
     for name, count in zip(RETIRED_FIGURES, counted, strict=True):
         if count:
-            await db.execute("INSERT INTO figures (name, count) VALUES ($1, $2) "
-                             "ON CONFLICT (name) DO UPDATE SET count = figures.count + EXCLUDED.count",
-                             name, count)
+            await db.execute(
+                "INSERT INTO figures (name, count) VALUES ($1, $2) "
+                "ON CONFLICT (name) DO UPDATE SET count = figures.count + EXCLUDED.count",
+                name,
+                count,
+            )
     return _count(await db.execute(f"DELETE FROM reminders WHERE {condition}", *args))  # noqa: S608
 
 
@@ -629,15 +850,30 @@ async def _fetch_reminders(
 ) -> list[Reminder]:
     rows = await db.fetch(
         f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE {condition} "  # noqa: S608 - fixed SQL
-        f"ORDER BY due_at, id LIMIT ${len(args) + 1}", *args, limit)
+        f"ORDER BY due_at, id LIMIT ${len(args) + 1}",
+        *args,
+        limit,
+    )
     return [_reminder(row) for row in rows]
 
 
 def _reminder(row: Any) -> Reminder:
     return Reminder(
-        id=row[0], chat_id=row[1], user_id=row[2], run=row[3], delay=row[4], language=row[5],
-        payload=json.loads(row[6]), due_at=row[7], state=row[8], attempts=row[9], claimed_by=row[10],
-        sent_at=row[11], outcome=row[12], outcome_at=row[13], created_at=row[14],
+        id=row[0],
+        chat_id=row[1],
+        user_id=row[2],
+        run=row[3],
+        delay=row[4],
+        language=row[5],
+        payload=json.loads(row[6]),
+        due_at=row[7],
+        state=row[8],
+        attempts=row[9],
+        claimed_by=row[10],
+        sent_at=row[11],
+        outcome=row[12],
+        outcome_at=row[13],
+        created_at=row[14],
     )
 
 

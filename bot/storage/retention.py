@@ -19,8 +19,9 @@ EVERY = 3600
 
 
 class RetentionJob:
-    def __init__(self, store: Store, days: int, every: int = EVERY,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, store: Store, days: int, every: int = EVERY, clock: Callable[[], float] = time.time
+    ) -> None:
         self.store = store
         self.days = days
         self.every = every
@@ -33,8 +34,11 @@ class RetentionJob:
         if not await self.store.claim_job("retention", now, self.every):
             return None
         erased = await self.store.erase_inactive(now - self.days * DAY)
-        log.info("retention (%d days): erased %s", self.days,
-                 ", ".join(f"{count} {kind}" for kind, count in erased.items()))
+        log.info(
+            "retention (%d days): erased %s",
+            self.days,
+            ", ".join(f"{count} {kind}" for kind, count in erased.items()),
+        )
         return erased
 
     async def _loop(self) -> None:

@@ -168,11 +168,15 @@ class SQLiteStore:
         lost = self._lost()
         if lost is not None:
             return lost
+
         def write(db: sqlite3.Connection) -> None:
             # A row written and removed: real pages go to disk (a no-op UPDATE writes none), so
             # a full disk or a read-only file shows here; no update id is ever negative.
-            db.execute("INSERT INTO processed_updates (update_id, seen_at) VALUES (-1, ?) "
-                       "ON CONFLICT (update_id) DO NOTHING", (self._now(),))
+            db.execute(
+                "INSERT INTO processed_updates (update_id, seen_at) VALUES (-1, ?) "
+                "ON CONFLICT (update_id) DO NOTHING",
+                (self._now(),),
+            )
             db.execute("DELETE FROM processed_updates WHERE update_id = -1")
 
         try:
@@ -193,8 +197,14 @@ class SQLiteStore:
         return done
 
     def _commit_turn(
-        self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
-        result: SavedResult | None, expected_version: int | None, reply: SavedReply | None = None,
+        self,
+        update_id: int,
+        chat_id: int,
+        user_id: int | None,
+        session: dict[str, Any] | None,
+        result: SavedResult | None,
+        expected_version: int | None,
+        reply: SavedReply | None = None,
     ) -> bool:
         text = None if session is None else json.dumps(session, ensure_ascii=False, sort_keys=True)
         runs = int(session.get("run", 0)) if session is not None else 0
@@ -231,8 +241,9 @@ class SQLiteStore:
     def _record_update(self, update_id: int, chat_id: int | None) -> bool:
         def work(db: sqlite3.Connection) -> bool:
             if chat_id is not None:
-                db.execute("UPDATE chats SET blocked = 0, seen_at = ? WHERE chat_id = ?",
-                           (self._now(), chat_id))
+                db.execute(
+                    "UPDATE chats SET blocked = 0, seen_at = ? WHERE chat_id = ?", (self._now(), chat_id)
+                )
             return True
 
         return self._once_per_update(update_id, work) is not None
@@ -259,19 +270,22 @@ class SQLiteStore:
             time_zone=row[10],
         )
 
-    def _save_preferences(self, chat_id: int, user_id: int | None, language: str | None,
-                          time_zone: str | None) -> None:
+    def _save_preferences(
+        self, chat_id: int, user_id: int | None, language: str | None, time_zone: str | None
+    ) -> None:
         now = int(self._clock())
-        self._transaction(lambda db: db.execute(
-            # No session change, so the chat's version stays: a turn in flight still commits.
-            "INSERT INTO chats (chat_id, user_id, runs, blocked, created_at, updated_at, seen_at, "
-            "language, time_zone) VALUES (?, ?, 0, 0, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (chat_id) DO UPDATE SET user_id = COALESCE(excluded.user_id, user_id), "
-            "language = COALESCE(excluded.language, language), "
-            "time_zone = COALESCE(excluded.time_zone, time_zone), updated_at = excluded.updated_at, "
-            "seen_at = excluded.seen_at",
-            (chat_id, user_id, now, now, now, language, time_zone),
-        ))
+        self._transaction(
+            lambda db: db.execute(
+                # No session change, so the chat's version stays: a turn in flight still commits.
+                "INSERT INTO chats (chat_id, user_id, runs, blocked, created_at, updated_at, seen_at, "
+                "language, time_zone) VALUES (?, ?, 0, 0, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (chat_id) DO UPDATE SET user_id = COALESCE(excluded.user_id, user_id), "
+                "language = COALESCE(excluded.language, language), "
+                "time_zone = COALESCE(excluded.time_zone, time_zone), updated_at = excluded.updated_at, "
+                "seen_at = excluded.seen_at",
+                (chat_id, user_id, now, now, now, language, time_zone),
+            )
+        )
 
     def _record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
         # Not fsynced: it survives a killed process (the OS has it), and if a power cut loses
@@ -279,10 +293,12 @@ class SQLiteStore:
         db = self._db
         db.execute("PRAGMA synchronous=OFF")
         try:
-            self._transaction(lambda db: db.execute(
-                "UPDATE chats SET message_id = ?, message_step = ? WHERE chat_id = ?",
-                (message_id, step, chat_id),
-            ))
+            self._transaction(
+                lambda db: db.execute(
+                    "UPDATE chats SET message_id = ?, message_step = ? WHERE chat_id = ?",
+                    (message_id, step, chat_id),
+                )
+            )
         finally:
             db.execute("PRAGMA synchronous=FULL")
 
@@ -296,9 +312,11 @@ class SQLiteStore:
         return [record for (chat_id,) in rows if (record := self._load_chat(chat_id)) is not None]
 
     def _mark_blocked(self, chat_id: int) -> None:
-        self._transaction(lambda db: db.execute(
-            "UPDATE chats SET blocked = 1, updated_at = ? WHERE chat_id = ?", (self._now(), chat_id)
-        ))
+        self._transaction(
+            lambda db: db.execute(
+                "UPDATE chats SET blocked = 1, updated_at = ? WHERE chat_id = ?", (self._now(), chat_id)
+            )
+        )
 
     def _forget_user(self, user_id: int) -> int:
         # A private chat's id is the person's user id, so both columns identify them.
@@ -325,40 +343,61 @@ class SQLiteStore:
         ).fetchone()
         for name, count in zip(RETIRED_FIGURES, counted, strict=True):
             if count:
-                db.execute("INSERT INTO figures (name, count) VALUES (?, ?) "
-                           "ON CONFLICT (name) DO UPDATE SET count = count + excluded.count", (name, count))
+                db.execute(
+                    "INSERT INTO figures (name, count) VALUES (?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET count = count + excluded.count",
+                    (name, count),
+                )
         return db.execute(f"DELETE FROM reminders WHERE {condition}", args).rowcount  # noqa: S608
 
     def _erase_inactive(self, before: int) -> dict[str, int]:
-        active = ("EXISTS (SELECT 1 FROM chats AS c WHERE (c.chat_id = {0} OR c.user_id = {0}) "
-                  "AND c.seen_at >= ?)")
+        active = (
+            "EXISTS (SELECT 1 FROM chats AS c WHERE (c.chat_id = {0} OR c.user_id = {0}) AND c.seen_at >= ?)"
+        )
 
         def work(db: sqlite3.Connection) -> dict[str, int]:
             sessions = db.execute(
                 "UPDATE chats SET session = NULL, version = version + 1 "
-                "WHERE seen_at < ? AND session IS NOT NULL", (before,)).rowcount
+                "WHERE seen_at < ? AND session IS NOT NULL",
+                (before,),
+            ).rowcount
             results = db.execute(
                 "DELETE FROM results WHERE saved_at < ? AND NOT "  # noqa: S608 - fixed SQL
-                + active.format("results.user_id"), (before, before)).rowcount
+                + active.format("results.user_id"),
+                (before, before),
+            ).rowcount
             shares = db.execute(
                 "DELETE FROM shares WHERE created_at < ? AND NOT "  # noqa: S608 - fixed SQL
-                + active.format("shares.user_id"), (before, before)).rowcount
+                + active.format("shares.user_id"),
+                (before, before),
+            ).rowcount
             db.execute(  # what employers answered goes with the results it answers
                 "DELETE FROM replies WHERE saved_at < ? AND NOT "  # noqa: S608 - fixed SQL
-                + active.format("replies.user_id"), (before, before))
+                + active.format("replies.user_id"),
+                (before, before),
+            )
             reminders = self._retire_reminders(
-                db, "state NOT IN ('pending', 'sending') AND created_at < ? AND NOT "
-                + active.format("reminders.chat_id"), (before, before))
+                db,
+                "state NOT IN ('pending', 'sending') AND created_at < ? AND NOT "
+                + active.format("reminders.chat_id"),
+                (before, before),
+            )
             return {"sessions": sessions, "results": results, "share_links": shares, "reminders": reminders}
 
         return self._transaction(work)
 
     def _claim_job(self, name: str, now: int, every: int) -> bool:
         def work(db: sqlite3.Connection) -> bool:
-            db.execute("INSERT INTO jobs (name, ran_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-                       (name, now - every))
-            return db.execute("UPDATE jobs SET ran_at = ? WHERE name = ? AND ran_at <= ?",
-                              (now, name, now - every)).rowcount == 1
+            db.execute(
+                "INSERT INTO jobs (name, ran_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                (name, now - every),
+            )
+            return (
+                db.execute(
+                    "UPDATE jobs SET ran_at = ? WHERE name = ? AND ran_at <= ?", (now, name, now - every)
+                ).rowcount
+                == 1
+            )
 
         return self._transaction(work)
 
@@ -386,12 +425,20 @@ class SQLiteStore:
             ],
             "latest_result": _result_dict(self._load_result(user_id)),
             "shares": [
-                {"code": shared.code, "flow": shared.flow, "flow_version": shared.flow_version,
-                 "language": shared.language, "answers": shared.answers, "created_at": shared.created_at}
+                {
+                    "code": shared.code,
+                    "flow": shared.flow,
+                    "flow_version": shared.flow_version,
+                    "language": shared.language,
+                    "answers": shared.answers,
+                    "created_at": shared.created_at,
+                }
                 for shared in self._shares_of(user_id)
             ],
-            "reminders": [reminder.to_dict() for reminder in self._reminders_where(
-                "user_id = ? OR chat_id = ?", (user_id, user_id))],
+            "reminders": [
+                reminder.to_dict()
+                for reminder in self._reminders_where("user_id = ? OR chat_id = ?", (user_id, user_id))
+            ],
             "replies": [reply_dict(reply) for reply in self._replies_of(user_id)],
         }
 
@@ -433,8 +480,15 @@ class SQLiteStore:
             db.execute(
                 "INSERT INTO shares (code, user_id, flow, flow_version, language, answers, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (shared.code, shared.user_id, shared.flow, shared.flow_version, shared.language, answers,
-                 shared.created_at),
+                (
+                    shared.code,
+                    shared.user_id,
+                    shared.flow,
+                    shared.flow_version,
+                    shared.language,
+                    answers,
+                    shared.created_at,
+                ),
             )
             return shared
 
@@ -467,19 +521,35 @@ class SQLiteStore:
         return [_reminder(row) for row in rows]
 
     def _add_reminder(
-        self, update_id: int, chat_id: int, user_id: int | None, run: int, delay: str, language: str,
-        payload: dict[str, Any], due_at: int,
+        self,
+        update_id: int,
+        chat_id: int,
+        user_id: int | None,
+        run: int,
+        delay: str,
+        language: str,
+        payload: dict[str, Any],
+        due_at: int,
     ) -> tuple[Reminder, bool] | None:
         def work(db: sqlite3.Connection) -> tuple[Reminder, bool]:
-            existing = self._reminders_where("chat_id = ? AND run = ? AND state IN ('pending', 'sending')",
-                                             (chat_id, run), 1)
+            existing = self._reminders_where(
+                "chat_id = ? AND run = ? AND state IN ('pending', 'sending')", (chat_id, run), 1
+            )
             if existing:
                 return existing[0], False
             cursor = db.execute(
                 "INSERT INTO reminders (chat_id, user_id, run, delay, language, payload, due_at, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (chat_id, user_id, run, delay, language,
-                 json.dumps(payload, ensure_ascii=False, sort_keys=True), due_at, self._now()),
+                (
+                    chat_id,
+                    user_id,
+                    run,
+                    delay,
+                    language,
+                    json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                    due_at,
+                    self._now(),
+                ),
             )
             return self._reminders_where("id = ?", (cursor.lastrowid,))[0], True
 
@@ -488,24 +558,35 @@ class SQLiteStore:
     def _due_reminders(self, now: int, lease: int, limit: int) -> list[Reminder]:
         return self._reminders_where(
             "(state = 'pending' AND due_at <= ?) OR (state = 'sending' AND claimed_at <= ?)",
-            (now, now - lease), limit,
+            (now, now - lease),
+            limit,
         )
 
     def _claim_reminder(self, reminder_id: int, worker: str, now: int, lease: int) -> bool:
-        return self._transaction(lambda db: db.execute(
-            "UPDATE reminders SET state = 'sending', claimed_by = ?, claimed_at = ? WHERE id = ? AND "
-            "((state = 'pending' AND due_at <= ?) OR (state = 'sending' AND claimed_at <= ?))",
-            (worker, now, reminder_id, now, now - lease),
-        ).rowcount == 1)
+        return self._transaction(
+            lambda db: (
+                db.execute(
+                    "UPDATE reminders SET state = 'sending', claimed_by = ?, claimed_at = ? WHERE id = ? AND "
+                    "((state = 'pending' AND due_at <= ?) OR (state = 'sending' AND claimed_at <= ?))",
+                    (worker, now, reminder_id, now, now - lease),
+                ).rowcount
+                == 1
+            )
+        )
 
     def _finish_reminder(self, reminder_id: int, worker: str, state: str, now: int) -> bool:
         if state not in ("sent", "blocked", "failed"):
             raise ValueError(f"a claimed reminder ends as sent, blocked or failed, not {state!r}")
-        return self._transaction(lambda db: db.execute(
-            "UPDATE reminders SET state = ?, sent_at = ? "
-            "WHERE id = ? AND state = 'sending' AND claimed_by = ?",
-            (state, now if state == "sent" else None, reminder_id, worker),
-        ).rowcount == 1)
+        return self._transaction(
+            lambda db: (
+                db.execute(
+                    "UPDATE reminders SET state = ?, sent_at = ? "
+                    "WHERE id = ? AND state = 'sending' AND claimed_by = ?",
+                    (state, now if state == "sent" else None, reminder_id, worker),
+                ).rowcount
+                == 1
+            )
+        )
 
     def _release_reminder(self, reminder_id: int, worker: str, max_attempts: int) -> str:
         def work(db: sqlite3.Connection) -> str:
@@ -522,29 +603,40 @@ class SQLiteStore:
 
     def _cancel_reminder(self, update_id: int, chat_id: int, reminder_id: int) -> bool | None:
         def work(db: sqlite3.Connection) -> bool:
-            return db.execute(
-                "UPDATE reminders SET state = 'cancelled' WHERE id = ? AND chat_id = ? AND state = 'pending'",
-                (reminder_id, chat_id),
-            ).rowcount == 1
+            return (
+                db.execute(
+                    "UPDATE reminders SET state = 'cancelled' WHERE id = ? AND chat_id = ? AND state = 'pending'",  # noqa: E501
+                    (reminder_id, chat_id),
+                ).rowcount
+                == 1
+            )
 
         return self._once_per_update(update_id, work)
 
     def _move_reminder(self, chat_id: int, reminder_id: int, due_at: int) -> bool:
-        return self._transaction(lambda db: db.execute(
-            "UPDATE reminders SET due_at = ? WHERE id = ? AND chat_id = ? AND state = 'pending'",
-            (due_at, reminder_id, chat_id),
-        ).rowcount == 1)
+        return self._transaction(
+            lambda db: (
+                db.execute(
+                    "UPDATE reminders SET due_at = ? WHERE id = ? AND chat_id = ? AND state = 'pending'",
+                    (due_at, reminder_id, chat_id),
+                ).rowcount
+                == 1
+            )
+        )
 
     def _record_outcome(self, update_id: int, chat_id: int, reminder_id: int, outcome: str) -> str | None:
         def work(db: sqlite3.Connection) -> str:
-            row = db.execute("SELECT outcome FROM reminders WHERE id = ? AND chat_id = ?",
-                             (reminder_id, chat_id)).fetchone()
+            row = db.execute(
+                "SELECT outcome FROM reminders WHERE id = ? AND chat_id = ?", (reminder_id, chat_id)
+            ).fetchone()
             if row is None:
                 return "missing"
             if row[0] is not None:
                 return "already"
-            db.execute("UPDATE reminders SET outcome = ?, outcome_at = ? WHERE id = ?",
-                       (outcome, self._now(), reminder_id))
+            db.execute(
+                "UPDATE reminders SET outcome = ?, outcome_at = ? WHERE id = ?",
+                (outcome, self._now(), reminder_id),
+            )
             return "recorded"
 
         return self._once_per_update(update_id, work)
@@ -553,7 +645,7 @@ class SQLiteStore:
         counts = {
             "chats": "SELECT COUNT(*) FROM chats",
             "guides_in_progress": "SELECT COUNT(*) FROM chats WHERE session IS NOT NULL "
-                                  "AND json_extract(session, '$.state') <> 'result'",
+            "AND json_extract(session, '$.state') <> 'result'",
             "blocked_chats": "SELECT COUNT(*) FROM chats WHERE blocked = 1",
             "results": "SELECT COUNT(*) FROM results",
             "share_links": "SELECT COUNT(*) FROM shares",
@@ -564,8 +656,11 @@ class SQLiteStore:
             "outcomes_waiting": "SELECT COUNT(*) FROM reminders WHERE outcome = 'waiting'",
         }
         figures = {name: int(self._db.execute(sql).fetchone()[0]) for name, sql in counts.items()}
-        figures |= reply_figures(self._db.execute(
-            "SELECT outcome, COUNT(*) FROM replies GROUP BY outcome ORDER BY outcome").fetchall())
+        figures |= reply_figures(
+            self._db.execute(
+                "SELECT outcome, COUNT(*) FROM replies GROUP BY outcome ORDER BY outcome"
+            ).fetchall()
+        )
         for name, count in self._db.execute("SELECT name, count FROM figures").fetchall():
             if name in figures:
                 figures[name] += int(count)
@@ -590,12 +685,19 @@ class SQLiteStore:
         return await self._call(self._load_chat, chat_id)
 
     async def commit_turn(
-        self, update_id: int, chat_id: int, user_id: int | None, session: dict[str, Any] | None,
-        result: SavedResult | None = None, *, expected_version: int | None = None,
+        self,
+        update_id: int,
+        chat_id: int,
+        user_id: int | None,
+        session: dict[str, Any] | None,
+        result: SavedResult | None = None,
+        *,
+        expected_version: int | None = None,
         reply: SavedReply | None = None,
     ) -> bool:
-        return await self._call(self._commit_turn, update_id, chat_id, user_id, session, result,
-                                expected_version, reply)
+        return await self._call(
+            self._commit_turn, update_id, chat_id, user_id, session, result, expected_version, reply
+        )
 
     async def save_reply(self, reply: SavedReply) -> None:
         await self._call(self._save_reply, reply)
@@ -607,7 +709,11 @@ class SQLiteStore:
         await self._call(self._record_delivery, chat_id, message_id, step)
 
     async def save_preferences(
-        self, chat_id: int, user_id: int | None, *, language: str | None = None,
+        self,
+        chat_id: int,
+        user_id: int | None,
+        *,
+        language: str | None = None,
         time_zone: str | None = None,
     ) -> None:
         await self._call(self._save_preferences, chat_id, user_id, language, time_zone)
@@ -643,11 +749,19 @@ class SQLiteStore:
         return await self._call(self._claim_job, name, now, every)
 
     async def add_reminder(
-        self, update_id: int, chat_id: int, user_id: int | None, run: int, delay: str, language: str,
-        payload: dict[str, Any], due_at: int,
+        self,
+        update_id: int,
+        chat_id: int,
+        user_id: int | None,
+        run: int,
+        delay: str,
+        language: str,
+        payload: dict[str, Any],
+        due_at: int,
     ) -> tuple[Reminder, bool] | None:
-        return await self._call(self._add_reminder, update_id, chat_id, user_id, run, delay, language,
-                                payload, due_at)
+        return await self._call(
+            self._add_reminder, update_id, chat_id, user_id, run, delay, language, payload, due_at
+        )
 
     async def pending_reminders(self, chat_id: int) -> list[Reminder]:
         return await self._call(self._reminders_where, "chat_id = ? AND state = 'pending'", (chat_id,))
@@ -724,8 +838,14 @@ def _shared_path(row: tuple[Any, ...]) -> SharedPath:
 def _result_dict(result: SavedResult | None) -> dict[str, Any] | None:
     if result is None:
         return None
-    return {"flow": result.flow, "flow_version": result.flow_version, "language": result.language,
-            "answers": result.answers, "details": result.details, "saved_at": result.saved_at}
+    return {
+        "flow": result.flow,
+        "flow_version": result.flow_version,
+        "language": result.language,
+        "answers": result.answers,
+        "details": result.details,
+        "saved_at": result.saved_at,
+    }
 
 
 _REMINDER_COLUMNS = (
@@ -736,9 +856,21 @@ _REMINDER_COLUMNS = (
 
 def _reminder(row: tuple[Any, ...]) -> Reminder:
     return Reminder(
-        id=row[0], chat_id=row[1], user_id=row[2], run=row[3], delay=row[4], language=row[5],
-        payload=json.loads(row[6]), due_at=row[7], state=row[8], attempts=row[9], claimed_by=row[10],
-        sent_at=row[11], outcome=row[12], outcome_at=row[13], created_at=row[14],
+        id=row[0],
+        chat_id=row[1],
+        user_id=row[2],
+        run=row[3],
+        delay=row[4],
+        language=row[5],
+        payload=json.loads(row[6]),
+        due_at=row[7],
+        state=row[8],
+        attempts=row[9],
+        claimed_by=row[10],
+        sent_at=row[11],
+        outcome=row[12],
+        outcome_at=row[13],
+        created_at=row[14],
     )
 
 
@@ -749,8 +881,15 @@ def _write_result(db: sqlite3.Connection, result: SavedResult) -> None:
         "ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow, flow_version = excluded.flow_version, "
         "language = excluded.language, answers = excluded.answers, details = excluded.details, "
         "saved_at = excluded.saved_at",
-        (result.user_id, result.flow, result.flow_version, result.language, _json(result.answers),
-         _json(result.details), result.saved_at),
+        (
+            result.user_id,
+            result.flow,
+            result.flow_version,
+            result.language,
+            _json(result.answers),
+            _json(result.details),
+            result.saved_at,
+        ),
     )
 
 

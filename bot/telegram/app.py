@@ -60,8 +60,8 @@ STOP_SECONDS = 8.0
 STORE_CHECK_SECONDS = 1.0
 """How often the running bot checks that its database file is still the one it opened."""
 POLLING_CONFLICT = (
-    "another process is polling Telegram with this bot token (Telegram answered \"Conflict: terminated "
-    "by other getUpdates request\"); polling allows one process: stop the other one, or run several "
+    'another process is polling Telegram with this bot token (Telegram answered "Conflict: terminated '
+    'by other getUpdates request"); polling allows one process: stop the other one, or run several '
     "replicas in webhook mode (WEBHOOK_URL)"
 )
 
@@ -81,7 +81,9 @@ class _BelowError(logging.Filter):
 class GaveUp(Exception):
     """The runner stopped by itself for a reason the operator must fix (the message says which)."""
 
+
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
+
 
 def update_kind(update: object) -> str:
     """A label for an update that says what it is, never what it says."""
@@ -154,10 +156,21 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             seconds = time.perf_counter() - started
             metrics.handled(token, kind, seconds)
             update_id = getattr(update, "update_id", None)
-            fields = {"update_id": update_id, "chat": hash_chat(chat_id), "handler": current.handler,
-                      "latency_ms": round(seconds * 1000, 2), "outcome": current.outcome}
-            log.info("update %s (%s) %s in %.1f ms", update_id, current.handler, current.outcome,
-                     seconds * 1000, extra=fields)
+            fields = {
+                "update_id": update_id,
+                "chat": hash_chat(chat_id),
+                "handler": current.handler,
+                "latency_ms": round(seconds * 1000, 2),
+                "outcome": current.outcome,
+            }
+            log.info(
+                "update %s (%s) %s in %.1f ms",
+                update_id,
+                current.handler,
+                current.outcome,
+                seconds * 1000,
+                extra=fields,
+            )
 
     async def initialize(self) -> None:
         pass
@@ -193,7 +206,11 @@ RetryingRateLimiter = PacedRateLimiter
 
 
 def build_application(
-    settings: Settings, guide: Guide, store: Store, tone: dict[str, ToneLexicon], *,
+    settings: Settings,
+    guide: Guide,
+    store: Store,
+    tone: dict[str, ToneLexicon],
+    *,
     network_retry_delay: float = NETWORK_RETRY_DELAY,
 ) -> BotApplication:
     """The application on one guide, its tone lexicons (by language) and one store."""
@@ -223,15 +240,15 @@ def build_application(
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         metrics.update_failed(context.error)
-        log.error("unhandled error for update %s", getattr(update, "update_id", "?"),
-                  exc_info=context.error)
+        log.error("unhandled error for update %s", getattr(update, "update_id", "?"), exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
             catalog = guide.catalog(guide.flow.languages[0])
             with contextlib.suppress(TelegramError):
                 if update.callback_query is not None:
                     await update.callback_query.answer()
-                await context.bot.send_message(update.effective_chat.id, esc(catalog.text("ui.tg_error")),
-                                               parse_mode=ParseMode.HTML)
+                await context.bot.send_message(
+                    update.effective_chat.id, esc(catalog.text("ui.tg_error")), parse_mode=ParseMode.HTML
+                )
 
     application.add_error_handler(on_error)
     application.bot_data["handlers"] = handlers
@@ -249,8 +266,10 @@ async def describe_bot(bot: Bot, guide: Guide) -> None:
             steps: list[tuple[str, Callable[[], Awaitable[bool]]]] = [
                 ("commands", partial(bot.set_my_commands, menu(catalog), language_code=code)),
                 ("description", partial(bot.set_my_description, catalog.text("ui.tg_description"), code)),
-                ("short description", partial(bot.set_my_short_description,
-                                              catalog.text("ui.tg_short_description"), code)),
+                (
+                    "short description",
+                    partial(bot.set_my_short_description, catalog.text("ui.tg_short_description"), code),
+                ),
             ]
             for what, step in steps:
                 try:
@@ -263,19 +282,27 @@ class Runner:
     """A started bot (polling or webhook) that can be stopped; `serve` and tests use it."""
 
     def __init__(
-        self, settings: Settings, guide: Guide, store: Store, tone: dict[str, ToneLexicon], *,
-        poll_timeout: dtm.timedelta = POLL_TIMEOUT, network_retry_delay: float = NETWORK_RETRY_DELAY,
+        self,
+        settings: Settings,
+        guide: Guide,
+        store: Store,
+        tone: dict[str, ToneLexicon],
+        *,
+        poll_timeout: dtm.timedelta = POLL_TIMEOUT,
+        network_retry_delay: float = NETWORK_RETRY_DELAY,
     ) -> None:
         self.settings = settings
         self.poll_timeout = poll_timeout
         self.guide = guide
         self.store = store
-        self.application = build_application(settings, guide, store, tone,
-                                             network_retry_delay=network_retry_delay)
+        self.application = build_application(
+            settings, guide, store, tone, network_retry_delay=network_retry_delay
+        )
         self.webhook: Any = None
         self.ops: OpsServer | None = None
-        self.reminders = ReminderScheduler(self.application.bot, guide, store,
-                                           settings.reminder_check_seconds)
+        self.reminders = ReminderScheduler(
+            self.application.bot, guide, store, settings.reminder_check_seconds
+        )
         self.retention = RetentionJob(store, settings.retention_days)
         self.gave_up = asyncio.Event()
         self.failure: str | None = None
@@ -330,13 +357,20 @@ class Runner:
             await self.webhook.register()
             log.info("webhook mode: listening on %s:%s", self.settings.webhook_listen, self.webhook.port)
         else:
-            self.poller = Poller(application, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES,
-                                 on_conflict=self._polling_conflict)
+            self.poller = Poller(
+                application,
+                timeout=self.poll_timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                on_conflict=self._polling_conflict,
+            )
             await self.poller.start()
             log.info("polling mode: @%s is running", application.bot.username)
             if self.ops is not None:
-                log.info("ops server: /healthz, /readyz and /metrics on %s:%s", self.settings.metrics_listen,
-                         self.ops.port)
+                log.info(
+                    "ops server: /healthz, /readyz and /metrics on %s:%s",
+                    self.settings.metrics_listen,
+                    self.ops.port,
+                )
         self.reminders.start()  # due reminders (also those missed while down) go out now
         self.retention.start()
         limiter = application.bot.rate_limiter
@@ -355,8 +389,11 @@ class Runner:
         try:
             await asyncio.wait_for(self._stop(), within)
         except TimeoutError:
-            log.warning("stopping took more than %.0f s (the Bot API is not answering); "
-                        "unfinished sends are left for the next start", within)
+            log.warning(
+                "stopping took more than %.0f s (the Bot API is not answering); "
+                "unfinished sends are left for the next start",
+                within,
+            )
         if self.ops is not None:
             await self.ops.stop()
 
@@ -383,7 +420,10 @@ class Runner:
 
 
 async def serve(
-    settings: Settings, guide: Guide, store: Store, tone: dict[str, ToneLexicon],
+    settings: Settings,
+    guide: Guide,
+    store: Store,
+    tone: dict[str, ToneLexicon],
     stop: asyncio.Event | None = None,
 ) -> None:
     """Run until `stop` is set (or, without one, until SIGINT/SIGTERM)."""

@@ -90,8 +90,9 @@ class Handlers:
         catalog = self.turns.guide.catalog(language_of(update))
         keyboard = group_keyboard(catalog, self.messenger.username)
         try:
-            await self.messenger.send(chat.id, [Text(esc(catalog.text("ui.tg_group")), keyboard,
-                                                     message.message_id)])
+            await self.messenger.send(
+                chat.id, [Text(esc(catalog.text("ui.tg_group")), keyboard, message.message_id)]
+            )
         except ChatBlocked:  # a group that removed us, or where we may not write
             log.info("cannot write to a group (removed, or not allowed to write)")
 
@@ -116,8 +117,9 @@ class Handlers:
     async def _button(self, turn: Turn) -> None:
         payload = buttons.decode(turn.incoming.data)
         handler = self.buttons.get(payload.action) if payload is not None else None
-        metrics.routed(f"button:{ACTION_NAMES.get(payload.action, 'other')}" if payload is not None
-                       else "button:stale")
+        metrics.routed(
+            f"button:{ACTION_NAMES.get(payload.action, 'other')}" if payload is not None else "button:stale"
+        )
         if payload is None or handler is None:
             await self.features.guide.tap(turn, payload)
         else:

@@ -75,8 +75,9 @@ class AiohttpRequest(BaseRequest):
     """One aiohttp session per PTB request object (PTB keeps one for getUpdates, one for
     everything else)."""
 
-    def __init__(self, connection_limit: int = CONNECTION_LIMIT, read_timeout: float | None = DEFAULT_TIMEOUT
-                 ) -> None:
+    def __init__(
+        self, connection_limit: int = CONNECTION_LIMIT, read_timeout: float | None = DEFAULT_TIMEOUT
+    ) -> None:
         self.connection_limit = connection_limit
         self._read_timeout = read_timeout
         self._session: aiohttp.ClientSession | None = None
@@ -138,8 +139,9 @@ class AiohttpRequest(BaseRequest):
         api_method = metrics.api_method(url)
         started = time.perf_counter()
         try:
-            async with self._session.request(method, url, data=data, headers=headers,
-                                             timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=data, headers=headers, timeout=timeout
+            ) as response:
                 body = await response.read()
         except aiohttp.ConnectionTimeoutError as error:
             metrics.api_failed(api_method, "timeout")

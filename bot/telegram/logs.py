@@ -139,8 +139,9 @@ def redact_library_loggers(secrets: Iterable[str]) -> None:
     A logger's filters run before any handler, including ones we do not own (pytest's
     caplog, a host application's), unlike the filter on our root handler."""
     _AT_THE_SOURCE.add_secrets(secrets)
-    names = [name for name in list(logging.root.manager.loggerDict)
-             if name.split(".")[0] in TOKEN_AWARE_LIBRARIES]
+    names = [
+        name for name in list(logging.root.manager.loggerDict) if name.split(".")[0] in TOKEN_AWARE_LIBRARIES
+    ]
     for name in {*names, *TOKEN_AWARE_LIBRARIES}:
         logger = logging.getLogger(name)
         if _AT_THE_SOURCE not in logger.filters:

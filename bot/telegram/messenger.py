@@ -44,15 +44,15 @@ class Messenger(Protocol):
         ...
 
     @property
-    def bot_id(self) -> int:
-        ...
+    def bot_id(self) -> int: ...
 
     async def send(self, chat_id: int, messages: Sequence[Outgoing]) -> int | None:
         """Send in order; returns the id of the last message that carries inline buttons."""
         ...
 
-    async def edit(self, chat_id: int, message_id: int, html: str | None,
-                   keyboard: InlineKeyboardMarkup | None = None) -> bool:
+    async def edit(
+        self, chat_id: int, message_id: int, html: str | None, keyboard: InlineKeyboardMarkup | None = None
+    ) -> bool:
         """Edit the text (or, with html None, only the buttons). True when the message now reads
         so (unchanged counts); False when it cannot be edited (gone, too old)."""
         ...
@@ -65,9 +65,14 @@ class Messenger(Protocol):
         """Answer a tap (stop its spinner), with a short toast when `text` is given."""
         ...
 
-    async def answer_inline(self, query_id: str, results: Sequence[InlineQueryResult], *,
-                            cache_time: int, button: InlineQueryResultsButton | None) -> None:
-        ...
+    async def answer_inline(
+        self,
+        query_id: str,
+        results: Sequence[InlineQueryResult],
+        *,
+        cache_time: int,
+        button: InlineQueryResultsButton | None,
+    ) -> None: ...
 
 
 class BotMessenger:
@@ -91,19 +96,29 @@ class BotMessenger:
         for message in messages:
             try:
                 if isinstance(message, Text):
-                    reply = (ReplyParameters(message.reply_to, allow_sending_without_reply=True)
-                             if message.reply_to is not None else None)
+                    reply = (
+                        ReplyParameters(message.reply_to, allow_sending_without_reply=True)
+                        if message.reply_to is not None
+                        else None
+                    )
                     sent = await self.bot.send_message(
-                        chat_id, message.html, parse_mode=ParseMode.HTML,
-                        reply_markup=message.keyboard, reply_parameters=reply, **self._options,
+                        chat_id,
+                        message.html,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=message.keyboard,
+                        reply_parameters=reply,
+                        **self._options,
                     )
                     if isinstance(message.keyboard, InlineKeyboardMarkup):
                         with_keyboard = sent.message_id
                 else:
                     sent = await self.bot.send_document(
-                        chat_id, InputFile(message.content, filename=message.filename),
-                        caption=message.caption, parse_mode=ParseMode.HTML,
-                        reply_markup=message.keyboard, **self._options,
+                        chat_id,
+                        InputFile(message.content, filename=message.filename),
+                        caption=message.caption,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=message.keyboard,
+                        **self._options,
                     )
                     if message.keyboard is not None:
                         with_keyboard = sent.message_id
@@ -111,15 +126,23 @@ class BotMessenger:
                 raise ChatBlocked(str(error)) from error
         return with_keyboard
 
-    async def edit(self, chat_id: int, message_id: int, html: str | None,
-                   keyboard: InlineKeyboardMarkup | None = None) -> bool:
+    async def edit(
+        self, chat_id: int, message_id: int, html: str | None, keyboard: InlineKeyboardMarkup | None = None
+    ) -> bool:
         try:
             if html is None:
-                await self.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=keyboard,
-                                                         **self._options)
+                await self.bot.edit_message_reply_markup(
+                    chat_id, message_id, reply_markup=keyboard, **self._options
+                )
             else:
-                await self.bot.edit_message_text(html, chat_id, message_id, parse_mode=ParseMode.HTML,
-                                                 reply_markup=keyboard, **self._options)
+                await self.bot.edit_message_text(
+                    html,
+                    chat_id,
+                    message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard,
+                    **self._options,
+                )
         except BadRequest as error:
             # "message is not modified", "message to edit not found", "message can't be edited"
             log.debug("edit of message %s in chat %s skipped: %s", message_id, chat_id, error)
@@ -143,11 +166,18 @@ class BotMessenger:
         except BadRequest as error:  # "query is too old": the spinner has long stopped
             log.debug("callback query %s not answered: %s", query_id, error)
 
-    async def answer_inline(self, query_id: str, results: Sequence[InlineQueryResult], *,
-                            cache_time: int, button: InlineQueryResultsButton | None) -> None:
+    async def answer_inline(
+        self,
+        query_id: str,
+        results: Sequence[InlineQueryResult],
+        *,
+        cache_time: int,
+        button: InlineQueryResultsButton | None,
+    ) -> None:
         try:
-            await self.bot.answer_inline_query(query_id, results, cache_time=cache_time, is_personal=True,
-                                               button=button)
+            await self.bot.answer_inline_query(
+                query_id, results, cache_time=cache_time, is_personal=True, button=button
+            )
         except BadRequest as error:  # "query is too old": the person has moved on
             log.debug("inline query %s not answered: %s", query_id, error)
 
@@ -217,8 +247,9 @@ class RecordingMessenger:
                 with_keyboard = message_id
         return with_keyboard
 
-    async def edit(self, chat_id: int, message_id: int, html: str | None,
-                   keyboard: InlineKeyboardMarkup | None = None) -> bool:
+    async def edit(
+        self, chat_id: int, message_id: int, html: str | None, keyboard: InlineKeyboardMarkup | None = None
+    ) -> bool:
         if chat_id in self.blocked:
             raise ChatBlocked(f"chat {chat_id} blocked the bot")
         if message_id in self.gone:
@@ -236,6 +267,12 @@ class RecordingMessenger:
     async def answer(self, query_id: str, text: str | None = None) -> None:
         self.calls.append(Answered(query_id, text[:MAX_ANSWER] if text else None))
 
-    async def answer_inline(self, query_id: str, results: Sequence[InlineQueryResult], *,
-                            cache_time: int, button: InlineQueryResultsButton | None) -> None:
+    async def answer_inline(
+        self,
+        query_id: str,
+        results: Sequence[InlineQueryResult],
+        *,
+        cache_time: int,
+        button: InlineQueryResultsButton | None,
+    ) -> None:
         self.calls.append(Answered(query_id, None))

@@ -44,10 +44,23 @@ BACKGROUND_PATIENCE = 2.0
 BACKGROUND = {"background": True}
 """`rate_limit_args` of a request that may wait for interactive ones."""
 
-NOT_IDEMPOTENT = frozenset({
-    "sendMessage", "sendDocument", "sendPhoto", "sendMediaGroup", "copyMessage", "forwardMessage",
-    "sendSticker", "sendAnimation", "sendVoice", "sendAudio", "sendVideo", "sendLocation", "sendPoll",
-})
+NOT_IDEMPOTENT = frozenset(
+    {
+        "sendMessage",
+        "sendDocument",
+        "sendPhoto",
+        "sendMediaGroup",
+        "copyMessage",
+        "forwardMessage",
+        "sendSticker",
+        "sendAnimation",
+        "sendVoice",
+        "sendAudio",
+        "sendVideo",
+        "sendLocation",
+        "sendPoll",
+    }
+)
 """Methods that would do it twice if repeated after Telegram did it once (edits and answers
 only say the same thing again)."""
 PACED = NOT_IDEMPOTENT
@@ -57,8 +70,12 @@ Callback = Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[s
 
 
 class PacedRateLimiter(AIORateLimiter):
-    def __init__(self, rate: float = DEFAULT_RATE, network_retries: int = NETWORK_RETRIES,
-                 delay: float = NETWORK_RETRY_DELAY) -> None:
+    def __init__(
+        self,
+        rate: float = DEFAULT_RATE,
+        network_retries: int = NETWORK_RETRIES,
+        delay: float = NETWORK_RETRY_DELAY,
+    ) -> None:
         super().__init__(overall_max_rate=rate, overall_time_period=1, max_retries=RATE_LIMIT_RETRIES)
         self.rate = rate
         self.network_retries = network_retries
@@ -73,7 +90,12 @@ class PacedRateLimiter(AIORateLimiter):
         self._interactive_idle.set()
 
     async def process_request(
-        self, callback: Callback, args: Any, kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
+        self,
+        callback: Callback,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
         rate_limit_args: Any,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         background = isinstance(rate_limit_args, dict) and rate_limit_args.get("background")
@@ -92,13 +114,21 @@ class PacedRateLimiter(AIORateLimiter):
             if not self._interactive_waiting:
                 self._interactive_idle.set()
 
-    async def _paced(self, chat: AsyncLimiter | None, callback: Callback, args: Any, kwargs: dict[str, Any],
-                     endpoint: str, data: dict[str, Any]) -> bool | dict[str, Any] | list[dict[str, Any]]:
+    async def _paced(
+        self,
+        chat: AsyncLimiter | None,
+        callback: Callback,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         async with chat if chat is not None else contextlib.nullcontext():
             return await self._with_retries(callback, args, kwargs, endpoint, data)
 
-    async def _with_retries(self, callback: Callback, args: Any, kwargs: dict[str, Any], endpoint: str,
-                            data: dict[str, Any]) -> bool | dict[str, Any] | list[dict[str, Any]]:
+    async def _with_retries(
+        self, callback: Callback, args: Any, kwargs: dict[str, Any], endpoint: str, data: dict[str, Any]
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         for attempt in range(self.network_retries + 1):
             try:
                 return await super().process_request(callback, args, kwargs, endpoint, data, None)
@@ -110,8 +140,14 @@ class PacedRateLimiter(AIORateLimiter):
             except NetworkError as error:
                 if attempt == self.network_retries:
                     raise
-                log.log(logging.DEBUG if self.starting else logging.WARNING,
-                        "%s failed (%s); retry %d of %d", endpoint, error, attempt + 1, self.network_retries)
+                log.log(
+                    logging.DEBUG if self.starting else logging.WARNING,
+                    "%s failed (%s); retry %d of %d",
+                    endpoint,
+                    error,
+                    attempt + 1,
+                    self.network_retries,
+                )
             await asyncio.sleep(self.delay * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 

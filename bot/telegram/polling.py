@@ -42,8 +42,12 @@ CONFIRM_SECONDS = 2.0
 
 class Poller:
     def __init__(
-        self, application: Application[Any, Any, Any, Any, Any, Any], *, timeout: dtm.timedelta,
-        allowed_updates: Sequence[str], on_conflict: Callable[[Conflict], bool] | None = None,
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        *,
+        timeout: dtm.timedelta,
+        allowed_updates: Sequence[str],
+        on_conflict: Callable[[Conflict], bool] | None = None,
     ) -> None:
         self.application = application
         self.timeout = timeout
@@ -83,16 +87,23 @@ class Poller:
             await asyncio.gather(*late, return_exceptions=True)
         if self._highest:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.application.bot.get_updates(
-                    offset=self.offset, limit=1, timeout=dtm.timedelta(0),
-                    allowed_updates=self.allowed_updates), CONFIRM_SECONDS)
+                await asyncio.wait_for(
+                    self.application.bot.get_updates(
+                        offset=self.offset,
+                        limit=1,
+                        timeout=dtm.timedelta(0),
+                        allowed_updates=self.allowed_updates,
+                    ),
+                    CONFIRM_SECONDS,
+                )
 
     async def _poll_forever(self) -> None:
         backoff = 0.0
         while True:
             try:
                 updates = await self.application.bot.get_updates(
-                    offset=self.offset, timeout=self.timeout, allowed_updates=self.allowed_updates)
+                    offset=self.offset, timeout=self.timeout, allowed_updates=self.allowed_updates
+                )
                 backoff = 0.0
             except RetryAfter as error:
                 await asyncio.sleep(_seconds(error.retry_after))
@@ -118,8 +129,13 @@ class Poller:
                 log.exception("getUpdates failed; trying again in %.1f s", backoff)
                 await asyncio.sleep(backoff)
                 continue
-            fresh = [u for u in updates if u.update_id not in self._running and u.update_id not in self._done
-                     and u.update_id >= self.offset]
+            fresh = [
+                u
+                for u in updates
+                if u.update_id not in self._running
+                and u.update_id not in self._done
+                and u.update_id >= self.offset
+            ]
             for update in fresh:
                 self._begin(update)
             if not fresh and updates:
@@ -151,7 +167,6 @@ class Poller:
         self._done = {u for u in self._done if u >= offset}
         self._finished.set()
 
-
     def _report_stuck(self) -> None:
         now = time.monotonic()
         for update_id, began in list(self._began.items()):
@@ -159,8 +174,12 @@ class Poller:
                 self._reported.add(update_id)
                 stack = io.StringIO()
                 self._running[update_id].print_stack(file=stack)
-                log.warning("update %s has run for %.0f s and holds back the others:\n%s", update_id,
-                            now - began, stack.getvalue())
+                log.warning(
+                    "update %s has run for %.0f s and holds back the others:\n%s",
+                    update_id,
+                    now - began,
+                    stack.getvalue(),
+                )
 
 
 def _seconds(value: float | dtm.timedelta) -> float:

@@ -44,14 +44,21 @@ class Features:
     @classmethod
     def build(cls, turns: Turns, lexicons: dict[str, ToneLexicon], admin_ids: Iterable[int]) -> Features:
         sharing = SharingFeature(turns)
-        guide = GuideFeature(turns, help_lines=[(c.name, c.text_key) for c in COMMANDS if c.menu],
-                             open_link=sharing.open_link)
+        guide = GuideFeature(
+            turns, help_lines=[(c.name, c.text_key) for c in COMMANDS if c.menu], open_link=sharing.open_link
+        )
         after_reply = AfterReplyFeature(turns)
         ask_reply = after_reply.question if after_reply.available else None
-        return cls(guide=guide, privacy=PrivacyFeature(turns), tone=ToneFeature(turns, lexicons),
-                   sharing=sharing, reminders=RemindersFeature(turns, ask_reply=ask_reply),
-                   admin=AdminFeature(turns, admin_ids, guide.unknown_command), after_reply=after_reply,
-                   language=LanguageFeature(turns))
+        return cls(
+            guide=guide,
+            privacy=PrivacyFeature(turns),
+            tone=ToneFeature(turns, lexicons),
+            sharing=sharing,
+            reminders=RemindersFeature(turns, ask_reply=ask_reply),
+            admin=AdminFeature(turns, admin_ids, guide.unknown_command),
+            after_reply=after_reply,
+            language=LanguageFeature(turns),
+        )
 
 
 @dataclass(frozen=True)
@@ -91,8 +98,17 @@ COMMANDS: tuple[Command, ...] = (
     Command("stats", lambda f: f.admin.stats, menu=False),
 )
 
-STEP_ACTIONS = (Act.ANSWER, Act.SKIP, Act.KEEP, Act.PROCEED, Act.BACK, Act.RESTART, Act.CHANGE, Act.REVISE,
-                Act.CONTINUE)
+STEP_ACTIONS = (
+    Act.ANSWER,
+    Act.SKIP,
+    Act.KEEP,
+    Act.PROCEED,
+    Act.BACK,
+    Act.RESTART,
+    Act.CHANGE,
+    Act.REVISE,
+    Act.CONTINUE,
+)
 """Buttons of the guide's current step: valid only with the session's current stamp."""
 
 BUTTONS: tuple[Button, ...] = (
@@ -127,6 +143,7 @@ def menu(catalog: Catalog) -> list[BotCommand]:
 
 def routes(features: Features) -> tuple[dict[str, CommandHandler], dict[str, ButtonHandler]]:
     """Command name -> handler, button action -> handler."""
-    return ({command.name: command.handler(features) for command in COMMANDS},
-            {button.action: button.handler(features) for button in BUTTONS})
-
+    return (
+        {command.name: command.handler(features) for command in COMMANDS},
+        {button.action: button.handler(features) for button in BUTTONS},
+    )

@@ -51,8 +51,14 @@ class ReminderScheduler:
     """An asyncio task that sends due reminders through `bot` until stopped."""
 
     def __init__(
-        self, bot: ExtBot[Any], guide: Guide, store: Store, interval: float, *,
-        clock: Callable[[], float] = time.time, lease: int = LEASE_SECONDS,
+        self,
+        bot: ExtBot[Any],
+        guide: Guide,
+        store: Store,
+        interval: float,
+        *,
+        clock: Callable[[], float] = time.time,
+        lease: int = LEASE_SECONDS,
     ) -> None:
         self.bot = bot
         self.guide = guide
@@ -107,8 +113,13 @@ class ReminderScheduler:
         catalog = self.guide.catalog(reminder.language)
         try:
             for message in render_due(reminder, catalog):
-                await self.bot.send_message(reminder.chat_id, message.html, parse_mode=ParseMode.HTML,
-                                            reply_markup=message.keyboard, rate_limit_args=BACKGROUND)
+                await self.bot.send_message(
+                    reminder.chat_id,
+                    message.html,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=message.keyboard,
+                    rate_limit_args=BACKGROUND,
+                )
         except Forbidden:
             log.info("a chat blocked the bot; reminder %s dropped", reminder.id)
             await self.store.mark_blocked(reminder.chat_id)

@@ -26,8 +26,13 @@ class Verdict(Enum):
 
 
 class MissBudget:
-    def __init__(self, burst: int = BURST, refill_seconds: float = REFILL_SECONDS,
-                 max_chats: int = MAX_CHATS, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        burst: int = BURST,
+        refill_seconds: float = REFILL_SECONDS,
+        max_chats: int = MAX_CHATS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.burst = burst
         self.refill_seconds = refill_seconds
         self.max_chats = max_chats

@@ -92,8 +92,12 @@ class Turn:
     def on_screen(self) -> bool:
         """A tap on the message that shows the current step (delivered)."""
         record = self.record
-        return (self.incoming.tapped_id is not None and record is not None
-                and record.message_id == self.incoming.tapped_id and not self.delivery_pending)
+        return (
+            self.incoming.tapped_id is not None
+            and record is not None
+            and record.message_id == self.incoming.tapped_id
+            and not self.delivery_pending
+        )
 
 
 class Turns:
@@ -192,8 +196,9 @@ class Turns:
         except ChatBlocked:
             log.warning("could not tell the chat of update %s about the failure", turn.update_id)
         except Exception:
-            log.warning("could not tell the chat of update %s about the failure", turn.update_id,
-                        exc_info=True)
+            log.warning(
+                "could not tell the chat of update %s about the failure", turn.update_id, exc_info=True
+            )
 
     # ---- moving the guide -----------------------------------------------------------------
 
@@ -219,8 +224,9 @@ class Turns:
         notice = None if welcome else catalog.text("ui.tg_restarted")
         await self.show(turn, new, view, before=before, notice=notice, close=True)
 
-    async def move(self, turn: Turn, event: Event, *, stale_if_invalid: bool = False,
-                   invalid_notice: str | None = None) -> None:
+    async def move(
+        self, turn: Turn, event: Event, *, stale_if_invalid: bool = False, invalid_notice: str | None = None
+    ) -> None:
         """Apply one event, commit it with the update id, then show where it led."""
         session, before = turn.session, turn.view
         assert session is not None and before is not None
@@ -263,8 +269,9 @@ class Turns:
 
     async def end(self, turn: Turn) -> bool:
         """End the guide (the chat keeps its run counter); False when redelivered."""
-        if not await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, None,
-                                            expected_version=self.expected_version(turn)):
+        if not await self.store.commit_turn(
+            turn.update_id, turn.chat_id, turn.user_id, None, expected_version=self.expected_version(turn)
+        ):
             return False
         await self.close_current(turn)
         return True
@@ -275,15 +282,25 @@ class Turns:
         result = reply = None
         if isinstance(view, ResultView) and session.flow == self.guide.flow.id:
             result = SavedResult(
-                user_id=turn.person, flow=session.flow, flow_version=session.flow_version,
-                language=session.language, answers=dict(session.answers), details=dict(session.details),
+                user_id=turn.person,
+                flow=session.flow,
+                flow_version=session.flow_version,
+                language=session.language,
+                answers=dict(session.answers),
+                details=dict(session.details),
                 saved_at=int(time.time()),
             )
         elif isinstance(view, ResultView):
             reply = await self._reply_to_result(turn, session)
-        return await self.store.commit_turn(turn.update_id, turn.chat_id, turn.user_id, session.to_dict(),
-                                            result=result, reply=reply,
-                                            expected_version=self.expected_version(turn))
+        return await self.store.commit_turn(
+            turn.update_id,
+            turn.chat_id,
+            turn.user_id,
+            session.to_dict(),
+            result=result,
+            reply=reply,
+            expected_version=self.expected_version(turn),
+        )
 
     @staticmethod
     def expected_version(turn: Turn) -> int:
@@ -299,9 +316,16 @@ class Turns:
             return None
         new = {name: value for name, value in session.details.items() if saved.details.get(name) != value}
         return SavedReply(
-            user_id=turn.person, result_flow=saved.flow, result_answers=dict(saved.answers),
-            result_saved_at=saved.saved_at, flow=session.flow, flow_version=session.flow_version,
-            language=session.language, run=session.run, answers=dict(session.answers), details=new,
+            user_id=turn.person,
+            result_flow=saved.flow,
+            result_answers=dict(saved.answers),
+            result_saved_at=saved.saved_at,
+            flow=session.flow,
+            flow_version=session.flow_version,
+            language=session.language,
+            run=session.run,
+            answers=dict(session.answers),
+            details=new,
             saved_at=int(time.time()),
         )
 
@@ -348,15 +372,24 @@ class Turns:
     # ---- showing --------------------------------------------------------------------------
 
     async def show(
-        self, turn: Turn, session: Session, view: View, *, before: list[Outgoing] | None = None,
-        notice: str | None = None, close: bool = False, closed_html: str | None = None,
+        self,
+        turn: Turn,
+        session: Session,
+        view: View,
+        *,
+        before: list[Outgoing] | None = None,
+        notice: str | None = None,
+        close: bool = False,
+        closed_html: str | None = None,
     ) -> None:
         """Send the step as new messages. With `close`, the message of the step we leave is
         edited then (to `closed_html`, or only its buttons dropped when None)."""
         catalog = self.guide_for(session).catalog(session.language)
         shareable, can_reply = self.result_kind(session)
-        messages = [*(before or []), *render_view(view, session, catalog, notice, shareable=shareable,
-                                                  can_reply=can_reply)]
+        messages = [
+            *(before or []),
+            *render_view(view, session, catalog, notice, shareable=shareable, can_reply=can_reply),
+        ]
         await self._sending(turn, session)
         message_id = await self.send(turn, messages)
         if message_id is not None:
@@ -371,14 +404,16 @@ class Turns:
         on_screen = turn.record.message_id
         catalog = self.guide_for(session).catalog(session.language)
         shareable, can_reply = self.result_kind(session)
-        messages = render_view(view, session, catalog, answered=answered, shareable=shareable,
-                               can_reply=can_reply)
+        messages = render_view(
+            view, session, catalog, answered=answered, shareable=shareable, can_reply=can_reply
+        )
         first = messages[0]
         # Steps carry inline keyboards only (ForceReply belongs to the tone check's prompt).
         assert isinstance(first, Text) and not isinstance(first.keyboard, ForceReply)
         await self._sending(turn, session)
-        _, edited = await asyncio.gather(self.answer(turn),
-                                         self.edit(turn, on_screen, first.html, first.keyboard))
+        _, edited = await asyncio.gather(
+            self.answer(turn), self.edit(turn, on_screen, first.html, first.keyboard)
+        )
         if edited:
             sent = await self.send(turn, messages[1:])
             message_id = sent if sent is not None else (on_screen if first.keyboard else None)
@@ -411,7 +446,9 @@ class Turns:
         turn.record = dataclasses.replace(record, message_id=tapped, message_step=session.step)
 
     async def show_undelivered(
-        self, lock: Callable[[int], AbstractAsyncContextManager[None]], messenger: Messenger | None = None,
+        self,
+        lock: Callable[[int], AbstractAsyncContextManager[None]],
+        messenger: Messenger | None = None,
     ) -> int:
         """At start-up: show again each step committed but never sent (the process stopped in
         between), through `messenger` (a background one: after interactive replies). Steps whose
@@ -422,12 +459,17 @@ class Turns:
             async with lock(candidate.chat_id):  # after any update of that chat already running
                 record = await self.store.load_chat(candidate.chat_id)
                 session = self._session_of(record)
-                if record is None or session is None or record.blocked or \
-                        record.message_step in (session.step, -session.step):
+                if (
+                    record is None
+                    or session is None
+                    or record.blocked
+                    or record.message_step in (session.step, -session.step)
+                ):
                     continue
                 view = self.guide_for(session).view(session)
-                incoming = Incoming(update_id=0, chat_id=record.chat_id, user_id=record.user_id,
-                                    language=session.language)
+                incoming = Incoming(
+                    update_id=0, chat_id=record.chat_id, user_id=record.user_id, language=session.language
+                )
                 try:
                     await quiet.show(Turn(incoming, record, session, view), session, view, close=True)
                     shown += 1
@@ -453,8 +495,9 @@ class Turns:
     async def send(self, turn: Turn, messages: Sequence[Outgoing]) -> int | None:
         return await self.messenger.send(turn.chat_id, messages)
 
-    async def edit(self, turn: Turn, message_id: int, html: str | None,
-                   keyboard: InlineKeyboardMarkup | None = None) -> bool:
+    async def edit(
+        self, turn: Turn, message_id: int, html: str | None, keyboard: InlineKeyboardMarkup | None = None
+    ) -> bool:
         return await self.messenger.edit(turn.chat_id, message_id, html, keyboard)
 
     async def answer(self, turn: Turn, text: str | None = None) -> None:

@@ -47,8 +47,13 @@ def webhook_path(webhook_url: str) -> str:
 
 class WebhookServer:
     def __init__(
-        self, settings: Settings, application: Application[Any, Any, Any, Any, Any, Any], store: Store,
-        probes: Probes | None = None, *, idle_seconds: float = IDLE_SECONDS,
+        self,
+        settings: Settings,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        store: Store,
+        probes: Probes | None = None,
+        *,
+        idle_seconds: float = IDLE_SECONDS,
         body_seconds: float = BODY_SECONDS,
     ) -> None:
         assert settings.webhook_url, "webhook mode needs WEBHOOK_URL"
@@ -71,9 +76,14 @@ class WebhookServer:
 
     async def start(self) -> None:
         # lingering_time=0: after refusing a request, do not wait for the rest of its body.
-        self._runner = web.AppRunner(self.make_app(), access_log=None, handle_signals=False,
-                                     keepalive_timeout=self.idle_seconds, lingering_time=0,
-                                     shutdown_timeout=1.0)
+        self._runner = web.AppRunner(
+            self.make_app(),
+            access_log=None,
+            handle_signals=False,
+            keepalive_timeout=self.idle_seconds,
+            lingering_time=0,
+            shutdown_timeout=1.0,
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.webhook_listen, self.settings.webhook_port)
         await site.start()

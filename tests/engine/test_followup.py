@@ -22,14 +22,28 @@ def test_calendar_days_ignore_weekends() -> None:
 
 
 def test_a_question_asked_means_one_nudge_after_business_days(guide: Guide) -> None:
-    answers = {"stage": "interview", "role_status": "unknown", "time_since": "recent", "feedback": "none",
-               "new_material": "none", "contact": "none", "goal": "learn"}
+    answers = {
+        "stage": "interview",
+        "role_status": "unknown",
+        "time_since": "recent",
+        "feedback": "none",
+        "new_material": "none",
+        "contact": "none",
+        "goal": "learn",
+    }
     assert default_delay(guide.plan_for(answers, {}, "en")) == DELAYS["b6"]
 
 
 def test_future_roles_mean_a_check_in_in_about_a_month(guide: Guide) -> None:
-    answers = {"stage": "interview", "role_status": "filled", "time_since": "month", "feedback": "none",
-               "new_material": "none", "contact": "none", "goal": "future"}
+    answers = {
+        "stage": "interview",
+        "role_status": "filled",
+        "time_since": "month",
+        "feedback": "none",
+        "new_material": "none",
+        "contact": "none",
+        "goal": "future",
+    }
     plan = guide.plan_for(answers, {}, "en")
     assert plan.primary == "wait_and_connect"
     assert default_delay(plan) == DELAYS["d30"]
@@ -40,8 +54,15 @@ def test_nothing_to_follow_up_on_has_no_default(guide: Guide) -> None:
 
 
 def test_the_nudge_draft_is_the_plans_follow_up_nudge(guide: Guide) -> None:
-    answers = {"stage": "interview", "role_status": "unknown", "time_since": "recent", "feedback": "none",
-               "new_material": "none", "contact": "none", "goal": "learn"}
+    answers = {
+        "stage": "interview",
+        "role_status": "unknown",
+        "time_since": "recent",
+        "feedback": "none",
+        "new_material": "none",
+        "contact": "none",
+        "goal": "learn",
+    }
     plan = guide.plan_for(answers, {"role": "Designer"}, "en")
     draft = nudge_draft(plan)
     assert draft is not None and draft.subject is None and draft.placement == "own_thread"
@@ -52,8 +73,15 @@ def test_the_nudge_draft_is_the_plans_follow_up_nudge(guide: Guide) -> None:
 
 
 def test_no_nudge_after_goal_close_or_a_one_time_note(guide: Guide) -> None:
-    close = {"stage": "interview", "role_status": "unknown", "time_since": "recent", "feedback": "none",
-             "new_material": "none", "contact": "none", "goal": "close"}
+    close = {
+        "stage": "interview",
+        "role_status": "unknown",
+        "time_since": "recent",
+        "feedback": "none",
+        "new_material": "none",
+        "contact": "none",
+        "goal": "close",
+    }
     assert default_delay(guide.plan_for(close, {}, "en")) is None
     backup = dict(close, stage="final", goal="this_role")
     plan = guide.plan_for(backup, {}, "en")

@@ -16,8 +16,13 @@ from bot.engine.decide import decide
 SOON = ("recent", "weeks")
 LATE = ("month", "later")
 TALKED = ("screen", "interview", "final")
-CLOSE_NEVER = {"reconsider_letter", "reapply_reposted", "offer_materials", "request_feedback",
-               "follow_up_nudge"}
+CLOSE_NEVER = {
+    "reconsider_letter",
+    "reapply_reposted",
+    "offer_materials",
+    "request_feedback",
+    "follow_up_nudge",
+}
 
 
 def combinations(guide: Guide) -> Iterator[dict[str, str]]:
@@ -49,24 +54,46 @@ def expected(a: dict[str, str]) -> tuple[str, list[str]]:
     candidates = [
         (goal == "close", "thank_and_stay_in_touch"),
         (role == "reopened" and goal in ("this_role", "future"), "reapply_reposted"),
-        (feedback == "misunderstanding" and role != "filled" and time in SOON and stage in TALKED,
-         "clarify_fact"),
-        (feedback == "fixable" and material == "targeted" and stage in ("interview", "final")
-         and time in SOON, "offer_materials"),
-        (feedback == "motivation" and stage in TALKED and time in SOON and goal == "this_role",
-         "reconsider_letter"),
-        (feedback == "motivation" and stage in TALKED and time in SOON and goal in ("future", "learn"),
-         "thank_and_stay_in_touch"),
-        (stage == "final" and role in ("open", "unknown") and feedback in ("none", "vague")
-         and goal == "this_role" and time in SOON, "reconsider_letter"),
+        (
+            feedback == "misunderstanding" and role != "filled" and time in SOON and stage in TALKED,
+            "clarify_fact",
+        ),
+        (
+            feedback == "fixable"
+            and material == "targeted"
+            and stage in ("interview", "final")
+            and time in SOON,
+            "offer_materials",
+        ),
+        (
+            feedback == "motivation" and stage in TALKED and time in SOON and goal == "this_role",
+            "reconsider_letter",
+        ),
+        (
+            feedback == "motivation" and stage in TALKED and time in SOON and goal in ("future", "learn"),
+            "thank_and_stay_in_touch",
+        ),
+        (
+            stage == "final"
+            and role in ("open", "unknown")
+            and feedback in ("none", "vague")
+            and goal == "this_role"
+            and time in SOON,
+            "reconsider_letter",
+        ),
         (material == "targeted" and time in ("recent", "weeks", "month"), "offer_materials"),
-        (feedback in ("none", "vague") and time in SOON
-         and (stage in ("interview", "final") or (stage == "screen" and goal == "learn")),
-         "request_feedback"),
+        (
+            feedback in ("none", "vague")
+            and time in SOON
+            and (stage in ("interview", "final") or (stage == "screen" and goal == "learn")),
+            "request_feedback",
+        ),
         (time in LATE, "wait_and_connect"),
     ]
-    primary = next((approach for holds, approach in candidates if holds and approach not in forbidden),
-                   "thank_and_stay_in_touch")
+    primary = next(
+        (approach for holds, approach in candidates if holds and approach not in forbidden),
+        "thank_and_stay_in_touch",
+    )
     secondary = []
     if contact in ("strong", "weak") and goal != "close":
         secondary.append("ask_introduction")
@@ -130,8 +157,15 @@ def test_no_goal_close_path_appeals_asks_for_feedback_or_nudges(guide: Guide) ->
 
 def test_the_why_trace_names_the_deciding_answers_in_plain_words(guide: Guide) -> None:
     catalog = guide.catalog("en")
-    answers = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-               "new_material": "none", "contact": "none", "goal": "this_role"}
+    answers = {
+        "stage": "final",
+        "role_status": "unknown",
+        "time_since": "recent",
+        "feedback": "vague",
+        "new_material": "none",
+        "contact": "none",
+        "goal": "this_role",
+    }
     plan = guide.plan_for(answers, {}, "en")
     assert plan.primary == "reconsider_letter" and plan.rule == "R6_backup"
     for key in ("stage", "role_status", "feedback", "goal", "time_since"):
@@ -143,16 +177,30 @@ def test_the_why_trace_names_the_deciding_answers_in_plain_words(guide: Guide) -
 
 
 def test_a_downgrade_is_explained(guide: Guide) -> None:
-    answers = {"stage": "final", "role_status": "filled", "time_since": "recent", "feedback": "motivation",
-               "new_material": "none", "contact": "none", "goal": "this_role"}
+    answers = {
+        "stage": "final",
+        "role_status": "filled",
+        "time_since": "recent",
+        "feedback": "motivation",
+        "new_material": "none",
+        "contact": "none",
+        "goal": "this_role",
+    }
     plan = guide.plan_for(answers, {}, "en")
     assert plan.primary != "reconsider_letter"
     assert guide.catalog("en").text("never.filled") in plan.reasons
 
 
 def test_answers_off_the_path_do_not_count(guide: Guide) -> None:
-    base = {"stage": "automated", "role_status": "reopened", "time_since": "recent", "feedback": "fixable",
-            "new_material": "targeted", "contact": "none", "goal": "this_role"}
+    base = {
+        "stage": "automated",
+        "role_status": "reopened",
+        "time_since": "recent",
+        "feedback": "fixable",
+        "new_material": "targeted",
+        "contact": "none",
+        "goal": "this_role",
+    }
     plan = guide.plan_for(base, {}, "en")
     assert [action.approach for action in plan.actions] == ["no_reply_needed"]
     assert all(action.draft is None for action in plan.actions)
@@ -174,8 +222,11 @@ def test_when_to_send_follows_the_time_since(guide: Guide) -> None:
 
 def test_tips_about_sending_only_when_something_is_sent(guide: Guide) -> None:
     catalog = guide.catalog("en")
-    sending_tips = {catalog.text("tips.tone_rules"), catalog.text("tips.cool_off"),
-                    catalog.text("tips.same_thread")}
+    sending_tips = {
+        catalog.text("tips.tone_rules"),
+        catalog.text("tips.cool_off"),
+        catalog.text("tips.same_thread"),
+    }
     for answers in combinations(guide):
         plan = guide.plan_for(answers, {}, "en")
         if not plan.drafts:

@@ -140,10 +140,10 @@ def test_details_are_validated_kindly_and_nothing_is_lost(guide: Guide) -> None:
 
 def test_user_text_is_data_never_a_template(guide: Guide) -> None:
     session = answer_all(guide, FINAL_BACKUP)
-    session = finish_details(guide, session, text='{role} <b>&"\'')
+    session = finish_details(guide, session, text="{role} <b>&\"'")
     plan = guide.plan(session)
     bodies = " ".join(action.draft.body for action in plan.actions if action.draft)
-    assert '{role} <b>&"\'' in bodies
+    assert "{role} <b>&\"'" in bodies
 
 
 def test_skipped_details_read_naturally(guide: Guide) -> None:
@@ -199,8 +199,11 @@ def v1_session(guide: Guide, answers: dict[str, str], state: str) -> Session:
 def test_an_older_session_resumes_at_the_first_unanswered_question(guide: Guide) -> None:
     # v1 had no `misunderstanding`, and its `fixable` covered it; a value that no longer
     # exists is dropped, so the person is asked that question again.
-    old = v1_session(guide, {"stage": "interview", "role_status": "open", "time_since": "recent",
-                             "feedback": "gone_value"}, "new_material")
+    old = v1_session(
+        guide,
+        {"stage": "interview", "role_status": "open", "time_since": "recent", "feedback": "gone_value"},
+        "new_material",
+    )
     resumed = guide.resume(old)
     assert resumed is not None
     assert resumed.flow_version == guide.flow.version

@@ -61,8 +61,7 @@ def _decode_entity(source: str, pos: int) -> tuple[str, int]:
     dec, hexa, name = match.groups()
     if name is not None:
         if name not in _NAMED_ENTITIES:
-            raise _fail(f"Unsupported HTML entity '&{name};' at byte offset "
-                        f"{_byte_offset(source, pos)}")
+            raise _fail(f"Unsupported HTML entity '&{name};' at byte offset {_byte_offset(source, pos)}")
         return _NAMED_ENTITIES[name], match.end()
     code = int(dec) if dec is not None else int(hexa, 16)
     if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
@@ -78,11 +77,11 @@ def _open_entity(tag: str, attrs: dict[str, str], offset: int) -> dict[str, obje
     if tag == "a":
         href = attrs.get("href", "")
         if not href:
-            raise _fail(f"Can't find href attribute of the tag \"a\" at byte offset {offset}")
+            raise _fail(f'Can\'t find href attribute of the tag "a" at byte offset {offset}')
         return {"type": "text_link", "url": href}
     if tag == "span":
         if attrs.get("class") != "tg-spoiler":
-            raise _fail(f"Tag \"span\" must have class \"tg-spoiler\" at byte offset {offset}")
+            raise _fail(f'Tag "span" must have class "tg-spoiler" at byte offset {offset}')
         return {"type": "spoiler"}
     if tag == "tg-emoji":
         emoji_id = attrs.get("emoji-id", "")
@@ -105,8 +104,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, object]]]:
     pos = 0
     size = len(source)
     while pos < size:
-        nxt = min((i for i in (source.find("<", pos), source.find("&", pos)) if i >= 0),
-                  default=size)
+        nxt = min((i for i in (source.find("<", pos), source.find("&", pos)) if i >= 0), default=size)
         if nxt > pos:
             chunk = source[pos:nxt]
             out.append(chunk)
@@ -125,7 +123,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, object]]]:
             tag_name = name.group(1) if name else ""
             if source.find(">", pos) < 0:
                 raise _fail(f"Unclosed start tag at byte offset {offset}")
-            raise _fail(f"Unsupported start tag \"{tag_name}\" at byte offset {offset}")
+            raise _fail(f'Unsupported start tag "{tag_name}" at byte offset {offset}')
         closing, tag, raw_attrs = match.group(1), match.group(2).lower(), match.group(3)
         pos = match.end()
         if closing:
@@ -133,8 +131,9 @@ def parse_html(source: str) -> tuple[str, list[dict[str, object]]]:
                 raise _fail(f"Unexpected end tag at byte offset {offset}")
             top = stack.pop()
             if top.tag != tag:
-                raise _fail(f"Unmatched end tag at byte offset {offset}, expected "
-                            f"\"</{top.tag}>\", found \"</{tag}>\"")
+                raise _fail(
+                    f'Unmatched end tag at byte offset {offset}, expected "</{top.tag}>", found "</{tag}>"'
+                )
             length = out_len - top.start
             if top.tag == "code" and stack and stack[-1].tag == "pre":
                 if "language" in top.entity:  # <pre><code class="language-x"> is one entity
@@ -144,17 +143,17 @@ def parse_html(source: str) -> tuple[str, list[dict[str, object]]]:
                 entities.append({**top.entity, "offset": top.start, "length": length})
             continue
         if tag not in _ALLOWED_TAGS:
-            raise _fail(f"Unsupported start tag \"{tag}\" at byte offset {offset}")
+            raise _fail(f'Unsupported start tag "{tag}" at byte offset {offset}')
         if stack and stack[-1].tag == "code":
-            raise _fail(f"Tag \"{tag}\" can't be nested in \"code\" at byte offset {offset}")
+            raise _fail(f'Tag "{tag}" can\'t be nested in "code" at byte offset {offset}')
         if stack and stack[-1].tag == "pre" and tag != "code":
-            raise _fail(f"Tag \"{tag}\" can't be nested in \"pre\" at byte offset {offset}")
+            raise _fail(f'Tag "{tag}" can\'t be nested in "pre" at byte offset {offset}')
         attrs = {
             m.group(1).lower(): next((g for g in m.groups()[1:] if g is not None), "")
             for m in _ATTR_RE.finditer(raw_attrs)
         }
         stack.append(_Open(tag, _open_entity(tag, attrs, offset), out_len, offset))
     if stack:
-        raise _fail(f"Can't find end tag corresponding to start tag \"{stack[-1].tag}\"")
+        raise _fail(f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"')
     entities.sort(key=lambda e: (e["offset"], -int(e["length"])))  # type: ignore[call-overload]
     return "".join(out), entities

@@ -61,6 +61,7 @@ class ChatMessage:
         """The id of the message this one replies to."""
         target = self.raw.get("reply_to_message")
         return int(target["message_id"]) if target else None
+
     revision: int = 0
     """The chat's revision when this message was sent or last edited (see ChatLog.revision)."""
 

@@ -42,13 +42,19 @@ NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
 )
-QUERY_TOO_OLD = (
-    "Bad Request: query is too old and response timeout expired or query ID is invalid"
-)
+QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 #: Methods whose success counts as "the bot replied" for latency measurement.
 REPLY_METHODS = frozenset(
-    {"sendMessage", "editMessageText", "editMessageReplyMarkup", "editMessageCaption",
-     "sendDocument", "sendPhoto", "answerCallbackQuery", "answerInlineQuery"}
+    {
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "editMessageCaption",
+        "sendDocument",
+        "sendPhoto",
+        "answerCallbackQuery",
+        "answerInlineQuery",
+    }
 )
 _MEDIA_KINDS = ("photo", "document", "sticker", "voice", "audio", "video", "animation")
 
@@ -297,8 +303,11 @@ class FakeBotAPI:
     ) -> SimUser:
         """A simulated user (is_bot false) who can send messages and press buttons."""
         user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
-        for key, value in (("last_name", last_name), ("username", username),
-                           ("language_code", language_code)):
+        for key, value in (
+            ("last_name", last_name),
+            ("username", username),
+            ("language_code", language_code),
+        ):
             if value is not None:
                 user[key] = value
         return SimUser(self, user)
@@ -332,8 +341,15 @@ class FakeBotAPI:
 
     def rate_limit(self, method: str | None = None, times: int = 1, retry_after: int = 1) -> None:
         """The next `times` calls (of `method`) get 429 "Too Many Requests: retry after N"."""
-        self._add_fault(_Fault(method, times, 429, f"Too Many Requests: retry after {retry_after}",
-                               {"retry_after": retry_after}))
+        self._add_fault(
+            _Fault(
+                method,
+                times,
+                429,
+                f"Too Many Requests: retry after {retry_after}",
+                {"retry_after": retry_after},
+            )
+        )
 
     def fail_next(self, method: str | None = None, times: int = 1, *, drop: bool = False) -> None:
         """The next `times` calls fail like a network error: 502 Bad Gateway, or dropped."""
@@ -351,41 +367,89 @@ class FakeBotAPI:
 
     # Fault windows: the Bot API failing for a while, as an outage looks from the bot's side.
 
-    def outage(self, seconds: float, method: str | None = None, status: int = 502,
-               description: str = "Bad Gateway") -> None:
+    def outage(
+        self, seconds: float, method: str | None = None, status: int = 502, description: str = "Bad Gateway"
+    ) -> None:
         """For `seconds`, every call (of `method`) answers `status` (5xx) and does nothing."""
         self._add_fault(_Fault(method, None, status, description, until=time.monotonic() + seconds))
 
     def flood(self, seconds: float, method: str | None = None, retry_after: int = 1) -> None:
         """For `seconds`, every call (of `method`) answers 429 with `retry_after`."""
-        self._add_fault(_Fault(method, None, 429, f"Too Many Requests: retry after {retry_after}",
-                               {"retry_after": retry_after}, until=time.monotonic() + seconds))
+        self._add_fault(
+            _Fault(
+                method,
+                None,
+                429,
+                f"Too Many Requests: retry after {retry_after}",
+                {"retry_after": retry_after},
+                until=time.monotonic() + seconds,
+            )
+        )
 
-    def hang(self, method: str | None = None, times: int | None = 1, *, seconds: float | None = None,
-             hold: float | None = None, chat_id: int | None = None) -> None:
+    def hang(
+        self,
+        method: str | None = None,
+        times: int | None = 1,
+        *,
+        seconds: float | None = None,
+        hold: float | None = None,
+        chat_id: int | None = None,
+    ) -> None:
         """Calls get no answer and are not performed (the request was lost on the way): the
         next `times` calls, or all calls for `seconds`. Each is held `hold` seconds (None: until
         `release_held()` or the fake stops) and then its connection is dropped."""
-        self._add_fault(_Fault(method, None if seconds else times, 0, "hang", kind="hang",
-                               until=time.monotonic() + seconds if seconds else None,
-                               chat_id=chat_id, hold=hold))
+        self._add_fault(
+            _Fault(
+                method,
+                None if seconds else times,
+                0,
+                "hang",
+                kind="hang",
+                until=time.monotonic() + seconds if seconds else None,
+                chat_id=chat_id,
+                hold=hold,
+            )
+        )
 
-    def answer_late(self, method: str | None = None, times: int | None = 1, *, delay: float | None = None,
-                    seconds: float | None = None, chat_id: int | None = None) -> None:
+    def answer_late(
+        self,
+        method: str | None = None,
+        times: int | None = 1,
+        *,
+        delay: float | None = None,
+        seconds: float | None = None,
+        chat_id: int | None = None,
+    ) -> None:
         """Calls are performed at once (the message exists) but answered only after `delay`
         seconds, when the client has usually given up (None: held until `release_held()`)."""
-        self._add_fault(_Fault(method, None if seconds else times, 200, "late", kind="late",
-                               until=time.monotonic() + seconds if seconds else None,
-                               chat_id=chat_id, hold=delay))
+        self._add_fault(
+            _Fault(
+                method,
+                None if seconds else times,
+                200,
+                "late",
+                kind="late",
+                until=time.monotonic() + seconds if seconds else None,
+                chat_id=chat_id,
+                hold=delay,
+            )
+        )
 
-    def answer_slowly(self, method: str | None = None, times: int | None = 1, *, delay: float | None = None,
-                      chat_id: int | None = None) -> None:
+    def answer_slowly(
+        self,
+        method: str | None = None,
+        times: int | None = 1,
+        *,
+        delay: float | None = None,
+        chat_id: int | None = None,
+    ) -> None:
         """Calls wait `delay` seconds (None: until `release_held()`), then are performed and
         answered: a slow Bot API, as seen by the person (the message comes late)."""
         self._add_fault(_Fault(method, times, 200, "slow", kind="slow", chat_id=chat_id, hold=delay))
 
     def release_held(self) -> None:
         """Let every held request finish now (hung ones are dropped, late ones answered)."""
+
         def release() -> None:
             self._release.set()
             self._release = asyncio.Event()
@@ -398,6 +462,7 @@ class FakeBotAPI:
 
     async def wait_held(self, method: str | None = None, timeout: float = 10) -> HeldCall:
         """The first request (of `method`) the fake holds open, once there is one."""
+
         def find() -> HeldCall | None:
             return next((h for h in self.held if method is None or h.method == method), None)
 
@@ -439,8 +504,10 @@ class FakeBotAPI:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 recent = [f"{c.method}->{c.status}" for c in self.calls[-8:]]
-                raise TimeoutError(f"timed out after {timeout}s waiting for {what}; "
-                                   f"recent calls: {recent}; violations: {self.violations}")
+                raise TimeoutError(
+                    f"timed out after {timeout}s waiting for {what}; "
+                    f"recent calls: {recent}; violations: {self.violations}"
+                )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), remaining)
 
@@ -523,8 +590,7 @@ class FakeBotAPI:
             if fault is not None and fault.status == 0:
                 return self._drop(request)
             if fault is not None and fault.kind == "answer":
-                raise ApiError(fault.status, fault.description, violation=False,
-                               parameters=fault.parameters)
+                raise ApiError(fault.status, fault.description, violation=False, parameters=fault.parameters)
             handler = getattr(self, f"_m_{method_name}", None)
             result = await (handler(params) if handler else self._generic(method, params))
             status, body = 200, {"ok": True, "result": result}
@@ -542,8 +608,7 @@ class FakeBotAPI:
                 self._inflight -= 1
         self.method_counts[method_name] += 1
         chat_id = _as_int(params.get("chat_id"))
-        self.calls.append(Call(method_name, params, status, body, started, time.monotonic(),
-                               chat_id))
+        self.calls.append(Call(method_name, params, status, body, started, time.monotonic(), chat_id))
         if status == 200 and method_name in REPLY_METHODS:
             self._note_reply(params, chat_id)
         if not long_poll or body.get("result"):
@@ -667,8 +732,7 @@ class FakeBotAPI:
         elif isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():
             log = self._chats.get(int(chat_id))
         elif isinstance(chat_id, str) and chat_id.startswith("@"):
-            log = next((c for c in self._chats.values()
-                        if c.chat.get("username") == chat_id[1:]), None)
+            log = next((c for c in self._chats.values() if c.chat.get("username") == chat_id[1:]), None)
         if log is None:
             raise bad_request("chat not found")
         if sending and log.id in self._blocked:
@@ -740,8 +804,9 @@ class FakeBotAPI:
                     content[kind] = _media_object(kind, params[kind])
             content.update(_caption_content(params))
             return self._new_bot_message(log, params, content)
-        raise ApiError(500, f"Internal Server Error: the fake does not simulate {method.name}",
-                       violation=False)
+        raise ApiError(
+            500, f"Internal Server Error: the fake does not simulate {method.name}", violation=False
+        )
 
     async def _m_getMe(self, params: dict[str, Any]) -> Any:
         return self.bot_user
@@ -754,10 +819,18 @@ class FakeBotAPI:
 
     async def _m_getChat(self, params: dict[str, Any]) -> Any:
         log = self._target_chat(params, sending=False)
-        return {**log.chat, "accent_color_id": 0, "max_reaction_count": 11,
-                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
-                                        "unique_gifts": False, "premium_subscription": False,
-                                        "gifts_from_channels": False}}
+        return {
+            **log.chat,
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
         log = self._target_chat(params)
@@ -772,8 +845,7 @@ class FakeBotAPI:
         document = params["document"]
         upload = document if isinstance(document, Upload) else None
         content = {"document": _media_object("document", document), **_caption_content(params)}
-        return self._new_bot_message(log, params, content, upload=upload,
-                                     **_source(params, "caption"))
+        return self._new_bot_message(log, params, content, upload=upload, **_source(params, "caption"))
 
     async def _m_sendChatAction(self, params: dict[str, Any]) -> Any:
         self._target_chat(params)
@@ -785,9 +857,11 @@ class FakeBotAPI:
 
     async def _m_editMessageCaption(self, params: dict[str, Any]) -> Any:
         caption = _caption_content(params)
-        return self._edit(params, {"caption": caption.get("caption"),
-                                   "caption_entities": caption.get("caption_entities")},
-                          _source(params, "caption"))
+        return self._edit(
+            params,
+            {"caption": caption.get("caption"), "caption_entities": caption.get("caption_entities")},
+            _source(params, "caption"),
+        )
 
     async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
         return self._edit(params, {}, {})
@@ -814,7 +888,7 @@ class FakeBotAPI:
         if "text" in content and "text" not in message.raw:
             raise bad_request("there is no text in the message to edit")
         if new == {k: v for k, v in message.raw.items() if k != "edit_date"}:
-            raise bad_request(NOT_MODIFIED[len("Bad Request: "):], violation=False)
+            raise bad_request(NOT_MODIFIED[len("Bad Request: ") :], violation=False)
         new["edit_date"] = int(time.time())
         message.raw = new
         message.edits += 1
@@ -876,8 +950,7 @@ class FakeBotAPI:
             raise bad_request("too many commands")
         for command in commands:
             name, description = command.get("command", ""), command.get("description", "")
-            valid_name = 1 <= len(name) <= 32 and all(
-                c.islower() or c.isdigit() or c == "_" for c in name)
+            valid_name = 1 <= len(name) <= 32 and all(c.islower() or c.isdigit() or c == "_" for c in name)
             if not valid_name or not 1 <= len(description) <= 256:
                 raise bad_request("BOT_COMMAND_INVALID")
         self.commands[_commands_key(params)] = commands
@@ -922,8 +995,11 @@ class FakeBotAPI:
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
         if self._webhook is not None:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                           "use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         if self._poller is not None and not self._poller.done():
             self._poller.cancel()  # like Telegram: the older request loses
         offset = params.get("offset") or 0
@@ -944,12 +1020,15 @@ class FakeBotAPI:
         if not self._pending and timeout:
             self._poller = asyncio.get_running_loop().create_future()
             waiter = asyncio.ensure_future(self._wait_pending(timeout))
-            done, _ = await asyncio.wait({waiter, self._poller},
-                                         return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait({waiter, self._poller}, return_when=asyncio.FIRST_COMPLETED)
             if self._poller in done:
                 waiter.cancel()
-                raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure "
-                               "that only one bot instance is running", violation=False)
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make sure "
+                    "that only one bot instance is running",
+                    violation=False,
+                )
             self._poller.cancel()
             self._drop_unwanted()
         return [u for u in self._pending.values()][:limit]
@@ -989,8 +1068,9 @@ class FakeBotAPI:
         if params.get("drop_pending_updates"):
             self._drop_pending()
         self._allowed_updates = params.get("allowed_updates") or self._allowed_updates
-        self._webhook = _Webhook(url, secret, params.get("max_connections") or 40,
-                                 params.get("allowed_updates"))
+        self._webhook = _Webhook(
+            url, secret, params.get("max_connections") or 40, params.get("allowed_updates")
+        )
         self._webhook_queue = asyncio.Queue()
         for seq in self._pending:
             self._webhook_queue.put_nowait(seq)
@@ -1083,8 +1163,7 @@ class FakeBotAPI:
 
 
 def _reply(status: int, body: dict[str, Any]) -> web.Response:
-    return web.Response(status=status, body=json.dumps(body).encode(),
-                        content_type="application/json")
+    return web.Response(status=status, body=json.dumps(body).encode(), content_type="application/json")
 
 
 def _as_int(value: Any) -> int | None:
@@ -1128,8 +1207,7 @@ def _render(
     if text_key != "caption" and not text.strip():
         raise bad_request("message text is empty")
     if utf16_len(text) > limit:
-        raise bad_request("message is too long" if text_key != "caption"
-                          else "message caption is too long")
+        raise bad_request("message is too long" if text_key != "caption" else "message caption is too long")
     return text, entities
 
 
@@ -1161,8 +1239,14 @@ def _media_object(kind: str, value: Any) -> Any:
     if kind == "photo":
         return [{**base, "width": 800, "height": 800}]
     if kind == "sticker":
-        return {**base, "type": "regular", "width": 512, "height": 512,
-                "is_animated": False, "is_video": False}
+        return {
+            **base,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
     if kind in ("voice", "audio"):
         return {**base, "duration": 1}
     if kind in ("video", "animation"):

@@ -153,9 +153,7 @@ def _from_api_json(data: dict[str, Any]) -> Spec:
     methods = {}
     for name, mdef in data["methods"].items():
         params = {
-            f["name"]: Param(
-                f["name"], bool(f["required"]), tuple(f["types"]), f["types"] == ["String"]
-            )
+            f["name"]: Param(f["name"], bool(f["required"]), tuple(f["types"]), f["types"] == ["String"])
             for f in mdef.get("fields", ())
         }
         returns = mdef.get("returns", [""])[0]
@@ -177,9 +175,7 @@ def _from_ptb() -> Spec:
         sig = inspect.signature(func)
         skip = PTB_ONLY_PARAMS | _PTB_ONLY_PER_METHOD.get(attr, frozenset())
         params = {
-            p.name: Param(
-                p.name, p.default is inspect.Parameter.empty, (), _is_str_annotation(p.annotation)
-            )
+            p.name: Param(p.name, p.default is inspect.Parameter.empty, (), _is_str_annotation(p.annotation))
             for p in sig.parameters.values()
             if p.name not in skip
         }

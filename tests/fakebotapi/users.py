@@ -71,20 +71,27 @@ class SimUser:
             updates.append(self.send(part, reply_to=reply_to if index == 0 else None))
         return updates
 
-    def send_in_group(
-        self, text: str, *, group_id: int = -1001, title: str = "Test group"
-    ) -> dict[str, Any]:
+    def send_in_group(self, text: str, *, group_id: int = -1001, title: str = "Test group") -> dict[str, Any]:
         """A text message in a (basic) group chat with a negative id."""
         return self.send(text, chat={"id": group_id, "type": "group", "title": title})
 
     def send_sticker(self, emoji: str = "👍") -> dict[str, Any]:
-        sticker = {**_file("sticker"), "type": "regular", "width": 512, "height": 512,
-                   "is_animated": False, "is_video": False, "emoji": emoji}
+        sticker = {
+            **_file("sticker"),
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+        }
         return self.send_content({"sticker": sticker})
 
     def send_photo(self, caption: str | None = None) -> dict[str, Any]:
-        photo = [{**_file("photo"), "width": 90, "height": 90},
-                 {**_file("photo"), "width": 800, "height": 800}]
+        photo = [
+            {**_file("photo"), "width": 90, "height": 90},
+            {**_file("photo"), "width": 800, "height": 800},
+        ]
         content: dict[str, Any] = {"photo": photo}
         if caption is not None:
             content["caption"] = caption
@@ -93,9 +100,7 @@ class SimUser:
     def send_voice(self, duration: int = 3) -> dict[str, Any]:
         return self.send_content({"voice": {**_file("voice"), "duration": duration}})
 
-    def send_content(
-        self, content: dict[str, Any], *, chat: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
+    def send_content(self, content: dict[str, Any], *, chat: dict[str, Any] | None = None) -> dict[str, Any]:
         """A message with arbitrary Message fields (text, photo, ...)."""
         return self.fake._on_loop(self._message_update, content, chat, "message")
 
@@ -136,14 +141,13 @@ class SimUser:
         target = log.get(reply_to)
         if target is None or target.deleted:
             raise LookupError(f"chat {log.id} has no message {reply_to} to reply to")
-        return self._message_update({**content, "reply_to_message": target.as_reply_target()},
-                                    chat, "message")
+        return self._message_update(
+            {**content, "reply_to_message": target.as_reply_target()}, chat, "message"
+        )
 
     # buttons and inline mode ----------------------------------------------------------------
 
-    def press(
-        self, message_id: int, callback_data: str, *, chat_id: int | None = None
-    ) -> dict[str, Any]:
+    def press(self, message_id: int, callback_data: str, *, chat_id: int | None = None) -> dict[str, Any]:
         """Press an inline button with `callback_data` (need not be on the message: stale)."""
         return self.fake._on_loop(self._press, message_id, callback_data, chat_id)
 

@@ -58,12 +58,27 @@ class PostgresServer:
         _run([self.pg_ctl, "stop", "-D", str(self.root / "data"), "-m", "fast", "-w"], self.run_as)
 
     def resume(self) -> None:
-        _run([self.pg_ctl, "start", "-w", "-D", str(self.root / "data"), "-l", str(self.root / "log"),
-              "-o", self.options], self.run_as)
+        _run(
+            [
+                self.pg_ctl,
+                "start",
+                "-w",
+                "-D",
+                str(self.root / "data"),
+                "-l",
+                str(self.root / "log"),
+                "-o",
+                self.options,
+            ],
+            self.run_as,
+        )
 
     def stop(self) -> None:
-        _run([self.pg_ctl, "stop", "-D", str(self.root / "data"), "-m", "immediate", "-w"], self.run_as,
-             check=False)
+        _run(
+            [self.pg_ctl, "stop", "-D", str(self.root / "data"), "-m", "immediate", "-w"],
+            self.run_as,
+            check=False,
+        )
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -93,8 +108,22 @@ def start(durable: bool = False) -> PostgresServer:
     pwfile.write_text(password)
     if run_as is not None:
         os.chown(pwfile, pwd.getpwnam(run_as).pw_uid, -1)
-    _run([initdb, "-D", str(root / "data"), "-U", USER, "--auth-local=trust", "--auth-host=scram-sha-256",
-          f"--pwfile={pwfile}", "-E", "UTF8", "--no-instructions"], run_as)
+    _run(
+        [
+            initdb,
+            "-D",
+            str(root / "data"),
+            "-U",
+            USER,
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            f"--pwfile={pwfile}",
+            "-E",
+            "UTF8",
+            "--no-instructions",
+        ],
+        run_as,
+    )
     port = _free_port()
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
     if not durable:
@@ -102,9 +131,26 @@ def start(durable: bool = False) -> PostgresServer:
     _run([pg_ctl, "start", "-w", "-D", str(root / "data"), "-l", str(root / "log"), "-o", options], run_as)
     server = PostgresServer(root, port, password, run_as, pg_ctl, options)
     created = subprocess.run(
-        [find_bin("psql") or "psql", "-h", "127.0.0.1", "-p", str(port), "-U", USER, "-d", "postgres",
-         "-v", "ON_ERROR_STOP=1", "-c", f"CREATE DATABASE {DATABASE}"],
-        env={**os.environ, "PGPASSWORD": password}, capture_output=True, text=True, timeout=60)
+        [
+            find_bin("psql") or "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            USER,
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            f"CREATE DATABASE {DATABASE}",
+        ],
+        env={**os.environ, "PGPASSWORD": password},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if created.returncode != 0:
         server.stop()
         raise RuntimeError(f"could not create the test database: {created.stderr.strip()}")
@@ -115,8 +161,11 @@ def stop_at(root: Path) -> None:
     """Stop the server `start` left in `root` (for .ci/run's exit trap)."""
     pg_ctl = find_bin("pg_ctl")
     if pg_ctl is not None and (root / "data").is_dir():
-        _run([pg_ctl, "stop", "-D", str(root / "data"), "-m", "immediate", "-w"],
-             USER if os.geteuid() == 0 else None, check=False)
+        _run(
+            [pg_ctl, "stop", "-D", str(root / "data"), "-m", "immediate", "-w"],
+            USER if os.geteuid() == 0 else None,
+            check=False,
+        )
     shutil.rmtree(root, ignore_errors=True)
 
 

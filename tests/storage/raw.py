@@ -14,8 +14,12 @@ def all_rows(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
     """{table: rows} for every table in the database."""
     if database_url.startswith("sqlite:"):
         with sqlite3.connect(sqlite_path(database_url)) as raw:
-            names = [row[0] for row in raw.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+            names = [
+                row[0]
+                for row in raw.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                )
+            ]
             found = {name: raw.execute(f'SELECT * FROM "{name}"').fetchall() for name in names}  # noqa: S608
         raw.close()
         return found
@@ -25,10 +29,16 @@ def all_rows(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
     async def read() -> dict[str, list[tuple[Any, ...]]]:
         connection = await asyncpg.connect(database_url)
         try:
-            names = [row[0] for row in await connection.fetch(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
-            return {name: [tuple(row) for row in await connection.fetch(f'SELECT * FROM "{name}"')]  # noqa: S608
-                    for name in names}
+            names = [
+                row[0]
+                for row in await connection.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                )
+            ]
+            return {
+                name: [tuple(row) for row in await connection.fetch(f'SELECT * FROM "{name}"')]  # noqa: S608
+                for name in names
+            }
         finally:
             await connection.close()
 
@@ -41,9 +51,14 @@ def rows_mentioning(database_url: str, *ids: int) -> dict[str, list[tuple[Any, .
     wanted = {str(i) for i in ids}
     found: dict[str, list[tuple[Any, ...]]] = {}
     for table, rows in all_rows(database_url).items():
-        hits = [row for row in rows if any(
-            str(value) in wanted or (isinstance(value, str) and any(w in value for w in wanted))
-            for value in row)]
+        hits = [
+            row
+            for row in rows
+            if any(
+                str(value) in wanted or (isinstance(value, str) and any(w in value for w in wanted))
+                for value in row
+            )
+        ]
         if hits:
             found[table] = hits
     return found

@@ -54,8 +54,11 @@ async def test_forgotten_text_is_gone_from_the_database_and_its_wal(tmp_path: Pa
         assert await store.forget_user(10) == 1
         assert sum(occurrences(tmp_path, SECRET_WORDS).values()) == 0, occurrences(tmp_path, SECRET_WORDS)
         record = await store.load_chat(11)  # the others' data is intact
-        assert record is not None and record.session == {"state": "q1", "step": 1,
-                                                          "details": {"company": "Other"}}
+        assert record is not None and record.session == {
+            "state": "q1",
+            "step": 1,
+            "details": {"company": "Other"},
+        }
     finally:
         await store.close()
 
@@ -113,9 +116,14 @@ def test_readiness_needs_a_write_that_succeeds(tmp_path: Path) -> None:
 
     from tests.conftest import REPO
 
-    done = subprocess.run([sys.executable, "-c", FULL_DISK, str(tmp_path / "bot.sqlite3")],
-                          capture_output=True, text=True, timeout=60, cwd=REPO,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    done = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(tmp_path / "bot.sqlite3")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     lines = done.stdout.splitlines()
     assert lines[0] == "before: None", done.stderr
     assert lines[1].startswith("after: the database") and "cannot be written" in lines[1], done.stdout

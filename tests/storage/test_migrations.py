@@ -47,5 +47,8 @@ def test_both_dialects_end_with_the_same_tables() -> None:
         statements = [s for m in migrations(dialect) for s in m.statements]
         return {s.split()[2] for s in statements if s.startswith("CREATE TABLE")}
 
-    assert tables("sqlite") == tables("postgresql") == {
-        "chats", "processed_updates", "results", "shares", "reminders", "figures", "jobs", "replies"}
+    assert (
+        tables("sqlite")
+        == tables("postgresql")
+        == {"chats", "processed_updates", "results", "shares", "reminders", "figures", "jobs", "replies"}
+    )

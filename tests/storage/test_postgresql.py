@@ -40,7 +40,9 @@ def test_an_unreachable_server_is_one_clear_line(fresh_postgres: str) -> None:
         port = probe.getsockname()[1]
     parts = urlsplit(fresh_postgres)
     url = urlunsplit(parts._replace(netloc=f"{parts.username}:{parts.password}@127.0.0.1:{port}"))
-    with pytest.raises(StoreError, match=f"cannot reach PostgreSQL at postgresql://postgres@127.0.0.1:{port}/"):
+    with pytest.raises(
+        StoreError, match=f"cannot reach PostgreSQL at postgresql://postgres@127.0.0.1:{port}/"
+    ):
         open_store(url)
 
 

@@ -8,8 +8,16 @@ from tests.storage.conftest import OpenStore
 
 PERSON = 555_000_111
 NOW = 1_800_000_000
-SESSION = {"flow": "reconsider", "flow_version": 2, "state": "stage", "run": 1, "step": 0,
-           "language": "en", "answers": {}, "details": {}}
+SESSION = {
+    "flow": "reconsider",
+    "flow_version": 2,
+    "state": "stage",
+    "run": 1,
+    "step": 0,
+    "language": "en",
+    "answers": {},
+    "details": {},
+}
 CONTENT = {"kind": "nudge", "subject": "s", "body": "b"}
 
 

@@ -10,20 +10,35 @@ from tests.storage.raw import rows_mentioning
 PERSON, OTHER = 987_654_321, 123_456_789
 DAY = 24 * 3600
 NOW = 1_800_000_000
-SESSION = {"flow": "reconsider", "flow_version": 1, "state": "result", "run": 1, "step": 9,
-           "answers": {"stage": "final"}, "details": {"company": "Secret Corp"}}
+SESSION = {
+    "flow": "reconsider",
+    "flow_version": 1,
+    "state": "result",
+    "run": 1,
+    "step": 9,
+    "answers": {"stage": "final"},
+    "details": {"company": "Secret Corp"},
+}
 CONTENT = {"kind": "nudge", "subject": "Following up", "body": "Dear Secret Corp"}
 
 
 async def use_everything(open_at: OpenStore, person: int, clock: list[float], first_update: int) -> None:
     store = open_at(clock=lambda: clock[0])
     u = first_update
-    await store.commit_turn(u, person, person, SESSION, expected_version=0,
-                            result=SavedResult(person, "reconsider", 1, "en", {"stage": "final"},
-                                               {"company": "Secret Corp"}, int(clock[0])))
+    await store.commit_turn(
+        u,
+        person,
+        person,
+        SESSION,
+        expected_version=0,
+        result=SavedResult(
+            person, "reconsider", 1, "en", {"stage": "final"}, {"company": "Secret Corp"}, int(clock[0])
+        ),
+    )
     await store.record_delivery(person, 55, 9)
-    await store.add_share(SharedPath(f"code{person}", person, "reconsider", 1, "en", {"stage": "final"},
-                                     int(clock[0])))
+    await store.add_share(
+        SharedPath(f"code{person}", person, "reconsider", 1, "en", {"stage": "final"}, int(clock[0]))
+    )
     added = await store.add_reminder(u + 1, person, person, 1, "b6", "en", CONTENT, int(clock[0]) - 1)
     assert added is not None
     assert await store.claim_reminder(added[0].id, "w", int(clock[0]), 600)
@@ -31,8 +46,21 @@ async def use_everything(open_at: OpenStore, person: int, clock: list[float], fi
     assert await store.record_outcome(u + 2, person, added[0].id, "yes") == "recorded"
     await store.add_reminder(u + 3, person, person, 2, "d3", "en", CONTENT, int(clock[0]) + 90 * DAY)
     await store.record_update(u + 4, person)
-    await store.save_reply(SavedReply(person, "reconsider", {"stage": "final"}, int(clock[0]), "after_reply",
-                                      1, "en", 2, {"reply": "call"}, {"times": "Tue 10-12"}, int(clock[0])))
+    await store.save_reply(
+        SavedReply(
+            person,
+            "reconsider",
+            {"stage": "final"},
+            int(clock[0]),
+            "after_reply",
+            1,
+            "en",
+            2,
+            {"reply": "call"},
+            {"times": "Tue 10-12"},
+            int(clock[0]),
+        )
+    )
 
 
 async def test_forget_leaves_no_row_with_the_persons_id_in_any_table(
@@ -80,7 +108,11 @@ async def test_retention_erases_what_inactive_people_typed_and_keeps_the_rest(
     typed = {table: rows for table, rows in left.items() if "Secret Corp" in str(rows)}
     assert list(typed) == ["reminders"] and len(typed["reminders"]) == 1  # only the pending one
     assert await store.erase_inactive(int(clock[0]) - 30 * DAY) == {
-        "sessions": 0, "results": 0, "share_links": 0, "reminders": 0}
+        "sessions": 0,
+        "results": 0,
+        "share_links": 0,
+        "reminders": 0,
+    }
 
 
 async def test_a_person_who_comes_back_is_active_again(open_at: OpenStore) -> None:

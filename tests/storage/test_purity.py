@@ -9,8 +9,10 @@ from tests.conftest import REPO
 
 
 def test_storage_imports_no_transport() -> None:
-    probe = ("import sys, bot.storage\n"
-             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('telegram', 'aiohttp', 'httpx')"
-             " or m.startswith('bot.telegram') or m.startswith('bot.engine')))")
+    probe = (
+        "import sys, bot.storage\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('telegram', 'aiohttp', 'httpx')"
+        " or m.startswith('bot.telegram') or m.startswith('bot.engine')))"
+    )
     done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

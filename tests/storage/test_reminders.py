@@ -20,9 +20,7 @@ def store(open_at: OpenStore) -> Store:
     return open_at(clock=lambda: NOW)
 
 
-async def add(
-    store: Store, update_id: int, chat_id: int = 42, run: int = 1, due_at: int = NOW + 60
-) -> int:
+async def add(store: Store, update_id: int, chat_id: int = 42, run: int = 1, due_at: int = NOW + 60) -> int:
     added = await store.add_reminder(update_id, chat_id, chat_id, run, "b6", "en", CONTENT, due_at)
     assert added is not None
     return added[0].id

@@ -7,14 +7,31 @@ from __future__ import annotations
 from bot.storage import SavedReply, SavedResult, Store
 from bot.storage.migrations import migrations
 
-RESULT = SavedResult(42, "reconsider", 1, "en", {"stage": "final", "goal": "this_role"},
-                     {"company": "Acme"}, 1_700_000_000)
+RESULT = SavedResult(
+    42, "reconsider", 1, "en", {"stage": "final", "goal": "this_role"}, {"company": "Acme"}, 1_700_000_000
+)
 
 
-def reply(value: str, user_id: int = 42, run: int = 2, result_saved_at: int = 1_700_000_000,
-          details: dict[str, str] | None = None) -> SavedReply:
-    return SavedReply(user_id, "reconsider", dict(RESULT.answers), result_saved_at, "after_reply", 1, "en",
-                      run, {"reply": value}, details or {}, 1_700_000_500 + run)
+def reply(
+    value: str,
+    user_id: int = 42,
+    run: int = 2,
+    result_saved_at: int = 1_700_000_000,
+    details: dict[str, str] | None = None,
+) -> SavedReply:
+    return SavedReply(
+        user_id,
+        "reconsider",
+        dict(RESULT.answers),
+        result_saved_at,
+        "after_reply",
+        1,
+        "en",
+        run,
+        {"reply": value},
+        details or {},
+        1_700_000_500 + run,
+    )
 
 
 def test_the_replies_table_is_a_migration_of_its_own_in_each_dialect() -> None:
@@ -26,12 +43,22 @@ async def test_mydata_lists_the_reply_with_the_result_it_answers(store: Store) -
     await store.save_result(RESULT)
     await store.save_reply(reply("call", details={"times": "Tue 10-12"}))
     exported = await store.export_user(42)
-    assert exported["replies"] == [{
-        "answers_result": {"flow": "reconsider", "answers": {"stage": "final", "goal": "this_role"},
-                           "saved_at": 1_700_000_000},
-        "flow": "after_reply", "flow_version": 1, "language": "en", "run": 2,
-        "answers": {"reply": "call"}, "details": {"times": "Tue 10-12"}, "saved_at": 1_700_000_502,
-    }]
+    assert exported["replies"] == [
+        {
+            "answers_result": {
+                "flow": "reconsider",
+                "answers": {"stage": "final", "goal": "this_role"},
+                "saved_at": 1_700_000_000,
+            },
+            "flow": "after_reply",
+            "flow_version": 1,
+            "language": "en",
+            "run": 2,
+            "answers": {"reply": "call"},
+            "details": {"times": "Tue 10-12"},
+            "saved_at": 1_700_000_502,
+        }
+    ]
     assert (await store.export_user(43))["replies"] == []
 
 
@@ -60,7 +87,10 @@ async def test_stats_count_replies_by_value_and_nothing_personal(store: Store) -
     stats = await store.stats()
     assert stats["replies"] == 4
     assert {k: v for k, v in stats.items() if k.startswith("replied_")} == {
-        "replied_call": 2, "replied_no_again": 1, "replied_silence": 1}
+        "replied_call": 2,
+        "replied_no_again": 1,
+        "replied_silence": 1,
+    }
     assert all(isinstance(value, int) for value in stats.values())
 
 

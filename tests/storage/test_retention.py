@@ -13,20 +13,30 @@ from bot.storage.retention import DAY, RetentionJob
 from tests.storage.conftest import OpenStore
 
 NOW = 1_800_000_000
-SESSION = {"flow": "reconsider", "flow_version": 1, "state": "result", "run": 1, "step": 9,
-           "details": {"company": "Acme"}}
+SESSION = {
+    "flow": "reconsider",
+    "flow_version": 1,
+    "state": "result",
+    "run": 1,
+    "step": 9,
+    "details": {"company": "Acme"},
+}
 
 
 async def test_one_replica_erases_per_period_on_a_clock_moved_forward(open_at: OpenStore) -> None:
     clock = [float(NOW)]
     stores = [open_at(clock=lambda: clock[0]) for _ in range(3)]
-    await stores[0].commit_turn(1, 42, 42, SESSION,
-                                result=SavedResult(42, "reconsider", 1, "en", {}, {"company": "Acme"}, NOW))
+    await stores[0].commit_turn(
+        1, 42, 42, SESSION, result=SavedResult(42, "reconsider", 1, "en", {}, {"company": "Acme"}, NOW)
+    )
     jobs = [RetentionJob(store, days=30, every=3600, clock=lambda: clock[0]) for store in stores]
 
     ran = await asyncio.gather(*(job.run_once() for job in jobs))  # day 0: one runs, nothing to erase
-    assert sorted(ran, key=bool) == [None, None, {"sessions": 0, "results": 0, "share_links": 0,
-                                                  "reminders": 0}]
+    assert sorted(ran, key=bool) == [
+        None,
+        None,
+        {"sessions": 0, "results": 0, "share_links": 0, "reminders": 0},
+    ]
     clock[0] += 31 * DAY
     ran = await asyncio.gather(*(job.run_once() for job in jobs))
     assert [r for r in ran if r] == [{"sessions": 1, "results": 1, "share_links": 0, "reminders": 0}]

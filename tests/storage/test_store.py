@@ -25,8 +25,14 @@ from bot.storage.sqlite import PRUNE_EVERY, UPDATE_RETENTION_SECONDS
 from tests.conftest import REPO
 from tests.storage.conftest import OpenStore
 
-SESSION = {"flow": "reconsider", "flow_version": 1, "state": "stage", "run": 1, "step": 3,
-           "answers": {"a": "é"}}
+SESSION = {
+    "flow": "reconsider",
+    "flow_version": 1,
+    "state": "stage",
+    "run": 1,
+    "step": 3,
+    "answers": {"a": "é"},
+}
 SCHEMA_VERSION = latest_version("sqlite")
 LEGACY = REPO / "tests" / "data" / "legacy"
 
@@ -113,7 +119,12 @@ async def test_forget_revokes_share_links_and_the_result_and_export_shows_them(s
     assert await store.forget_user(42) == 1
     assert await store.load_result(42) is None and await store.load_share("abc") is None
     assert (await store.export_user(42)) == {
-        "user_id": 42, "chats": [], "latest_result": None, "shares": [], "reminders": [], "replies": []
+        "user_id": 42,
+        "chats": [],
+        "latest_result": None,
+        "shares": [],
+        "reminders": [],
+        "replies": [],
     }
     assert await store.load_share("other") is not None
 
@@ -186,8 +197,9 @@ async def test_two_processes_writing_one_chat_never_lose_a_turn(open_at: OpenSto
 
 async def test_a_redelivered_update_is_applied_once_whichever_process_gets_it(open_at: OpenStore) -> None:
     stores = [open_at() for _ in range(3)]
-    done = await asyncio.gather(*(store.commit_turn(77, 42, 42, {**SESSION, "step": n})
-                                  for n, store in enumerate(stores)))
+    done = await asyncio.gather(
+        *(store.commit_turn(77, 42, 42, {**SESSION, "step": n}) for n, store in enumerate(stores))
+    )
     assert sorted(done) == [False, False, True]
     assert sorted(await asyncio.gather(*(s.record_update(78) for s in stores))) == [False, False, True]
 
@@ -220,9 +232,17 @@ async def test_operator_figures_count_the_same_in_every_backend(store: Store) ->
     await store.save_result(RESULT)
     await store.add_share(shared("abc"))
     assert await store.stats() == {
-        "chats": 2, "guides_in_progress": 1, "blocked_chats": 1, "results": 1, "share_links": 1,
-        "reminders_pending": 0, "reminders_sent": 0, "outcomes_yes": 0, "outcomes_no": 0,
-        "outcomes_waiting": 0, "replies": 0,
+        "chats": 2,
+        "guides_in_progress": 1,
+        "blocked_chats": 1,
+        "results": 1,
+        "share_links": 1,
+        "reminders_pending": 0,
+        "reminders_sent": 0,
+        "outcomes_yes": 0,
+        "outcomes_no": 0,
+        "outcomes_waiting": 0,
+        "replies": 0,
     }
 
 

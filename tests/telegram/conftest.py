@@ -43,8 +43,12 @@ def settings_for(fake: FakeBotAPI, tmp_path: Path, mode: str = "polling", **chan
     }
     if mode == "webhook":
         port = free_port()
-        values.update(webhook_url=f"http://127.0.0.1:{port}{WEBHOOK_PATH}", webhook_listen="127.0.0.1",
-                      webhook_port=port, webhook_secret=SECRET)
+        values.update(
+            webhook_url=f"http://127.0.0.1:{port}{WEBHOOK_PATH}",
+            webhook_listen="127.0.0.1",
+            webhook_port=port,
+            webhook_secret=SECRET,
+        )
     values.update(changes)
     return Settings(**values)
 
@@ -82,8 +86,14 @@ class RunningBot:
         return "webhook" if self.settings.webhook_mode else "polling"
 
     async def start(self) -> None:
-        self.runner = Runner(self.settings, self.guide, self.store, self.tone, poll_timeout=POLL_TIMEOUT,
-                             network_retry_delay=0.01)
+        self.runner = Runner(
+            self.settings,
+            self.guide,
+            self.store,
+            self.tone,
+            poll_timeout=POLL_TIMEOUT,
+            network_retry_delay=0.01,
+        )
         self.history.append(self.runner)
         await self.runner.start()
 
@@ -102,8 +112,9 @@ class RunningBot:
 
 
 @contextlib.asynccontextmanager
-async def _running(fake: FakeBotAPI, guide: Guide, store: SQLiteStore, settings: Settings
-                   ) -> AsyncIterator[RunningBot]:
+async def _running(
+    fake: FakeBotAPI, guide: Guide, store: SQLiteStore, settings: Settings
+) -> AsyncIterator[RunningBot]:
     bot = RunningBot(fake, guide, store, settings)
     await bot.start()
     try:
@@ -113,22 +124,25 @@ async def _running(fake: FakeBotAPI, guide: Guide, store: SQLiteStore, settings:
 
 
 @pytest.fixture
-async def polling_bot(fake: FakeBotAPI, guide: Guide, store: SQLiteStore, tmp_path: Path
-                      ) -> AsyncIterator[RunningBot]:
+async def polling_bot(
+    fake: FakeBotAPI, guide: Guide, store: SQLiteStore, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
     async with _running(fake, guide, store, settings_for(fake, tmp_path)) as bot:
         yield bot
 
 
 @pytest.fixture
-async def webhook_bot(fake: FakeBotAPI, guide: Guide, store: SQLiteStore, tmp_path: Path
-                      ) -> AsyncIterator[RunningBot]:
+async def webhook_bot(
+    fake: FakeBotAPI, guide: Guide, store: SQLiteStore, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
     async with _running(fake, guide, store, settings_for(fake, tmp_path, "webhook")) as bot:
         yield bot
 
 
 @pytest.fixture(params=["polling", "webhook"])
-async def running_bot(request: pytest.FixtureRequest, fake: FakeBotAPI, guide: Guide,
-                      store: SQLiteStore, tmp_path: Path) -> AsyncIterator[RunningBot]:
+async def running_bot(
+    request: pytest.FixtureRequest, fake: FakeBotAPI, guide: Guide, store: SQLiteStore, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
     """The bot in each mode in turn."""
     async with _running(fake, guide, store, settings_for(fake, tmp_path, request.param)) as bot:
         yield bot
@@ -190,8 +204,9 @@ class Person:
         self.last_update = self.user.reply(message_id, text)
         return await self.settle(mark, expect)
 
-    async def paste(self, text: str, reply_to: int | None = None, expect: str | None = None
-                    ) -> list[ChatMessage]:
+    async def paste(
+        self, text: str, reply_to: int | None = None, expect: str | None = None
+    ) -> list[ChatMessage]:
         """A long text, in as many messages as a Telegram client would send."""
         mark = self.mark()
         self.last_update = self.user.paste(text, reply_to=reply_to)[-1]
@@ -210,8 +225,11 @@ class Person:
     def callback_answer(self, update: dict[str, Any] | None = None) -> dict[str, Any]:
         """The parameters of the answerCallbackQuery for `update` (default: the last one)."""
         query_id = (update or self.last_update or {})["callback_query"]["id"]
-        answers = [c.params for c in self.fake.calls_of("answerCallbackQuery")
-                   if c.params.get("callback_query_id") == query_id]
+        answers = [
+            c.params
+            for c in self.fake.calls_of("answerCallbackQuery")
+            if c.params.get("callback_query_id") == query_id
+        ]
         assert len(answers) == 1, f"query {query_id} answered {len(answers)} times"
         return answers[0]
 

@@ -47,8 +47,9 @@ class Front:
         for _ in range(len(self.ports)):
             port = self.ports[next(self.turn) % len(self.ports)]
             try:
-                async with self._session.post(f"http://127.0.0.1:{port}{HOOK}", data=body,
-                                              headers=headers) as answer:
+                async with self._session.post(
+                    f"http://127.0.0.1:{port}{HOOK}", data=body, headers=headers
+                ) as answer:
                     self.hits[port] += 1
                     return web.Response(status=answer.status, body=await answer.read())
             except aiohttp.ClientError:

@@ -44,22 +44,45 @@ def base_env() -> dict[str, str]:
 class Bot:
     """`python -m bot run` (polling, or webhook with `webhook=True`) on `workdir/bot.sqlite3`."""
 
-    def __init__(self, fake: FakeBotAPI, workdir: Path, name: str, *, webhook: bool = False,
-                 port: int | None = None, **extra_env: str) -> None:
+    def __init__(
+        self,
+        fake: FakeBotAPI,
+        workdir: Path,
+        name: str,
+        *,
+        webhook: bool = False,
+        port: int | None = None,
+        **extra_env: str,
+    ) -> None:
         self.fake = fake
         self.workdir = workdir
         self.log_path = workdir / f"{name}.log"
-        env = {**base_env(), "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
-               "DATABASE_URL": f"sqlite:///{workdir}/bot.sqlite3", "LOG_LEVEL": "DEBUG", **extra_env}
+        env = {
+            **base_env(),
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "DATABASE_URL": f"sqlite:///{workdir}/bot.sqlite3",
+            "LOG_LEVEL": "DEBUG",
+            **extra_env,
+        }
         if webhook:
             self.port = port or free_port()
-            env.update(WEBHOOK_URL=f"http://127.0.0.1:{self.port}/hook", WEBHOOK_LISTEN="127.0.0.1",
-                       WEBHOOK_PORT=str(self.port), WEBHOOK_SECRET=SECRET)
+            env.update(
+                WEBHOOK_URL=f"http://127.0.0.1:{self.port}/hook",
+                WEBHOOK_LISTEN="127.0.0.1",
+                WEBHOOK_PORT=str(self.port),
+                WEBHOOK_SECRET=SECRET,
+            )
         ready_method = "setWebhook" if webhook else "deleteWebhook"
         ready_before = fake.method_counts[ready_method]
         self._log: IO[Any] = self.log_path.open("w")
-        self.process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env,
-                                        stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=workdir,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         STARTED.append(self)
         deadline = time.monotonic() + 30
         while fake.method_counts[ready_method] <= ready_before:
@@ -110,8 +133,9 @@ def wait_until(predicate: Any, timeout: float = 10, what: str = "condition") -> 
 def taken(fake: FakeBotAPI, update_id: int) -> bool:
     """The bot has received the update (getUpdates answered it, or a webhook POST began)."""
     for call in list(fake.calls):
-        if call.method == "getUpdates" and any(u.get("update_id") == update_id
-                                               for u in (call.response.get("result") or [])):
+        if call.method == "getUpdates" and any(
+            u.get("update_id") == update_id for u in (call.response.get("result") or [])
+        ):
             return True
     delivered = any(d.update_id == update_id for d in list(fake.webhook_deliveries))
     return delivered or update_id in fake.delivering

@@ -14,13 +14,21 @@ from tests.telegram.conftest import RunningBot, _running, settings_for
 from tests.telegram.walking import walk
 
 ADMIN = 4242
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "none", "goal": "this_role"}
+FINAL = {
+    "stage": "final",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "none",
+    "goal": "this_role",
+}
 
 
 @pytest.fixture
-async def bot_with_admin(fake: FakeBotAPI, guide: Guide, store: SQLiteStore, tmp_path: Path
-                         ) -> AsyncIterator[RunningBot]:
+async def bot_with_admin(
+    fake: FakeBotAPI, guide: Guide, store: SQLiteStore, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
     settings = settings_for(fake, tmp_path, admin_ids=frozenset({ADMIN}))
     async with _running(fake, guide, store, settings) as bot:
         yield bot

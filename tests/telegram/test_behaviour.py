@@ -17,15 +17,36 @@ from bot.telegram.app import PerChatUpdateProcessor
 from tests.telegram.conftest import SECRET, RunningBot
 from tests.telegram.walking import walk
 
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "none", "goal": "this_role"}
+FINAL = {
+    "stage": "final",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "none",
+    "goal": "this_role",
+}
 
 
 async def test_startup_sets_commands_and_descriptions(polling_bot: RunningBot) -> None:
     fake = polling_bot.fake
     commands = [c["command"] for c in fake.commands['{"type": "default"}|']]
-    assert commands == ["start", "back", "restart", "help", "mydata", "forget", "cancel", "share", "export",
-                        "reminders", "replied", "check", "timezone", "language"]
+    assert commands == [
+        "start",
+        "back",
+        "restart",
+        "help",
+        "mydata",
+        "forget",
+        "cancel",
+        "share",
+        "export",
+        "reminders",
+        "replied",
+        "check",
+        "timezone",
+        "language",
+    ]
     assert fake.method_counts["setMyDescription"] >= 1 and fake.method_counts["setMyShortDescription"] >= 1
 
 
@@ -99,9 +120,12 @@ async def test_forged_and_foreign_buttons_change_nothing(polling_bot: RunningBot
     record = await polling_bot.store.load_chat(ann.id)
     assert record is not None and record.session is not None
     session = record.session
-    for data in ("garbage", callbacks.Payload(99, session["run"], session["step"], "a", "final").encode(),
-                 callbacks.Payload(1, session["run"], session["step"], "zz").encode(),
-                 callbacks.Payload(1, session["run"], session["step"], "a", "not_an_option").encode()):
+    for data in (
+        "garbage",
+        callbacks.Payload(99, session["run"], session["step"], "a", "final").encode(),
+        callbacks.Payload(1, session["run"], session["step"], "zz").encode(),
+        callbacks.Payload(1, session["run"], session["step"], "a", "not_an_option").encode(),
+    ):
         await ann.press(step.message_id, data)
         assert "earlier step" in (ann.callback_answer().get("text") or "")
     after = await polling_bot.store.load_chat(ann.id)
@@ -200,8 +224,12 @@ async def test_many_people_at_once_each_get_their_own_guide(webhook_bot: Running
     running_bot = webhook_bot
     people = [running_bot.person(3000 + n, f"P{n}") for n in range(5)]
     answers = [dict(FINAL, time_since="recent" if n % 2 else "weeks") for n in range(5)]
-    runs = await asyncio.gather(*(walk(running_bot.guide, p, a, {"company": f"Co{p.id}"})
-                                  for p, a in zip(people, answers, strict=True)))
+    runs = await asyncio.gather(
+        *(
+            walk(running_bot.guide, p, a, {"company": f"Co{p.id}"})
+            for p, a in zip(people, answers, strict=True)
+        )
+    )
     for person, answer, messages in zip(people, answers, runs, strict=True):
         assert f"Co{person.id}" in "\n".join(m.text for m in messages)
         record = await running_bot.store.load_chat(person.id)

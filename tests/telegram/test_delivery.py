@@ -17,8 +17,15 @@ from bot.engine import Guide
 from tests.telegram.conftest import Person, RunningBot
 from tests.telegram.walking import walk
 
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "strong", "goal": "this_role"}
+FINAL = {
+    "stage": "final",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "strong",
+    "goal": "this_role",
+}
 YOUR_NAME = "What name should I sign the message with?"
 RECIPIENT = "What's the name of the person who wrote to you?"
 

@@ -17,8 +17,15 @@ from bot.telegram.views.export import plan_markdown
 from bot.telegram.views.plan import sections_html
 from bot.terminal import render_plan
 
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "strong", "goal": "this_role"}
+FINAL = {
+    "stage": "final",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "strong",
+    "goal": "this_role",
+}
 
 
 def _plan(guide: Guide) -> Plan:
@@ -31,7 +38,7 @@ def test_sections_come_in_reading_order_with_each_draft_and_its_channel(guide: G
     assert names[:3] == ["recommendation", "why", "expect"]
     count = len(plan.drafts)
     assert count > 0 and names.count("draft") == count
-    assert names[-count - 1:] == ["draft"] * count + ["next_steps"]
+    assert names[-count - 1 :] == ["draft"] * count + ["next_steps"]
     sections = plan_document(plan, guide.catalog("en"))
     drafts = [b for s in sections for b in s.blocks if isinstance(b, DraftBlock)]
     expected = [(action.title, draft.channel, draft.label, draft.body) for action, draft in plan.drafts]
@@ -54,8 +61,9 @@ def test_a_new_section_is_one_entry_and_every_format_shows_it_in_place(guide: Gu
 def test_html_markdown_and_terminal_follow_the_same_order(guide: Guide) -> None:
     plan, catalog = _plan(guide), guide.catalog("en")
     blocks = [b for s in plan_document(plan, catalog) for b in s.blocks]
-    headings = [b.text if isinstance(b, Heading) else b.title for b in blocks
-                if isinstance(b, Heading | DraftBlock)]
+    headings = [
+        b.text if isinstance(b, Heading) else b.title for b in blocks if isinstance(b, Heading | DraftBlock)
+    ]
     assert headings[-1] == catalog.text("ui.next_steps")  # after the drafts
     markdown = plan_markdown(plan, [], catalog)
     terminal = render_plan(plan, catalog)

@@ -15,19 +15,28 @@ from tests.conftest import REPO
 from tests.telegram.conftest import RunningBot
 from tests.telegram.walking import walk
 
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "strong", "goal": "this_role"}
+FINAL = {
+    "stage": "final",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "strong",
+    "goal": "this_role",
+}
 
 
 def stats(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
     env.update(PYTHONPATH=str(REPO), DATABASE_URL=database_url)
-    return subprocess.run([sys.executable, "-m", "bot", "stats", *args], env=env, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "stats", *args], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
-async def test_stats_counts_where_guides_stop_and_what_was_recommended(polling_bot: RunningBot,
-                                                                       guide: Guide) -> None:
+async def test_stats_counts_where_guides_stop_and_what_was_recommended(
+    polling_bot: RunningBot, guide: Guide
+) -> None:
     people = [polling_bot.person(5000 + n, f"P{n}") for n in range(5)]
     await people[0].send("/start", expect="1/7")  # stops at the first question
     await people[1].send("/start", expect="1/7")

@@ -19,7 +19,8 @@ def delete_database(folder: Path) -> None:
 
 
 def test_a_deleted_database_stops_the_bot_with_a_clear_error(
-    fake_in_thread: FakeBotAPI, tmp_path: Path  # noqa: F811
+    fake_in_thread: FakeBotAPI,  # noqa: F811 - the fixture imported above
+    tmp_path: Path,
 ) -> None:
     fake = fake_in_thread
     ann = Person(fake, fake.user(1101, "Ann"))

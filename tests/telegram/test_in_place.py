@@ -31,8 +31,15 @@ async def test_typed_detail_closes_the_prompt_and_sends_the_next_step(
     polling_bot: RunningBot, guide: Guide
 ) -> None:
     fake, ann = polling_bot.fake, polling_bot.person()
-    answers = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-               "new_material": "none", "contact": "none", "goal": "this_role"}
+    answers = {
+        "stage": "final",
+        "role_status": "unknown",
+        "time_since": "recent",
+        "feedback": "vague",
+        "new_material": "none",
+        "contact": "none",
+        "goal": "this_role",
+    }
     await walk(guide, ann, answers, stop_at_detail="company")
     prompt = ann.current()
     assert "What's the company called?" in prompt.text
@@ -79,8 +86,15 @@ async def test_a_result_with_drafts_continues_below_the_tapped_one(
     polling_bot: RunningBot, guide: Guide
 ) -> None:
     fake, ann = polling_bot.fake, polling_bot.person()
-    final = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-             "new_material": "none", "contact": "none", "goal": "this_role"}
+    final = {
+        "stage": "final",
+        "role_status": "unknown",
+        "time_since": "recent",
+        "feedback": "vague",
+        "new_material": "none",
+        "contact": "none",
+        "goal": "this_role",
+    }
     await walk(guide, ann, final)  # every detail skipped: the result comes from a tap
     catalog = guide.catalog("en")
     footer = ann.current()

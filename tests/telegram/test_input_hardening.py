@@ -14,8 +14,15 @@ from bot.telegram.views.files import eml_bytes
 from tests.telegram.conftest import RunningBot
 from tests.telegram.walking import walk
 
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "strong", "goal": "this_role"}
+FINAL = {
+    "stage": "final",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "strong",
+    "goal": "this_role",
+}
 BREAKS = ["\u2028", "\u2029", "\x85", "\r", "\x0b"]
 
 

@@ -103,8 +103,14 @@ def test_a_step_committed_but_never_sent_is_shown_at_start_up(
     first = Bot(fake, tmp_path, "first", webhook=webhook)
     fake.run(say(ann, "/start", "1/7"))
     first.kill()
-    crashing = Bot(fake, tmp_path, "crashing", webhook=webhook, port=first.port if webhook else None,
-                   RECONSIDER_TEST_CRASH_AT="after-commit")
+    crashing = Bot(
+        fake,
+        tmp_path,
+        "crashing",
+        webhook=webhook,
+        port=first.port if webhook else None,
+        RECONSIDER_TEST_CRASH_AT="after-commit",
+    )
     mark = ann.mark()
     ann.user.press_button("After the final round")
     assert crashing.process.wait(20) == -9  # it killed itself right after the commit

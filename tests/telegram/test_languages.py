@@ -10,8 +10,15 @@ from tests.telegram.conftest import RunningBot
 from tests.telegram.walking import walk
 from tests.test_languages import ENGLISH_STOP_WORDS, SPANISH_DETAILS
 
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "strong", "goal": "this_role"}
+FINAL = {
+    "stage": "final",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "strong",
+    "goal": "this_role",
+}
 
 
 def english_in(text: str) -> set[str]:

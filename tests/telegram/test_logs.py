@@ -65,9 +65,20 @@ def test_json_lines_are_redacted_and_carry_the_update_fields() -> None:
     try:
         set_chat_hash_key(TOKEN)
         log = logging.getLogger("bot.test")
-        log.info("update %s (%s) %s in %.1f ms", 7, "button", "ok", 1.5,
-                 extra={"update_id": 7, "chat": hash_chat(1001), "handler": "button", "latency_ms": 1.5,
-                        "outcome": "ok"})
+        log.info(
+            "update %s (%s) %s in %.1f ms",
+            7,
+            "button",
+            "ok",
+            1.5,
+            extra={
+                "update_id": 7,
+                "chat": hash_chat(1001),
+                "handler": "button",
+                "latency_ms": 1.5,
+                "outcome": "ok",
+            },
+        )
         try:
             raise RuntimeError(f"failed for https://api.telegram.org/bot{TOKEN}/sendMessage")
         except RuntimeError:

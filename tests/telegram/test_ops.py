@@ -18,11 +18,13 @@ from tests.telegram.conftest import RunningBot, _running, free_port, settings_fo
 
 
 @pytest.fixture(params=["polling", "webhook"])
-async def observed_bot(request: pytest.FixtureRequest, fake: FakeBotAPI, guide: Guide, store: SQLiteStore,
-                       tmp_path: Path) -> AsyncIterator[RunningBot]:
+async def observed_bot(
+    request: pytest.FixtureRequest, fake: FakeBotAPI, guide: Guide, store: SQLiteStore, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
     """The bot in each mode, polling with its ops server on a free port."""
-    settings = settings_for(fake, tmp_path, request.param, metrics_listen="127.0.0.1",
-                            metrics_port=free_port())
+    settings = settings_for(
+        fake, tmp_path, request.param, metrics_listen="127.0.0.1", metrics_port=free_port()
+    )
     async with _running(fake, guide, store, settings) as bot:
         yield bot
 
@@ -92,8 +94,9 @@ async def test_readyz_says_no_without_the_database(observed_bot: RunningBot) -> 
     assert (await get(ops_url(observed_bot, "/healthz")))[0] == 200
 
 
-async def test_readyz_asks_the_bot_api_when_it_was_quiet(webhook_bot: RunningBot,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_readyz_asks_the_bot_api_when_it_was_quiet(
+    webhook_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = webhook_bot.fake
     url = ops_url(webhook_bot, "/readyz")
     monkeypatch.setattr(metrics, "_last_contact", 0.0)  # nothing reached the API for a long time
@@ -126,13 +129,15 @@ async def test_the_funnel_and_reminders_are_counted(polling_bot: RunningBot) -> 
     bot, ann = polling_bot, polling_bot.person(6001, "Ann")
     approach = bot.guide.plan_for(FINAL, {}, "en").primary
     first = bot.guide.flow.questions[0].id
-    names = {"started": ("reconsider_guides_started_total", {}),
-             "completed": ("reconsider_guides_completed_total", {}),
-             "first": ("reconsider_questions_answered_total", {"question": first}),
-             "approach": ("reconsider_approaches_recommended_total", {"approach": approach}),
-             "due": ("reconsider_reminders_total", {"event": "due"}),
-             "sent": ("reconsider_reminders_total", {"event": "sent"}),
-             "no": ("reconsider_reply_outcomes_total", {"outcome": "no"})}
+    names = {
+        "started": ("reconsider_guides_started_total", {}),
+        "completed": ("reconsider_guides_completed_total", {}),
+        "first": ("reconsider_questions_answered_total", {"question": first}),
+        "approach": ("reconsider_approaches_recommended_total", {"approach": approach}),
+        "due": ("reconsider_reminders_total", {"event": "due"}),
+        "sent": ("reconsider_reminders_total", {"event": "sent"}),
+        "no": ("reconsider_reply_outcomes_total", {"outcome": "no"}),
+    }
     before = {key: counter(name, **labels) for key, (name, labels) in names.items()}
     await remind_from_result(bot, ann, FINAL)
     await bot.fake.idle()

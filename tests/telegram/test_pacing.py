@@ -22,8 +22,13 @@ async def bot(fake: FakeBotAPI) -> AsyncIterator[ExtBot[None]]:
     fake.user(ANN, "Ann").send("hi")
     fake.user(BO, "Bo").send("hi")
     limiter = PacedRateLimiter(rate=30, delay=0.01)
-    async with ExtBot(fake.token, base_url=fake.base_url, rate_limiter=limiter, request=AiohttpRequest(),
-                      get_updates_request=AiohttpRequest()) as extbot:
+    async with ExtBot(
+        fake.token,
+        base_url=fake.base_url,
+        rate_limiter=limiter,
+        request=AiohttpRequest(),
+        get_updates_request=AiohttpRequest(),
+    ) as extbot:
         yield extbot
 
 
@@ -52,8 +57,9 @@ async def test_interactive_replies_go_before_background_sends(fake: FakeBotAPI, 
 async def test_background_sends_go_when_nothing_interactive_waits(
     fake: FakeBotAPI, bot: ExtBot[None]
 ) -> None:
-    sent = await asyncio.gather(*(bot.send_message(BO, f"reminder {i}", rate_limit_args=BACKGROUND)
-                                  for i in range(2)))
+    sent = await asyncio.gather(
+        *(bot.send_message(BO, f"reminder {i}", rate_limit_args=BACKGROUND) for i in range(2))
+    )
     assert [m.text for m in sent] == ["reminder 0", "reminder 1"]
 
 

@@ -25,8 +25,15 @@ from tests.fakebotapi import FakeBotAPI
 from tests.telegram.conftest import Person, free_port
 from tests.telegram.walking import walk
 
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "strong", "goal": "this_role"}
+FINAL = {
+    "stage": "final",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "strong",
+    "goal": "this_role",
+}
 VALID_LOOKING_TOKEN = "123456789:" + "A" * 35  # split: no token-shaped literal
 
 
@@ -38,8 +45,14 @@ def base_env() -> dict[str, str]:
 
 
 def run_bot(env: dict[str, str], cwd: Path, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", "run"], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.mark.parametrize("token", ["", "not-a-token", "12345:short"])
@@ -67,8 +80,9 @@ def test_content_errors_name_file_and_line(tmp_path: Path, capsys: pytest.Captur
     shutil.copytree(FLOWS, flows)
     telegram_texts = flows / "texts" / "en" / "telegram.yaml"
     telegram_texts.write_text(telegram_texts.read_text().replace("  tg_help:", "  tg_hepl:"))
-    code = main(Settings(token=VALID_LOOKING_TOKEN, flows_dir=flows,
-                         database_url=f"sqlite:///{tmp_path}/bot.sqlite3"))
+    code = main(
+        Settings(token=VALID_LOOKING_TOKEN, flows_dir=flows, database_url=f"sqlite:///{tmp_path}/bot.sqlite3")
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "texts/en/telegram.yaml:" in err and "tg_hepl" in err and "Traceback" not in err
@@ -84,8 +98,12 @@ def fake_in_thread() -> Iterator[FakeBotAPI]:
 def test_a_token_telegram_rejects_exits_2_without_showing_it(
     fake_in_thread: FakeBotAPI, tmp_path: Path
 ) -> None:
-    env = {**base_env(), "TELEGRAM_BOT_TOKEN": VALID_LOOKING_TOKEN,
-           "TELEGRAM_API_BASE_URL": fake_in_thread.base_url, "DATABASE_URL": f"sqlite:///{tmp_path}/b.sqlite3"}
+    env = {
+        **base_env(),
+        "TELEGRAM_BOT_TOKEN": VALID_LOOKING_TOKEN,
+        "TELEGRAM_API_BASE_URL": fake_in_thread.base_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/b.sqlite3",
+    }
     done = run_bot(env, tmp_path)
     assert done.returncode == 2
     assert "rejected TELEGRAM_BOT_TOKEN" in done.stderr and "@BotFather" in done.stderr
@@ -99,15 +117,26 @@ class BotProcess:
     def __init__(self, fake: FakeBotAPI, workdir: Path, name: str, **extra_env: str) -> None:
         self.fake = fake
         self.log_path = workdir / f"{name}.log"
-        env = {**base_env(), "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
-               "DATABASE_URL": f"sqlite:///{workdir}/bot.sqlite3", "LOG_LEVEL": "DEBUG", **extra_env}
+        env = {
+            **base_env(),
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "DATABASE_URL": f"sqlite:///{workdir}/bot.sqlite3",
+            "LOG_LEVEL": "DEBUG",
+            **extra_env,
+        }
         self._log: IO[Any] = self.log_path.open("w")
         # Ready when polling (start_polling deletes any webhook just before its first
         # getUpdates, whose count only moves when that long poll ends) or the webhook is set.
         ready_method = "setWebhook" if "WEBHOOK_URL" in extra_env else "deleteWebhook"
         ready_before = fake.method_counts[ready_method]
-        self.process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env,
-                                        stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=workdir,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 30
         while fake.method_counts[ready_method] <= ready_before:
             assert self.process.poll() is None, self.log_path.read_text()
@@ -186,8 +215,15 @@ def test_sigkill_right_after_a_tap_loses_no_acknowledged_answer(
 def test_webhook_mode_from_the_environment(fake_in_thread: FakeBotAPI, guide: Guide, tmp_path: Path) -> None:
     fake = fake_in_thread
     port = free_port()
-    bot = BotProcess(fake, tmp_path, "webhook", WEBHOOK_URL=f"http://127.0.0.1:{port}/tg/hook",
-                     WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port), WEBHOOK_SECRET="s3cret-value")
+    bot = BotProcess(
+        fake,
+        tmp_path,
+        "webhook",
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/tg/hook",
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        WEBHOOK_SECRET="s3cret-value",
+    )
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
             assert response.status == 200

@@ -26,14 +26,35 @@ from bot.telegram.views.reminders import (
 from tests.fakebotapi import parse_html
 
 # A question was asked (request_feedback), so one nudge follows (v2: never after a reconsideration).
-NUDGE = {"stage": "interview", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "none", "goal": "this_role"}
+NUDGE = {
+    "stage": "interview",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "none",
+    "goal": "this_role",
+}
 
 
 def a_reminder(payload: dict[str, object], reminder_id: int = 7) -> Reminder:
-    return Reminder(id=reminder_id, chat_id=1, user_id=1, run=1, delay="b6", language="en", payload=payload,
-                    due_at=0, state="pending", attempts=0, claimed_by=None, sent_at=None, outcome=None,
-                    outcome_at=None, created_at=0)
+    return Reminder(
+        id=reminder_id,
+        chat_id=1,
+        user_id=1,
+        run=1,
+        delay="b6",
+        language="en",
+        payload=payload,
+        due_at=0,
+        state="pending",
+        attempts=0,
+        claimed_by=None,
+        sent_at=None,
+        outcome=None,
+        outcome_at=None,
+        created_at=0,
+    )
 
 
 def timestamp(year: int, month: int, day: int) -> int:
@@ -59,12 +80,13 @@ def test_the_content_is_the_nudge_draft_or_a_check_in(guide: Guide) -> None:
 def test_the_due_message_is_valid_html_with_the_draft_verbatim_and_its_buttons(guide: Guide) -> None:
     catalog = guide.catalog("en")
     body = "Dear </pre><b>Ann</b> & co,\n\nThank you."
-    reminder = a_reminder({"kind": "nudge", "subject": "Re: <Designer>", "body": body, "about": "A&B"},
-                          reminder_id=10**12)
+    reminder = a_reminder(
+        {"kind": "nudge", "subject": "Re: <Designer>", "body": body, "about": "A&B"}, reminder_id=10**12
+    )
     [message] = render_due(reminder, catalog)
     text, entities = parse_html(message.html)
-    pres = [text[e["offset"]:e["offset"] + e["length"]] for e in entities if e["type"] == "pre"]
-    codes = [text[e["offset"]:e["offset"] + e["length"]] for e in entities if e["type"] == "code"]
+    pres = [text[e["offset"] : e["offset"] + e["length"]] for e in entities if e["type"] == "pre"]
+    codes = [text[e["offset"] : e["offset"] + e["length"]] for e in entities if e["type"] == "code"]
     assert pres == [body] and codes == ["Re: <Designer>"] and "A&B" in text
     assert message.keyboard is not None
     buttons = list(itertools.chain.from_iterable(message.keyboard.inline_keyboard))
@@ -102,7 +124,8 @@ def test_the_delay_choices_carry_the_session_stamp(guide: Guide) -> None:
     keyboard = delays_keyboard(session, guide.catalog("en"))
     payloads = [callbacks.decode(str(row[0].callback_data)) for row in keyboard.inline_keyboard]
     assert [(p.run, p.step, p.action, p.argument) for p in payloads if p] == [
-        (3, 12, Act.REMIND, key) for key in ("b6", "d3", "d14", "d30", "d90")]
+        (3, 12, Act.REMIND, key) for key in ("b6", "d3", "d14", "d30", "d90")
+    ]
 
 
 def test_forged_arguments_are_refused() -> None:

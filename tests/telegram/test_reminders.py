@@ -27,11 +27,25 @@ from tests.telegram.walking import walk
 # The primary asks a question, so the plan has the one follow-up nudge (default: 6 business days).
 # Interview, no reason given: one feedback question (naming the company for future roles),
 # so one nudge after 5-7 business days.
-FINAL = {"stage": "interview", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "none", "goal": "future"}
+FINAL = {
+    "stage": "interview",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "none",
+    "goal": "future",
+}
 # Future roles, a month on: nothing to nudge about, a check-in in about a month.
-FUTURE = {"stage": "interview", "role_status": "filled", "time_since": "month", "feedback": "none",
-          "new_material": "none", "contact": "none", "goal": "future"}
+FUTURE = {
+    "stage": "interview",
+    "role_status": "filled",
+    "time_since": "month",
+    "feedback": "none",
+    "new_material": "none",
+    "contact": "none",
+    "goal": "future",
+}
 DETAILS = {"company": "Zoë & Co", "role": "Designer", "your_name": "Alex"}
 NUDGE_TITLE = "Time for your one follow-up"
 
@@ -68,8 +82,12 @@ async def test_remind_me_stores_the_nudge_and_confirms_the_date(polling_bot: Run
     assert (reminder.delay, reminder.language, reminder.state) == ("b6", "en", "pending")
     draft = nudge_draft(bot.guide.plan_for(FINAL, DETAILS, "en"))
     assert draft is not None
-    assert reminder.payload == {"kind": "nudge", "subject": draft.subject, "body": draft.body,
-                                "about": "Zoë & Co, Designer"}
+    assert reminder.payload == {
+        "kind": "nudge",
+        "subject": draft.subject,
+        "body": draft.body,
+        "about": "Zoë & Co, Designer",
+    }
     confirmation, zone_question = ann.messages[-2:]
     assert date_words(reminder.due_at, catalog, time.time()) + " (UTC)" in confirmation.text
     assert "which time zone are you in?" in zone_question.text  # asked with the first reminder
@@ -87,8 +105,13 @@ async def test_other_delays_and_a_check_in_for_future_roles(polling_bot: Running
     assert {"⏰ Remind me in a month", "Other delays…"} <= set(bo.current().button_texts)
     await bo.tap("Other delays…", expect="When should I remind you?")
     choices = bo.messages[-1]
-    assert choices.button_texts == ["In 6 business days", "In 3 days", "In 2 weeks", "In a month",
-                                    "In 3 months"]
+    assert choices.button_texts == [
+        "In 6 business days",
+        "In 3 days",
+        "In 2 weeks",
+        "In a month",
+        "In 3 months",
+    ]
     await bo.tap("In 3 days")
     edited = bo.fake.chat(bo.id).get(choices.message_id)
     assert edited is not None and "Done. On" in edited.text and not edited.buttons
@@ -264,22 +287,44 @@ def test_two_processes_send_each_of_many_reminders_exactly_once(
     fake = fake_in_thread
     people = [fake.user(6000 + n, f"P{n}") for n in range(40)]
     catalog = guide.catalog("en")
-    content = {"kind": "nudge", "subject": "Following up", "about": "",
-               "body": catalog.text("ui.tg_check_in_body")}
+    content = {
+        "kind": "nudge",
+        "subject": "Following up",
+        "about": "",
+        "body": catalog.text("ui.tg_check_in_body"),
+    }
     store = SQLiteStore(tmp_path / "bot.sqlite3")
     try:
         for update_id, person in enumerate(people, start=1):
             person.open_private_chat()
-            fake.run(store.add_reminder(update_id, person.id, person.id, 1, "b6", "en",
-                                        {**content, "about": f"Co{person.id}"}, int(time.time()) + 3600))
+            fake.run(
+                store.add_reminder(
+                    update_id,
+                    person.id,
+                    person.id,
+                    1,
+                    "b6",
+                    "en",
+                    {**content, "about": f"Co{person.id}"},
+                    int(time.time()) + 3600,
+                )
+            )
     finally:
         fake.run(store.close())
     env = {"REMINDER_CHECK_SECONDS": "0.05", "WEBHOOK_LISTEN": "127.0.0.1"}
     processes = []
     for name in ("one", "two"):  # webhook mode: no getUpdates conflict between the two
         port = free_port()
-        processes.append(BotProcess(fake, tmp_path, name, WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
-                                    WEBHOOK_PORT=str(port), **env))
+        processes.append(
+            BotProcess(
+                fake,
+                tmp_path,
+                name,
+                WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
+                WEBHOOK_PORT=str(port),
+                **env,
+            )
+        )
     try:
         make_due(tmp_path / "bot.sqlite3")  # both are running: they race for every reminder
 

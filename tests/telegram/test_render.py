@@ -16,8 +16,15 @@ from tests.fakebotapi import parse_html
 
 # A feedback question to a known recruiter, with a contact and future roles in view: every
 # kind of draft block (reply in thread, contact message, the nudge) and a default reminder.
-FINAL = {"stage": "interview", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "strong", "goal": "future"}
+FINAL = {
+    "stage": "interview",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "strong",
+    "goal": "future",
+}
 
 
 def to_result(guide: Guide, details: dict[str, str]) -> Session:
@@ -46,7 +53,7 @@ def every_session(guide: Guide) -> list[Session]:
         elif view.kind == "recommend":
             turn = guide.handle(turn.session, Proceed())
         else:
-            turn = guide.handle(turn.session, GiveDetail("Zoë <Acme> & \"Sons\" 🎉"))
+            turn = guide.handle(turn.session, GiveDetail('Zoë <Acme> & "Sons" 🎉'))
         sessions.append(turn.session)
     sessions.append(guide.handle(turn.session, ChangeAnswer()).session)
     return sessions
@@ -91,8 +98,14 @@ def test_result_has_drafts_in_pre_no_files_and_the_result_buttons(guide: Guide) 
     last = out[-1]
     assert isinstance(last, Text) and last.keyboard is not None
     buttons = [b for row in last.keyboard.inline_keyboard for b in row]
-    assert [b.text for b in buttons] == ["Change an answer", "Start over", "Share", "Export",
-                                         "⏰ Remind me in 6 business days", "Other delays…"]
+    assert [b.text for b in buttons] == [
+        "Change an answer",
+        "Start over",
+        "Share",
+        "Export",
+        "⏰ Remind me in 6 business days",
+        "Other delays…",
+    ]
     chats = buttons[2].switch_inline_query_chosen_chat
     assert chats is not None and chats.allow_user_chats and chats.allow_group_chats
     actions = [callbacks.decode(str(b.callback_data)).action for b in buttons[:2] + buttons[3:]]  # type: ignore[union-attr]

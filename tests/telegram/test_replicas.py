@@ -36,13 +36,25 @@ class Replica:
     ) -> None:
         self.port = free_port()
         self.log_path = workdir / f"{name}.log"
-        env = {**base_env(), "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
-               "DATABASE_URL": database_url, "LOG_LEVEL": "INFO",
-               "WEBHOOK_URL": f"http://127.0.0.1:{front_port}{HOOK}", "WEBHOOK_LISTEN": "127.0.0.1",
-               "WEBHOOK_PORT": str(self.port), "WEBHOOK_SECRET": SECRET}
+        env = {
+            **base_env(),
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "DATABASE_URL": database_url,
+            "LOG_LEVEL": "INFO",
+            "WEBHOOK_URL": f"http://127.0.0.1:{front_port}{HOOK}",
+            "WEBHOOK_LISTEN": "127.0.0.1",
+            "WEBHOOK_PORT": str(self.port),
+            "WEBHOOK_SECRET": SECRET,
+        }
         self._log: IO[Any] = self.log_path.open("w")
-        self.process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env,
-                                        stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=workdir,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
@@ -62,8 +74,9 @@ class Replica:
         return self.log_path.read_text()
 
 
-def start_replicas(fake: FakeBotAPI, tmp_path: Path, database_url: str, count: int,
-                   redeliver: bool = False) -> tuple[Front, list[Replica]]:
+def start_replicas(
+    fake: FakeBotAPI, tmp_path: Path, database_url: str, count: int, redeliver: bool = False
+) -> tuple[Front, list[Replica]]:
     """`count` replicas starting at once on one database (they migrate it together), ready when
     each has registered the webhook (the front's URL)."""
     ports: list[int] = []
@@ -101,8 +114,11 @@ def finish(front: Front, replicas: list[Replica], fake: FakeBotAPI) -> None:
 
 
 async def walk_all(guide: Guide, people: list[Person]) -> list[list[Any]]:
-    return list(await asyncio.gather(*(
-        walk(guide, person, FINAL, {"company": f"Firm {person.id}"}) for person in people)))
+    return list(
+        await asyncio.gather(
+            *(walk(guide, person, FINAL, {"company": f"Firm {person.id}"}) for person in people)
+        )
+    )
 
 
 def test_two_replicas_with_redeliveries_lose_nothing_and_double_nothing(
@@ -165,10 +181,18 @@ def test_four_replicas_go_on_when_one_is_killed_mid_run(
 
 def test_a_second_poller_is_one_clear_line_and_exit_2(fake_in_thread: FakeBotAPI, tmp_path: Path) -> None:
     fake = fake_in_thread
-    fake.fail_with("getUpdates", 409, "Conflict: terminated by other getUpdates request; make sure that only "
-                   "one bot instance is running", times=10)
-    env = {**base_env(), "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
-           "DATABASE_URL": f"sqlite:///{tmp_path}/bot.sqlite3"}
+    fake.fail_with(
+        "getUpdates",
+        409,
+        "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+        times=10,
+    )
+    env = {
+        **base_env(),
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/bot.sqlite3",
+    }
     done = run_bot(env, tmp_path)
     assert done.returncode == 2, done.stderr
     last = done.stderr.strip().splitlines()[-1]
@@ -192,8 +216,9 @@ def test_an_unusable_database_is_one_clear_line_and_exit_2(
         expected = "refused the password"
     elif problem == "unreachable":
         parts = urlsplit(fresh_postgres)
-        env["DATABASE_URL"] = urlunsplit(parts._replace(
-            netloc=f"{parts.username}:{parts.password}@127.0.0.1:{free_port()}"))
+        env["DATABASE_URL"] = urlunsplit(
+            parts._replace(netloc=f"{parts.username}:{parts.password}@127.0.0.1:{free_port()}")
+        )
         expected = "cannot reach PostgreSQL"
     else:
         env["DATABASE_URL"] = fresh_postgres
@@ -215,10 +240,22 @@ def test_migrate_before_a_deploy(fresh_postgres: str, tmp_path: Path) -> None:
     again = subprocess.run(migrate, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and "up to date" in again.stdout
     assert str(urlsplit(fresh_postgres).password) not in first.stdout + again.stdout
-    sqlite = subprocess.run(migrate, cwd=tmp_path, env={**base_env(), "DATABASE_URL": "sqlite:///b.sqlite3"},
-                            capture_output=True, text=True, timeout=60)
+    sqlite = subprocess.run(
+        migrate,
+        cwd=tmp_path,
+        env={**base_env(), "DATABASE_URL": "sqlite:///b.sqlite3"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert sqlite.returncode == 0
     assert f"b.sqlite3: the schema was migrated from version 0 to {latest_version('sqlite')}" in sqlite.stdout
-    bad = subprocess.run(migrate, cwd=tmp_path, env={**base_env(), "DATABASE_URL": "mysql://x@y/z"},
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        migrate,
+        cwd=tmp_path,
+        env={**base_env(), "DATABASE_URL": "mysql://x@y/z"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "is not supported" in bad.stderr and "Traceback" not in bad.stderr

@@ -23,8 +23,12 @@ from tests.telegram.test_reminders import DETAILS, FINAL, make_due, remind_from_
 from tests.telegram.walking import walk
 
 REPLIES = ("feedback", "no_again", "call", "keep_in_mind", "other_role", "silence")
-NEW = {"gap": "more depth in SQL", "times": "Tuesday 10-12 or Thursday 3 pm", "other_role": "UX Researcher",
-       "recipient_name": "Dana"}
+NEW = {
+    "gap": "more depth in SQL",
+    "times": "Tuesday 10-12 or Thursday 3 pm",
+    "other_role": "UX Researcher",
+    "recipient_name": "Dana",
+}
 QUESTION = "What did they say?"
 THEY_REPLIED = "💬 They replied"
 
@@ -172,7 +176,8 @@ async def test_forget_erases_the_replies_and_stats_count_them(polling_bot: Runni
 
 
 STORIES: list[dict[str, Any]] = yaml.safe_load(
-    (Path(__file__).parent.parent / "stories" / "after_reply.yaml").read_text(encoding="utf-8"))
+    (Path(__file__).parent.parent / "stories" / "after_reply.yaml").read_text(encoding="utf-8")
+)
 
 
 @pytest.mark.parametrize("story", STORIES, ids=lambda story: str(story["name"]))
@@ -180,19 +185,35 @@ async def test_golden_story_in_telegram(polling_bot: RunningBot, story: dict[str
     """tests/stories/after_reply.yaml, as run on the engine and in the terminal: the latest
     result holds the carried details; only the story's `asked` details are asked."""
     bot, ann = polling_bot, polling_bot.person()
-    await bot.store.save_result(SavedResult(ann.id, bot.guide.flow.id, bot.guide.flow.version, "en", FINAL,
-                                            story.get("carried", {}), int(time.time())))
+    await bot.store.save_result(
+        SavedResult(
+            ann.id,
+            bot.guide.flow.id,
+            bot.guide.flow.version,
+            "en",
+            FINAL,
+            story.get("carried", {}),
+            int(time.time()),
+        )
+    )
     await ann.send("/replied", expect=QUESTION)
     mark = ann.mark()
     await ann.tap(label(bot, story["reply"]))
-    shown = ann.since(mark) + await walk(after_reply(bot), ann, {"reply": story["reply"]},
-                                         story.get("details", {}), start=False)
+    shown = ann.since(mark) + await walk(
+        after_reply(bot), ann, {"reply": story["reply"]}, story.get("details", {}), start=False
+    )
     # Every text the bot sent or edited in, as sent (later edits do not hide a prompt).
-    written = [str(call.params.get("text", "")) for call in bot.fake.calls
-               if call.method in ("sendMessage", "editMessageText") and call.chat_id == ann.id]
+    written = [
+        str(call.params.get("text", ""))
+        for call in bot.fake.calls
+        if call.method in ("sendMessage", "editMessageText") and call.chat_id == ann.id
+    ]
     catalog = after_reply(bot).catalog("en")
-    asked = [detail.id for detail in after_reply(bot).flow.details
-             if any(esc(catalog.text(f"details.{detail.id}.prompt")) in text for text in written)]
+    asked = [
+        detail.id
+        for detail in after_reply(bot).flow.details
+        if any(esc(catalog.text(f"details.{detail.id}.prompt")) in text for text in written)
+    ]
     assert asked == story["asked"]  # only what is new; the result's details are reused
     said = "\n".join(m.text for m in shown)
     for fragments in story.get("drafts", {}).values():

@@ -15,10 +15,22 @@ from tests.fakebotapi import ChatMessage, parse_html
 from tests.telegram.conftest import Person, RunningBot
 from tests.telegram.walking import walk
 
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "strong", "goal": "this_role"}
-DETAILS = {"your_name": "Alexandra Quill", "recipient_name": "Dana Rook", "company": "Zoë & Co",
-           "role": "Data Analyst", "contact_name": "Sam Vetch"}
+FINAL = {
+    "stage": "final",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "strong",
+    "goal": "this_role",
+}
+DETAILS = {
+    "your_name": "Alexandra Quill",
+    "recipient_name": "Dana Rook",
+    "company": "Zoë & Co",
+    "role": "Data Analyst",
+    "contact_name": "Sam Vetch",
+}
 PRIVATE = ("Alexandra", "Quill", "Dana", "Rook", "Zoë", "Data Analyst", "Sam Vetch")
 
 
@@ -31,8 +43,11 @@ async def inline_answer(bot: RunningBot, person: Person, query: str = "") -> dic
     query_id = person.user.inline_query(query)["inline_query"]["id"]
 
     def answered() -> dict[str, Any] | None:
-        calls = [c for c in bot.fake.calls_of("answerInlineQuery")
-                 if c.params.get("inline_query_id") == query_id and c.status == 200]
+        calls = [
+            c
+            for c in bot.fake.calls_of("answerInlineQuery")
+            if c.params.get("inline_query_id") == query_id and c.status == 200
+        ]
         return calls[0].params if calls else None
 
     return await bot.fake.wait_for(answered, what=f"the answer to inline query {query_id}")

@@ -28,9 +28,17 @@ from bot.telegram.views.share import (
 )
 from tests.fakebotapi import parse_html
 
-DETAILS = {"your_name": "Ann <Lee>", "recipient_name": "Dana & Co", "company": "Zoë </pre>",
-           "role": "Analyst", "strength": "SQL", "topic": "dashboards", "material": "a case study",
-           "gap": "Python", "contact_name": "Sam"}
+DETAILS = {
+    "your_name": "Ann <Lee>",
+    "recipient_name": "Dana & Co",
+    "company": "Zoë </pre>",
+    "role": "Analyst",
+    "strength": "SQL",
+    "topic": "dashboards",
+    "material": "a case study",
+    "gap": "Python",
+    "contact_name": "Sam",
+}
 
 
 def test_codes_are_unguessable_and_fit_a_start_parameter() -> None:
@@ -42,8 +50,9 @@ def test_codes_are_unguessable_and_fit_a_start_parameter() -> None:
         assert code_from_start(parameter) == code
 
 
-@pytest.mark.parametrize("argument", ["group", "inline", "share_", "share_a b", "share_é", "x" * 65,
-                                      "share_" + "a" * 60])
+@pytest.mark.parametrize(
+    "argument", ["group", "inline", "share_", "share_a b", "share_é", "x" * 65, "share_" + "a" * 60]
+)
 def test_other_start_arguments_are_no_share_codes(argument: str) -> None:
     assert code_from_start(argument) is None
 
@@ -59,8 +68,11 @@ def test_the_share_url_carries_the_deep_link_and_text_intact() -> None:
 def sample_paths(guide: Guide, every: int = 41) -> list[dict[str, str]]:
     questions = guide.flow.questions
     combos = itertools.product(*(q.options for q in questions))
-    return [dict(zip((q.id for q in questions), combo, strict=True))
-            for index, combo in enumerate(combos) if index % every == 0]
+    return [
+        dict(zip((q.id for q in questions), combo, strict=True))
+        for index, combo in enumerate(combos)
+        if index % every == 0
+    ]
 
 
 def test_shared_and_inline_messages_are_valid_html_without_details(guide: Guide) -> None:

@@ -31,8 +31,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def bot_on(fake: FakeBotAPI, guide: Guide, database_url: str, tmp_path: Path
-                 ) -> AsyncIterator[RunningBot]:
+async def bot_on(
+    fake: FakeBotAPI, guide: Guide, database_url: str, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
     store = open_store(database_url)
     try:
         settings = settings_for(fake, tmp_path, database_url=database_url)
@@ -119,10 +120,15 @@ class RivalWritesFirst:
             self.armed = False
             record = await self._rival.load_chat(chat_id)
             assert record is not None and record.session is not None
-            self.rival_session = {**record.session, "step": record.session["step"] + 1,
-                                  "answers": {"stage": "screen"}, "state": "role_status"}
-            assert await self._rival.commit_turn(10**9, chat_id, chat_id, self.rival_session,
-                                                 expected_version=record.version)
+            self.rival_session = {
+                **record.session,
+                "step": record.session["step"] + 1,
+                "answers": {"stage": "screen"},
+                "state": "role_status",
+            }
+            assert await self._rival.commit_turn(
+                10**9, chat_id, chat_id, self.rival_session, expected_version=record.version
+            )
         return await self._store.commit_turn(update_id, chat_id, *args, **kwargs)  # type: ignore[arg-type]
 
 

@@ -31,8 +31,9 @@ def _data_of(message: ChatMessage, label: str) -> str:
     raise AssertionError(f"no button {label!r} on {message.text!r}: {message.button_texts}")
 
 
-async def act(bot: RunningBot, person: Person, step: dict[str, Any], kept: dict[str, ChatMessage],
-              guide: Guide) -> None:
+async def act(
+    bot: RunningBot, person: Person, step: dict[str, Any], kept: dict[str, ChatMessage], guide: Guide
+) -> None:
     """Do the step's action (without waiting for the bot)."""
     user, fake = person.user, person.fake
     if "send" in step:
@@ -67,8 +68,14 @@ async def act(bot: RunningBot, person: Person, step: dict[str, Any], kept: dict[
         await bot.restart()
     elif "walk" in step:
         spec = step["walk"]
-        await walk(guide, person, spec.get("answers", {}), spec.get("details"),
-                   start="answers" in spec, stop_at_detail=spec.get("stop_at_detail"))
+        await walk(
+            guide,
+            person,
+            spec.get("answers", {}),
+            spec.get("details"),
+            start="answers" in spec,
+            stop_at_detail=spec.get("stop_at_detail"),
+        )
     else:  # pragma: no cover
         raise AssertionError(f"unknown step {step}")
 
@@ -77,8 +84,9 @@ def chat_of(person: Person, step: dict[str, Any]) -> int:
     return GROUP_ID if "group" in step else person.id
 
 
-async def check(person: Person, step: dict[str, Any], mark: int, last_id: int,
-                on_screen: ChatMessage | None) -> None:
+async def check(
+    person: Person, step: dict[str, Any], mark: int, last_id: int, on_screen: ChatMessage | None
+) -> None:
     """`mark` is the chat's revision before the action (what the bot sent or edited since
     then is what the person saw happen), `last_id` its newest message id then."""
     fake = person.fake

@@ -16,16 +16,37 @@ from tests.telegram.walking import walk
 from tests.test_languages import SPANISH_DETAILS
 
 # Interview, no reason given, future roles: a feedback question, so the one nudge in 6 business days.
-NUDGE_PATH = {"stage": "interview", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-              "new_material": "none", "contact": "none", "goal": "future"}
+NUDGE_PATH = {
+    "stage": "interview",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "none",
+    "goal": "future",
+}
 
 
-@pytest.mark.parametrize(("typed", "zone"), [
-    ("Madrid", "Europe/Madrid"), ("bogota", "America/Bogota"), ("Москва", "Europe/Moscow"),
-    ("Ciudad de México", "America/Mexico_City"), ("Lima", "America/Lima"), ("Europe/Paris", "Europe/Paris"),
-    ("UTC+3", "UTC+03:00"), ("GMT-5", "UTC-05:00"), ("+05:30", "UTC+05:30"), ("UTC", "UTC"), ("+0", "UTC"),
-    ("Atlantis", None), ("UTC+15", None), ("Europe/Nowhere", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("Madrid", "Europe/Madrid"),
+        ("bogota", "America/Bogota"),
+        ("Москва", "Europe/Moscow"),
+        ("Ciudad de México", "America/Mexico_City"),
+        ("Lima", "America/Lima"),
+        ("Europe/Paris", "Europe/Paris"),
+        ("UTC+3", "UTC+03:00"),
+        ("GMT-5", "UTC-05:00"),
+        ("+05:30", "UTC+05:30"),
+        ("UTC", "UTC"),
+        ("+0", "UTC"),
+        ("Atlantis", None),
+        ("UTC+15", None),
+        ("Europe/Nowhere", None),
+        ("", None),
+    ],
+)
 def test_a_typed_city_or_offset_names_a_zone(typed: str, zone: str | None) -> None:
     assert parse_zone(typed) == zone
 

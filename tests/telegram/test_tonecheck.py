@@ -34,8 +34,15 @@ POLITE = (
     "I enjoyed our conversation about the churn model, and I'd be glad to be considered for "
     "future roles.\n\nBest regards,\nSam"
 )
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "none", "goal": "this_role"}
+FINAL = {
+    "stage": "final",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "none",
+    "goal": "this_role",
+}
 
 
 async def prompt(person: Person) -> ChatMessage:
@@ -58,9 +65,11 @@ async def test_check_then_a_reply_lists_each_passage_with_why_and_a_gentler_line
     draft_id = ann.last_update["message"]["message_id"]  # type: ignore[index]
     assert result[0].reply_to == draft_id  # the answer quotes the draft it is about
     shown = text_of(result)
-    for label, passage in (("Confrontational", "Why did you reject me"),
-                           ("Sounds desperate", "I really need this job"),
-                           ("Sarcastic", "Thanks for the form letter")):
+    for label, passage in (
+        ("Confrontational", "Why did you reject me"),
+        ("Sounds desperate", "I really need this job"),
+        ("Sarcastic", "Thanks for the form letter"),
+    ):
         assert f"{label}: “{passage}”" in shown
     assert shown.index("Why did you reject me") < shown.index("I really need this job")
     assert "Try instead:" in shown and "puts the reader on the defensive" in shown
@@ -117,7 +126,10 @@ async def test_a_long_text_gets_an_offer_and_a_tap_checks_it_leaving_the_guide_a
     after = await running_bot.store.load_chat(ann.id)
     assert after is not None and before is not None
     assert (after.session, after.message_id, after.message_step) == (
-        before.session, before.message_id, before.message_step)
+        before.session,
+        before.message_id,
+        before.message_step,
+    )
     assert ann.current().message_id == step.message_id  # the step still has its buttons
     await ann.tap("I'm not sure", expect="3/7")  # and still works
     short = await ann.send("hello", expect="tap one")  # a short stray text: as before
@@ -224,11 +236,16 @@ async def test_a_redelivered_draft_is_answered_once(polling_bot: RunningBot) -> 
     assert ann.since(mark) == [] and len(first) == 1
 
 
-@pytest.mark.parametrize(("damage", "message"), [
-    (lambda path: path.unlink(), "no tone lexicon for the language 'en'"),
-    (lambda path: path.write_text(path.read_text().replace("version: 1", "version: 7")),
-     ":19: version must be 1"),
-])
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda path: path.unlink(), "no tone lexicon for the language 'en'"),
+        (
+            lambda path: path.write_text(path.read_text().replace("version: 1", "version: 7")),
+            ":19: version must be 1",
+        ),
+    ],
+)
 def test_the_bot_refuses_to_start_without_a_usable_lexicon(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: Callable[[Path], object], message: str
 ) -> None:

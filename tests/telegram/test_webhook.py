@@ -32,8 +32,10 @@ async def test_updates_arrive_by_webhook_with_the_secret(webhook_bot: RunningBot
 
 async def test_requests_without_the_right_secret_are_refused(webhook_bot: RunningBot) -> None:
     url = server_url(webhook_bot, WEBHOOK_PATH)
-    update = {"update_id": 999, "message": {"message_id": 1, "date": 0, "text": "/start",
-                                            "chat": {"id": 5, "type": "private"}}}
+    update = {
+        "update_id": 999,
+        "message": {"message_id": 1, "date": 0, "text": "/start", "chat": {"id": 5, "type": "private"}},
+    }
     async with aiohttp.ClientSession() as http:
         async with http.post(url, json=update) as response:
             assert response.status == 403
@@ -66,8 +68,9 @@ async def test_polling_after_webhook_removes_the_webhook(webhook_bot: RunningBot
     fake = webhook_bot.fake
     await webhook_bot.stop()
     settings = settings_for(fake, webhook_bot.store.path.parent)
-    polling = Runner(settings, webhook_bot.guide, webhook_bot.store, webhook_bot.tone,
-                     poll_timeout=POLL_TIMEOUT)
+    polling = Runner(
+        settings, webhook_bot.guide, webhook_bot.store, webhook_bot.tone, poll_timeout=POLL_TIMEOUT
+    )
     await polling.start()
     try:
         assert fake.calls_of("deleteWebhook")

@@ -30,10 +30,17 @@ def url_of(bot: RunningBot) -> str:
 
 def start_update(update_id: int = 900, chat_id: int = CHAT) -> dict[str, Any]:
     user = {"id": chat_id, "is_bot": False, "first_name": "Eve"}
-    return {"update_id": update_id, "message": {
-        "message_id": 1, "date": 0, "text": "/start", "from": user,
-        "chat": {"id": chat_id, "type": "private", "first_name": "Eve"},
-        "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "text": "/start",
+            "from": user,
+            "chat": {"id": chat_id, "type": "private", "first_name": "Eve"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
 
 
 async def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
@@ -71,20 +78,33 @@ async def test_deeply_nested_json_is_a_400_without_a_traceback(
     webhook_bot: RunningBot, errors: list[logging.LogRecord]
 ) -> None:
     url = url_of(webhook_bot)
-    for body in (b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 30_000 + b"1" + b"}" * 30_000,
-                 json.dumps(confused(start_update(), "message.reply_to_message",
-                                     json.loads('{"x":' * 40 + "1" + "}" * 40))).encode()):
+    for body in (
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"a":' * 30_000 + b"1" + b"}" * 30_000,
+        json.dumps(
+            confused(start_update(), "message.reply_to_message", json.loads('{"x":' * 40 + "1" + "}" * 40))
+        ).encode(),
+    ):
         status, text = await post(url, body, JSON)
         assert (status, text) == (400, "not an update")
     assert not [r for r in errors if r.levelno >= logging.ERROR or r.exc_info]
     assert await webhook_bot.store.load_chat(CHAT) is None
 
 
-@pytest.mark.parametrize(("path", "value"), [
-    ("update_id", "900"), ("update_id", True), ("message", ["not", "a", "message"]),
-    ("message.chat.id", "4242"), ("message.chat", None), ("message.text", 12),
-    ("message.from", {"id": 1}), ("message.message_id", 1.5), ("message.date", "today"),
-])
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("update_id", "900"),
+        ("update_id", True),
+        ("message", ["not", "a", "message"]),
+        ("message.chat.id", "4242"),
+        ("message.chat", None),
+        ("message.text", 12),
+        ("message.from", {"id": 1}),
+        ("message.message_id", 1.5),
+        ("message.date", "today"),
+    ],
+)
 async def test_type_confused_updates_are_refused_before_any_handler(
     webhook_bot: RunningBot, errors: list[logging.LogRecord], path: str, value: Any
 ) -> None:
@@ -129,9 +149,13 @@ async def short_timeouts(webhook_bot: RunningBot) -> AsyncIterator[int]:
     """A second webhook server on the same application, with timeouts of half a second."""
     assert webhook_bot.runner is not None
     port = free_port()
-    server = WebhookServer(dataclasses.replace(webhook_bot.settings, webhook_port=port),
-                           webhook_bot.runner.application, webhook_bot.store,
-                           idle_seconds=0.5, body_seconds=0.5)
+    server = WebhookServer(
+        dataclasses.replace(webhook_bot.settings, webhook_port=port),
+        webhook_bot.runner.application,
+        webhook_bot.store,
+        idle_seconds=0.5,
+        body_seconds=0.5,
+    )
     await server.start()
     yield server.port
     await server.stop()
@@ -159,8 +183,12 @@ async def test_idle_and_half_open_connections_are_closed(short_timeouts: int) ->
     assert await loop.run_in_executor(None, probe, b"") == b""  # said nothing: closed
     partial = b"POST " + WEBHOOK_PATH.encode() + b" HTTP/1.1\r\nHost: x\r\n"  # headers never end
     assert await loop.run_in_executor(None, probe, partial) == b""
-    stalled = (b"POST " + WEBHOOK_PATH.encode() + b" HTTP/1.1\r\nHost: x\r\n"
-               + f"Content-Type: application/json\r\n{HEADER}: {SECRET}\r\n".encode()
-               + b'Content-Length: 500\r\n\r\n{"update_id"')
+    stalled = (
+        b"POST "
+        + WEBHOOK_PATH.encode()
+        + b" HTTP/1.1\r\nHost: x\r\n"
+        + f"Content-Type: application/json\r\n{HEADER}: {SECRET}\r\n".encode()
+        + b'Content-Length: 500\r\n\r\n{"update_id"'
+    )
     answer = await loop.run_in_executor(None, probe, stalled)
     assert answer is not None and answer.startswith(b"HTTP/1.1 408")

@@ -27,8 +27,15 @@ from tests.conftest import FLOWS
 from tests.telegram.conftest import RunningBot, tone_lexicons
 from tests.telegram.walking import walk
 
-FINAL = {"stage": "final", "role_status": "unknown", "time_since": "recent", "feedback": "vague",
-         "new_material": "none", "contact": "strong", "goal": "this_role"}
+FINAL = {
+    "stage": "final",
+    "role_status": "unknown",
+    "time_since": "recent",
+    "feedback": "vague",
+    "new_material": "none",
+    "contact": "strong",
+    "goal": "this_role",
+}
 VALID_LOOKING_TOKEN = "123456:" + "A" * 35
 
 
@@ -67,8 +74,9 @@ def _without_text(tmp_path: Path, key: str) -> tuple[Path, Path]:
     shutil.copytree(FLOWS, flows)
     texts = flows / "texts" / "en" / "telegram.yaml"
     lines = texts.read_text(encoding="utf-8").splitlines(keepends=True)
-    texts.write_text("".join(line for line in lines if not line.lstrip().startswith(f"{key}:")),
-                     encoding="utf-8")
+    texts.write_text(
+        "".join(line for line in lines if not line.lstrip().startswith(f"{key}:")), encoding="utf-8"
+    )
     return flows, texts
 
 
@@ -76,16 +84,21 @@ def test_check_names_a_command_without_its_words(tmp_path: Path, capsys: pytest.
     flows, _ = _without_text(tmp_path, "tg_cmd_reminders")
     assert cli_main(["check", str(flows)]) == 1
     printed = capsys.readouterr().out.splitlines()
-    assert any(line.startswith("flows/texts/en") and ":" in line.split(" ")[0]
-               and "missing text 'ui.tg_cmd_reminders'" in line for line in printed), printed
+    assert any(
+        line.startswith("flows/texts/en")
+        and ":" in line.split(" ")[0]
+        and "missing text 'ui.tg_cmd_reminders'" in line
+        for line in printed
+    ), printed
 
 
 def test_the_bot_refuses_to_start_without_a_commands_words(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     flows, _ = _without_text(tmp_path, "tg_cmd_check")
-    settings = Settings(token=VALID_LOOKING_TOKEN, flows_dir=flows,
-                        database_url=f"sqlite:///{tmp_path}/bot.sqlite3")
+    settings = Settings(
+        token=VALID_LOOKING_TOKEN, flows_dir=flows, database_url=f"sqlite:///{tmp_path}/bot.sqlite3"
+    )
     assert run_bot(settings) == 2  # before any network: no KeyError at start-up
     err = capsys.readouterr().err
     assert "missing text 'ui.tg_cmd_check'" in err and "Traceback" not in err
@@ -99,8 +112,9 @@ def _typed(update_id: int, text: str, chat_id: int = 7) -> Incoming:
 
 
 def _tap(update_id: int, data: str, tapped_id: int, chat_id: int = 7) -> Incoming:
-    return Incoming(update_id, chat_id, chat_id, "en", query_id=f"q{update_id}", data=data,
-                    tapped_id=tapped_id)
+    return Incoming(
+        update_id, chat_id, chat_id, "en", query_id=f"q{update_id}", data=data, tapped_id=tapped_id
+    )
 
 
 async def test_a_turn_commits_shows_and_records_delivery_through_the_messenger(
@@ -121,8 +135,11 @@ async def test_a_turn_commits_shows_and_records_delivery_through_the_messenger(
     await turns.guarded(again, feature.start(again, ""))
     assert len(messenger.calls) == 2, "a redelivered update is not shown twice"
 
-    final = next(row[0] for row in question.message.keyboard.inline_keyboard
-                 if str(row[0].callback_data).endswith(".a.final"))
+    final = next(
+        row[0]
+        for row in question.message.keyboard.inline_keyboard
+        if str(row[0].callback_data).endswith(".a.final")
+    )
     tap = await turns.load(_tap(2, str(final.callback_data), question.message_id))
     await turns.guarded(tap, feature.tap(tap, buttons.decode(str(final.callback_data))))
     answered, edited = messenger.calls[2:4]
@@ -166,8 +183,9 @@ async def test_start_leaves_no_orphan_question_without_buttons(polling_bot: Runn
     assert polling_bot.fake.violations == []
 
 
-async def _tap_button(turns: Turns, feature: GuideFeature, update_id: int, message_id: int,
-                      keyboard: object, label: str) -> None:
+async def _tap_button(
+    turns: Turns, feature: GuideFeature, update_id: int, message_id: int, keyboard: object, label: str
+) -> None:
     assert isinstance(keyboard, InlineKeyboardMarkup)
     button = next(b for row in keyboard.inline_keyboard for b in row if b.text == label)
     turn = await turns.load(_tap(update_id, str(button.callback_data), message_id))
@@ -214,16 +232,39 @@ async def test_mydata_says_every_stored_thing_in_words(guide: Guide, store: SQLi
 
     session = guide.new_session("en")
     await store.commit_turn(1, 7, 7, session.to_dict())
-    await store.save_result(SavedResult(7, guide.flow.id, guide.flow.version, "en", {"stage": "final"},
-                                        {"company": "Zoë & Co"}, 1_700_000_000))
-    await store.add_share(SharedPath("abc123", 7, guide.flow.id, guide.flow.version, "en", {"stage": "final"},
-                                     1_700_000_000))
-    await store.add_reminder(2, 7, 7, 1, "d3", "en", {"kind": "nudge", "subject": "Following up",
-                                                      "body": "Hi Dana,\nany news?", "about": "Zoë & Co"},
-                             1_700_300_000)
+    await store.save_result(
+        SavedResult(
+            7,
+            guide.flow.id,
+            guide.flow.version,
+            "en",
+            {"stage": "final"},
+            {"company": "Zoë & Co"},
+            1_700_000_000,
+        )
+    )
+    await store.add_share(
+        SharedPath("abc123", 7, guide.flow.id, guide.flow.version, "en", {"stage": "final"}, 1_700_000_000)
+    )
+    await store.add_reminder(
+        2,
+        7,
+        7,
+        1,
+        "d3",
+        "en",
+        {"kind": "nudge", "subject": "Following up", "body": "Hi Dana,\nany news?", "about": "Zoë & Co"},
+        1_700_300_000,
+    )
     exported = await store.export_user(7)
-    words = mydata_text(exported, guide.flow, guide.catalog("en"), 1_700_400_000.0,
-                        lambda code: f"https://t.me/bot?start=s_{code}", lambda stored: None).decode("utf-8")
+    words = mydata_text(
+        exported,
+        guide.flow,
+        guide.catalog("en"),
+        1_700_400_000.0,
+        lambda code: f"https://t.me/bot?start=s_{code}",
+        lambda stored: None,
+    ).decode("utf-8")
     assert "Stage: After the final round" in words and "What's the company called? Zoë & Co" in words
     assert "https://t.me/bot?start=s_abc123" in words
     assert "waiting to be sent" in words and "Following up" in words and "    any news?" in words

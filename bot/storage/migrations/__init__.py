@@ -74,7 +74,7 @@ def split_statements(script: str) -> list[str]:
                         continue
                     break
                 end += 1
-            current.append(script[i:end + 1])
+            current.append(script[i : end + 1])
             i = end + 1
         elif script.startswith("--", i):
             end = script.find("\n", i)

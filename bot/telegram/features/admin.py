@@ -16,8 +16,9 @@ from bot.telegram.views.html import plain
 class AdminFeature:
     """The operator commands."""
 
-    def __init__(self, turns: Turns, admin_ids: Iterable[int],
-                 unknown_command: Callable[[Turn], Awaitable[None]]) -> None:
+    def __init__(
+        self, turns: Turns, admin_ids: Iterable[int], unknown_command: Callable[[Turn], Awaitable[None]]
+    ) -> None:
         self.turns = turns
         self.admin_ids = frozenset(admin_ids)
         self.unknown_command = unknown_command

@@ -49,20 +49,28 @@ class AfterReplyFeature:
     # ---- the question, and its answer ---------------------------------------------------------
 
     async def question(self, turn: Turn) -> list[Outgoing]:
-        """"What did they say?" with one button per reply, headed by the result it is about;
+        """ "What did they say?" with one button per reply, headed by the result it is about;
         without a result, why not and a way to start the guide."""
         saved = await self._latest(turn)
         if self.guide is None or saved is None:
             catalog = self.turns.catalog(turn)
-            start = InlineKeyboardButton(catalog.text("ui.tg_own_guide"),
-                                         callback_data=Payload(0, 0, 0, Act.OWN_GUIDE).encode())
+            start = InlineKeyboardButton(
+                catalog.text("ui.tg_own_guide"), callback_data=Payload(0, 0, 0, Act.OWN_GUIDE).encode()
+            )
             return plain(catalog.text("ui.tg_replied_no_result"), InlineKeyboardMarkup([[start]]))
         guide, run = self.guide, _next_run(turn)
         view = guide.view(guide.new_session(saved.language, run=run))
         assert isinstance(view, QuestionView)
         catalog = guide.catalog(saved.language)
-        rows = [[InlineKeyboardButton(choice.label, callback_data=Payload(
-            guide.flow.version, run, 0, Act.REPLIED, choice.value).encode())] for choice in view.choices]
+        rows = [
+            [
+                InlineKeyboardButton(
+                    choice.label,
+                    callback_data=Payload(guide.flow.version, run, 0, Act.REPLIED, choice.value).encode(),
+                )
+            ]
+            for choice in view.choices
+        ]
         return [Text(self._question_html(saved, view, catalog), InlineKeyboardMarkup(rows))]
 
     async def _answered(self, turn: Turn, payload: Payload) -> None:

@@ -32,8 +32,12 @@ log = logging.getLogger(__name__)
 class GuideFeature:
     """Moves the guide; every move is one durable turn (turns.py)."""
 
-    def __init__(self, turns: Turns, help_lines: Sequence[tuple[str, str]] = (),
-                 open_link: Callable[[Turn, str], Awaitable[bool]] | None = None) -> None:
+    def __init__(
+        self,
+        turns: Turns,
+        help_lines: Sequence[tuple[str, str]] = (),
+        open_link: Callable[[Turn, str], Awaitable[bool]] | None = None,
+    ) -> None:
         self.turns = turns
         self.help_lines = tuple(help_lines)
         """(command, text key) pairs listed under /help, from the registry."""
@@ -48,8 +52,9 @@ class GuideFeature:
         session = turn.session
         if session is not None and session.step > 0 and not isinstance(turn.view, ResultView | ChangeView):
             catalog = self.turns.catalog(turn)  # in the middle of a guide: ask before starting over
-            await self.turns.reply(turn, plain(catalog.text("ui.tg_start_midway"),
-                                               midway_keyboard(session, catalog)))
+            await self.turns.reply(
+                turn, plain(catalog.text("ui.tg_start_midway"), midway_keyboard(session, catalog))
+            )
             return
         await self.turns.begin(turn, welcome=True)
 
@@ -59,7 +64,7 @@ class GuideFeature:
         await self.turns.begin(turn, welcome=turn.session is None, guide=guide)
 
     async def own_guide(self, turn: Turn, payload: Payload) -> None:
-        """"Start my own guide" under a shared plan."""
+        """ "Start my own guide" under a shared plan."""
         await self.turns.answer(turn)
         await self.turns.begin(turn, welcome=turn.session is None)
 
@@ -148,15 +153,22 @@ def written_before_the_step(turn: Turn) -> bool:
     """A message older than the one showing the step (ids in a private chat only grow): typed
     before the step was on screen, so not an answer to it ("hello?" while the bot was slow)."""
     record, typed = turn.record, turn.incoming.message_id
-    return (record is not None and record.message_id is not None and typed is not None
-            and typed < record.message_id)
+    return (
+        record is not None
+        and record.message_id is not None
+        and typed is not None
+        and typed < record.message_id
+    )
 
 
 def stamped_now(turn: Turn, payload: Payload) -> bool:
     """Whether the button was made for the session's current step."""
     session = turn.session
     return session is not None and (payload.flow_version, payload.run, payload.step) == (
-        session.flow_version, session.run, session.step)
+        session.flow_version,
+        session.run,
+        session.step,
+    )
 
 
 def event_for(action: str, argument: str, view: View) -> Event | None:
@@ -170,7 +182,10 @@ def event_for(action: str, argument: str, view: View) -> Event | None:
     if action == Act.REVISE:
         return Revise(argument)
     simple: dict[str, Event] = {
-        Act.SKIP: SkipDetail(), Act.PROCEED: Proceed(), Act.BACK: Back(), Act.RESTART: Restart(),
+        Act.SKIP: SkipDetail(),
+        Act.PROCEED: Proceed(),
+        Act.BACK: Back(),
+        Act.RESTART: Restart(),
         Act.CHANGE: ChangeAnswer(),
     }
     return simple.get(action)

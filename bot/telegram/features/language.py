@@ -37,11 +37,17 @@ class LanguageFeature:
     def keyboard(self, turn: Turn) -> InlineKeyboardMarkup:
         """Each language named in its own words, so anyone can find theirs."""
         stamp = self.turns.stamp(turn)
-        return InlineKeyboardMarkup([[
-            InlineKeyboardButton(catalog.text("ui.tg_language_name"),
-                                 callback_data=Payload(*stamp, Act.LANGUAGE, code).encode())
-            for code, catalog in self.turns.guide.catalogs.items()
-        ]])
+        return InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        catalog.text("ui.tg_language_name"),
+                        callback_data=Payload(*stamp, Act.LANGUAGE, code).encode(),
+                    )
+                    for code, catalog in self.turns.guide.catalogs.items()
+                ]
+            ]
+        )
 
     async def _switch(self, turn: Turn, code: str) -> None:
         """Keep the choice, carry the guide in progress over, and say so in the new language."""

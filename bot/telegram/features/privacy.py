@@ -22,8 +22,9 @@ class PrivacyFeature:
     async def forget(self, turn: Turn, argument: str) -> None:
         """/forget: ask first."""
         catalog = self.turns.catalog(turn)
-        await self.turns.reply(turn, plain(catalog.text("ui.tg_forget_confirm"),
-                                           forget_keyboard(turn.session, catalog)))
+        await self.turns.reply(
+            turn, plain(catalog.text("ui.tg_forget_confirm"), forget_keyboard(turn.session, catalog))
+        )
 
     async def mydata(self, turn: Turn, argument: str) -> None:
         """/mydata: everything stored about the person, in plain words, as one text file."""
@@ -31,10 +32,13 @@ class PrivacyFeature:
             return
         exported = await self.turns.store.export_user(turn.person)
         catalog = self.turns.catalog(turn)
-        followers = {flow_id: (guide.flow, guide.catalog(catalog.language))
-                     for flow_id, guide in self.turns.guide.followers.items()}
-        text = mydata_text(exported, self.turns.guide.flow, catalog, time.time(), self._share_link,
-                           self._view_of, followers)
+        followers = {
+            flow_id: (guide.flow, guide.catalog(catalog.language))
+            for flow_id, guide in self.turns.guide.followers.items()
+        }
+        text = mydata_text(
+            exported, self.turns.guide.flow, catalog, time.time(), self._share_link, self._view_of, followers
+        )
         caption = esc(catalog.text("ui.tg_mydata_caption"))
         await self.turns.send(turn, [Document(mydata.FILENAME, text, caption)])
 

@@ -49,8 +49,12 @@ MAX_LISTED = 20
 class RemindersFeature:
     """The reminder taps and /reminders."""
 
-    def __init__(self, turns: Turns, clock: Callable[[], float] = time.time,
-                 ask_reply: Callable[[Turn], Awaitable[list[Outgoing]]] | None = None) -> None:
+    def __init__(
+        self,
+        turns: Turns,
+        clock: Callable[[], float] = time.time,
+        ask_reply: Callable[[Turn], Awaitable[list[Outgoing]]] | None = None,
+    ) -> None:
         self.turns = turns
         self.clock = clock
         self.ask_reply = ask_reply
@@ -68,9 +72,13 @@ class RemindersFeature:
         now = self.clock()
         zone = self._zone(turn)
         messages: list[Outgoing] = [*plain(catalog.text("ui.tg_reminders_head"))]
-        messages += [Text(reminder_line(reminder, self._catalog_of(reminder), now, zone),
-                          cancel_keyboard(reminder, self._catalog_of(reminder), self.ask_reply is not None))
-                     for reminder in pending[:MAX_LISTED]]
+        messages += [
+            Text(
+                reminder_line(reminder, self._catalog_of(reminder), now, zone),
+                cancel_keyboard(reminder, self._catalog_of(reminder), self.ask_reply is not None),
+            )
+            for reminder in pending[:MAX_LISTED]
+        ]
         await turns.reply(turn, messages)
 
     async def on_button(self, turn: Turn, payload: Payload) -> None:
@@ -96,8 +104,9 @@ class RemindersFeature:
         guide = turns.guide_for(session)
         catalog = guide.catalog(session.language)
         if payload.action == Act.DELAYS:
-            await turns.reply(turn, plain(catalog.text("ui.tg_delays_prompt"),
-                                                  delays_keyboard(session, catalog)))
+            await turns.reply(
+                turn, plain(catalog.text("ui.tg_delays_prompt"), delays_keyboard(session, catalog))
+            )
             return
         delay = DELAYS.get(payload.argument)
         if delay is None:
@@ -121,12 +130,19 @@ class RemindersFeature:
         start = datetime.fromtimestamp(now, UTC)
         due = local_due(delay, start, zone_info(zone)) if zone else delay.due(start)
         return await self.turns.store.add_reminder(
-            turn.update_id, turn.chat_id, turn.user_id, run, delay.key, language, content,
+            turn.update_id,
+            turn.chat_id,
+            turn.user_id,
+            run,
+            delay.key,
+            language,
+            content,
             int(due.timestamp()),
         )
 
-    async def _confirm(self, turn: Turn, catalog: Catalog, reminder: Reminder, created: bool,
-                       now: float, *, in_place: bool) -> None:
+    async def _confirm(
+        self, turn: Turn, catalog: Catalog, reminder: Reminder, created: bool, now: float, *, in_place: bool
+    ) -> None:
         """Say when: in place of the delay choices, or in a new message (the result keeps its
         buttons)."""
         turns = self.turns
@@ -204,8 +220,7 @@ class RemindersFeature:
         if letter == CHECK_IN_LATER:
             await self._check_in_later(turn, reminder, catalog)
             return
-        result = await turns.store.record_outcome(turn.update_id, turn.chat_id, reminder_id,
-                                                         OUTCOMES[letter])
+        result = await turns.store.record_outcome(turn.update_id, turn.chat_id, reminder_id, OUTCOMES[letter])
         if result is None:
             await turns.redelivered(turn)
             return
@@ -224,8 +239,11 @@ class RemindersFeature:
         if letter == "y" and self.ask_reply is not None:
             await turns.send(turn, await self.ask_reply(turn))  # what did they say?
             return
-        acknowledgement = {"y": "ui.tg_outcome_ack_yes", "n": "ui.tg_outcome_ack_no",
-                           "w": "ui.tg_outcome_ack_waiting"}[letter]
+        acknowledgement = {
+            "y": "ui.tg_outcome_ack_yes",
+            "n": "ui.tg_outcome_ack_no",
+            "w": "ui.tg_outcome_ack_waiting",
+        }[letter]
         keyboard = check_in_later_keyboard(reminder, catalog) if letter == "w" else None
         await turns.send(turn, plain(catalog.text(acknowledgement), keyboard))
 
@@ -261,8 +279,9 @@ class RemindersFeature:
         await turns.answer(turn)
         date = when_words(reminder.due_at, catalog, self.clock(), self._zone(turn))
         assert turn.incoming.tapped_id is not None
-        await turns.edit(turn, turn.incoming.tapped_id,
-                                 esc(catalog.text("ui.tg_reminder_cancelled", date=date)))
+        await turns.edit(
+            turn, turn.incoming.tapped_id, esc(catalog.text("ui.tg_reminder_cancelled", date=date))
+        )
 
     async def _gone(self, turn: Turn, recorded: bool = False) -> None:
         """A button of a reminder that no longer exists (forgotten) or is not this chat's."""

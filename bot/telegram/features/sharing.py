@@ -63,11 +63,17 @@ class SharingFeature:
         if saved is None:
             await self.turns.send(turn, plain(catalog.text("ui.tg_no_result")))
             return
-        shared = await self.store.add_share(SharedPath(
-            code=share.new_code(), user_id=saved.user_id, flow=saved.flow,
-            flow_version=saved.flow_version, language=saved.language,
-            answers=path_answers(self.guide.flow, saved.answers), created_at=int(time.time()),
-        ))
+        shared = await self.store.add_share(
+            SharedPath(
+                code=share.new_code(),
+                user_id=saved.user_id,
+                flow=saved.flow,
+                flow_version=saved.flow_version,
+                language=saved.language,
+                answers=path_answers(self.guide.flow, saved.answers),
+                created_at=int(time.time()),
+            )
+        )
         link = share.deep_link(self.turns.messenger.username, share.share_parameter(shared.code))
         await self.turns.send(turn, share.share_message(catalog, link))
 
@@ -149,5 +155,6 @@ class SharingFeature:
             path = self._path(saved.answers, saved.language)
             results = share.inline_plan_results(summary, full, path, catalog, username, saved.saved_at)
             button = None
-        await self.turns.messenger.answer_inline(query.id, results, cache_time=share.INLINE_CACHE_SECONDS,
-                                                 button=button)
+        await self.turns.messenger.answer_inline(
+            query.id, results, cache_time=share.INLINE_CACHE_SECONDS, button=button
+        )

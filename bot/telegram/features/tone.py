@@ -22,8 +22,11 @@ class ToneFeature:
     def answers_prompt(self, incoming: Incoming) -> bool:
         """A reply to our /check prompt (in any language we speak)."""
         replied = incoming.replied
-        return (replied is not None and replied.from_id == self.turns.messenger.bot_id
-                and replied.text.strip() in self.prompts)
+        return (
+            replied is not None
+            and replied.from_id == self.turns.messenger.bot_id
+            and replied.text.strip() in self.prompts
+        )
 
     async def check(self, turn: Turn, argument: str) -> None:
         """/check: the text after it, or a prompt whose reply will be checked."""

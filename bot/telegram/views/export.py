@@ -80,15 +80,20 @@ def export_documents(plan: Plan, path: list[tuple[str, str]], catalog: Catalog) 
     keyboard = None
     if any(draft.channel == "email" for _, draft in plan.drafts):
         data = Payload(0, 0, 0, Act.EXPORT_EML).encode()  # valid whatever the guide's step
-        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(catalog.text("ui.tg_export_eml"),
-                                                               callback_data=data)]])
+        keyboard = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(catalog.text("ui.tg_export_eml"), callback_data=data)]]
+        )
     return [Document(PLAN_FILE, plan_markdown(plan, path, catalog).encode("utf-8"), caption, keyboard)]
 
 
 def eml_documents(plan: Plan, catalog: Catalog) -> list[Document]:
     """An .eml per email draft: opens in a mail app as an unsent email, ready to address."""
     return [
-        Document(f"{files.file_stem(action)}.eml", files.eml_bytes(draft),
-                 esc(catalog.text("ui.tg_eml_caption", title=action.title))[:MAX_CAPTION])
-        for action, draft in plan.drafts if draft.channel == "email"
+        Document(
+            f"{files.file_stem(action)}.eml",
+            files.eml_bytes(draft),
+            esc(catalog.text("ui.tg_eml_caption", title=action.title))[:MAX_CAPTION],
+        )
+        for action, draft in plan.drafts
+        if draft.channel == "email"
     ]

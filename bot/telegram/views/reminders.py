@@ -63,20 +63,27 @@ def reminder_content(plan: Plan, catalog: Catalog, delay: Delay) -> dict[str, An
 
 
 def check_in_content(catalog: Catalog, about: str = "") -> dict[str, Any]:
-    return {"kind": CHECK_IN, "subject": catalog.text("ui.tg_check_in_subject"),
-            "body": catalog.text("ui.tg_check_in_body"), "about": about}
+    return {
+        "kind": CHECK_IN,
+        "subject": catalog.text("ui.tg_check_in_subject"),
+        "body": catalog.text("ui.tg_check_in_body"),
+        "about": about,
+    }
 
 
 # ---- dates --------------------------------------------------------------------------------------
 
 
 def date_words(timestamp: int, catalog: Catalog, now: float, zone: str | None = None) -> str:
-    """"Monday 7 December" (with the year when it is not this year), in `zone` (UTC if None)."""
+    """ "Monday 7 December" (with the year when it is not this year), in `zone` (UTC if None)."""
     moment = datetime.fromtimestamp(timestamp, zone_info(zone))
     weekdays = [name.strip() for name in catalog.text("ui.tg_weekdays").split(",")]
     months = [name.strip() for name in catalog.text("ui.tg_months").split(",")]
-    values = {"weekday": weekdays[moment.weekday() % len(weekdays)], "day": moment.day,
-              "month": months[(moment.month - 1) % len(months)]}
+    values = {
+        "weekday": weekdays[moment.weekday() % len(weekdays)],
+        "day": moment.day,
+        "month": months[(moment.month - 1) % len(months)],
+    }
     if moment.year != datetime.fromtimestamp(now, moment.tzinfo).year:
         return catalog.text("ui.tg_date_year", year=moment.year, **values)
     return catalog.text("ui.tg_date", **values)
@@ -95,10 +102,13 @@ def when_words(timestamp: int, catalog: Catalog, now: float, zone: str | None) -
 def zone_keyboard(catalog: Catalog) -> InlineKeyboardMarkup:
     """The common zones, two a row, named by a city in the person's language; valid any time."""
     names = [name.strip() for name in catalog.text("ui.tg_zone_names").split(",")]
-    buttons = [InlineKeyboardButton(names[index] if index < len(names) else zone,
-                                    callback_data=_stepless(Act.ZONE, str(index)))
-               for index, zone in enumerate(COMMON_ZONES)]
-    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+    buttons = [
+        InlineKeyboardButton(
+            names[index] if index < len(names) else zone, callback_data=_stepless(Act.ZONE, str(index))
+        )
+        for index, zone in enumerate(COMMON_ZONES)
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
 # ---- keyboards ----------------------------------------------------------------------------------
@@ -110,25 +120,37 @@ def _stepless(action: str, argument: str) -> str:
 
 def delays_keyboard(session: Session, catalog: Catalog) -> InlineKeyboardMarkup:
     """Every delay, one per row; stamped with the session like the result's buttons."""
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(catalog.text("ui.tg_delay_choice", delay=catalog.text(f"ui.tg_delay_{key}")),
-                              callback_data=payload(session, Act.REMIND, key))]
-        for key in DELAYS
-    ])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    catalog.text("ui.tg_delay_choice", delay=catalog.text(f"ui.tg_delay_{key}")),
+                    callback_data=payload(session, Act.REMIND, key),
+                )
+            ]
+            for key in DELAYS
+        ]
+    )
 
 
 def outcome_keyboard(reminder: Reminder, catalog: Catalog) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(catalog.text(label),
-                              callback_data=_stepless(Act.OUTCOME, f"{reminder.id}-{letter}"))]
-        for letter, label in OUTCOME_LABELS.items()
-    ])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    catalog.text(label), callback_data=_stepless(Act.OUTCOME, f"{reminder.id}-{letter}")
+                )
+            ]
+            for letter, label in OUTCOME_LABELS.items()
+        ]
+    )
 
 
 def check_in_later_keyboard(reminder: Reminder, catalog: Catalog) -> InlineKeyboardMarkup:
     data = _stepless(Act.OUTCOME, f"{reminder.id}-{CHECK_IN_LATER}")
-    return InlineKeyboardMarkup([[InlineKeyboardButton(catalog.text("ui.tg_outcome_check_in_later"),
-                                                       callback_data=data)]])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(catalog.text("ui.tg_outcome_check_in_later"), callback_data=data)]]
+    )
 
 
 def cancel_keyboard(reminder: Reminder, catalog: Catalog, can_reply: bool = False) -> InlineKeyboardMarkup:

@@ -70,7 +70,7 @@ def code_from_start(argument: str) -> str | None:
     """The share code a /start argument carries, or None when it is no share link."""
     if not argument.startswith(SHARE_PREFIX) or not START_PARAMETER.fullmatch(argument):
         return None
-    return argument[len(SHARE_PREFIX):] or None
+    return argument[len(SHARE_PREFIX) :] or None
 
 
 def deep_link(bot_username: str, parameter: str) -> str:
@@ -132,10 +132,12 @@ def _fit(html: str) -> str:
 def share_message(catalog: Catalog, link: str) -> list[Outgoing]:
     """The /share answer: the chat picker (inline mode) and a share link that works without it."""
     url = share_url(link, catalog.text("ui.tg_share_link_text"))
-    keyboard = InlineKeyboardMarkup([
-        [share_button(catalog)],
-        [InlineKeyboardButton(catalog.text("ui.tg_share_link_button"), url=url)],
-    ])
+    keyboard = InlineKeyboardMarkup(
+        [
+            [share_button(catalog)],
+            [InlineKeyboardButton(catalog.text("ui.tg_share_link_button"), url=url)],
+        ]
+    )
     return [Text(esc(catalog.text("ui.tg_share_intro")), keyboard)]
 
 
@@ -163,17 +165,24 @@ def _own_plan_markup(catalog: Catalog, bot_username: str) -> InlineKeyboardMarku
     return InlineKeyboardMarkup([[InlineKeyboardButton(catalog.text("ui.tg_inline_own_plan"), url=url)]])
 
 
-def _article(result_id: str, title: str, description: str, html: str,
-             markup: InlineKeyboardMarkup) -> InlineQueryResultArticle:
+def _article(
+    result_id: str, title: str, description: str, html: str, markup: InlineKeyboardMarkup
+) -> InlineQueryResultArticle:
     return InlineQueryResultArticle(
-        id=result_id, title=title, description=description,
+        id=result_id,
+        title=title,
+        description=description,
         input_message_content=InputTextMessageContent(_fit(html), parse_mode=ParseMode.HTML),
         reply_markup=markup,
     )
 
 
 def inline_plan_results(
-    summary: Plan, full: Plan, path: list[tuple[str, str]], catalog: Catalog, bot_username: str,
+    summary: Plan,
+    full: Plan,
+    path: list[tuple[str, str]],
+    catalog: Catalog,
+    bot_username: str,
     version: int,
 ) -> list[InlineQueryResultArticle]:
     """The person's latest result as articles: "my plan" from `summary` (a plan built without
@@ -186,16 +195,29 @@ def inline_plan_results(
     results = [_article(f"plan.{version}", catalog.text("ui.tg_inline_plan_title"), primary, html, markup)]
     draft = _draft_html(full, catalog)
     if draft is not None:
-        results.append(_article(f"draft.{version}", catalog.text("ui.tg_inline_draft_title"), primary,
-                                f"{html}\n\n{draft}", markup))
+        results.append(
+            _article(
+                f"draft.{version}",
+                catalog.text("ui.tg_inline_draft_title"),
+                primary,
+                f"{html}\n\n{draft}",
+                markup,
+            )
+        )
     return results
 
 
 def inline_start_results(catalog: Catalog, bot_username: str) -> list[InlineQueryResultArticle]:
     """For someone with no result yet: an article that invites to the guide."""
-    return [_article("start", catalog.text("ui.tg_inline_none_title"),
-                     catalog.text("ui.tg_inline_none_description"),
-                     esc(catalog.text("ui.tg_inline_none_text")), _own_plan_markup(catalog, bot_username))]
+    return [
+        _article(
+            "start",
+            catalog.text("ui.tg_inline_none_title"),
+            catalog.text("ui.tg_inline_none_description"),
+            esc(catalog.text("ui.tg_inline_none_text")),
+            _own_plan_markup(catalog, bot_username),
+        )
+    ]
 
 
 def inline_start_button(catalog: Catalog) -> InlineQueryResultsButton:

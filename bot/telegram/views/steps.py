@@ -59,8 +59,10 @@ def _navigation(session: Session, catalog: Catalog, can_go_back: bool) -> list[I
     """Back and Start over; none on the first step, where neither would do anything."""
     if not can_go_back:
         return []
-    return [_button(catalog.text("ui.back"), session, Act.BACK),
-            _button(catalog.text("ui.restart"), session, Act.RESTART)]
+    return [
+        _button(catalog.text("ui.back"), session, Act.BACK),
+        _button(catalog.text("ui.restart"), session, Act.RESTART),
+    ]
 
 
 def _keyboard(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
@@ -70,8 +72,9 @@ def _keyboard(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
 def share_button(catalog: Catalog) -> InlineKeyboardButton:
     """The Share button: opens the chat picker with the bot's inline mode, which answers with
     the person's latest plan (views/share.py, features/sharing.py)."""
-    chats = SwitchInlineQueryChosenChat(allow_user_chats=True, allow_group_chats=True,
-                                        allow_channel_chats=True)
+    chats = SwitchInlineQueryChosenChat(
+        allow_user_chats=True, allow_group_chats=True, allow_channel_chats=True
+    )
     return InlineKeyboardButton(catalog.text("ui.share"), switch_inline_query_chosen_chat=chats)
 
 
@@ -81,31 +84,45 @@ def export_button(session: Session, catalog: Catalog) -> InlineKeyboardButton:
 
 
 def remind_row(plan: Plan, session: Session, catalog: Catalog) -> list[InlineKeyboardButton]:
-    """"Remind me" with the plan's default delay, and the other delays; none without a draft."""
+    """ "Remind me" with the plan's default delay, and the other delays; none without a draft."""
     if not plan.drafts:
         return []
     delay = default_delay(plan)
     if delay is None:
         return [_button(catalog.text("ui.tg_remind_later"), session, Act.DELAYS)]
     label = catalog.text("ui.tg_remind_in", delay=catalog.text(f"ui.tg_delay_{delay.key}"))
-    return [_button(label, session, Act.REMIND, delay.key),
-            _button(catalog.text("ui.tg_remind_other"), session, Act.DELAYS)]
+    return [
+        _button(label, session, Act.REMIND, delay.key),
+        _button(catalog.text("ui.tg_remind_other"), session, Act.DELAYS),
+    ]
 
 
 def forget_keyboard(session: Session | None, catalog: Catalog) -> InlineKeyboardMarkup:
     stamp = (session.flow_version, session.run, session.step) if session else (0, 0, 0)
-    return _keyboard([[
-        InlineKeyboardButton(catalog.text("ui.tg_forget_yes"),
-                             callback_data=Payload(*stamp, Act.FORGET).encode()),
-        InlineKeyboardButton(catalog.text("ui.tg_forget_no"),
-                             callback_data=Payload(*stamp, Act.KEEP_DATA).encode()),
-    ]])
+    return _keyboard(
+        [
+            [
+                InlineKeyboardButton(
+                    catalog.text("ui.tg_forget_yes"), callback_data=Payload(*stamp, Act.FORGET).encode()
+                ),
+                InlineKeyboardButton(
+                    catalog.text("ui.tg_forget_no"), callback_data=Payload(*stamp, Act.KEEP_DATA).encode()
+                ),
+            ]
+        ]
+    )
 
 
 def midway_keyboard(session: Session, catalog: Catalog) -> InlineKeyboardMarkup:
     """/start in the middle of a guide: continue where one was, or start over."""
-    return _keyboard([[_button(catalog.text("ui.tg_continue"), session, Act.CONTINUE),
-                       _button(catalog.text("ui.restart"), session, Act.RESTART)]])
+    return _keyboard(
+        [
+            [
+                _button(catalog.text("ui.tg_continue"), session, Act.CONTINUE),
+                _button(catalog.text("ui.restart"), session, Act.RESTART),
+            ]
+        ]
+    )
 
 
 def group_keyboard(catalog: Catalog, bot_username: str) -> InlineKeyboardMarkup:
@@ -114,8 +131,19 @@ def group_keyboard(catalog: Catalog, bot_username: str) -> InlineKeyboardMarkup:
 
 
 def commands(catalog: Catalog) -> list[BotCommand]:
-    names = ("start", "back", "restart", "help", "mydata", "forget", "cancel", "share", "export", "reminders",
-             "check")
+    names = (
+        "start",
+        "back",
+        "restart",
+        "help",
+        "mydata",
+        "forget",
+        "cancel",
+        "share",
+        "export",
+        "reminders",
+        "check",
+    )
     return [BotCommand(name, catalog.text(f"ui.tg_cmd_{name}")) for name in names]
 
 
@@ -143,8 +171,14 @@ def _lines(*blocks: str | None) -> str:
 
 
 def render_view(
-    view: View, session: Session, catalog: Catalog, notice: str | None = None,
-    answered: str | None = None, *, shareable: bool = True, can_reply: bool = False,
+    view: View,
+    session: Session,
+    catalog: Catalog,
+    notice: str | None = None,
+    answered: str | None = None,
+    *,
+    shareable: bool = True,
+    can_reply: bool = False,
 ) -> list[Outgoing]:
     """The messages that show `view`; the last one carries the step's buttons. `answered`
     (HTML, from `render_answered`) heads the first message: the choice that led here.
@@ -158,12 +192,20 @@ def render_view(
     return messages
 
 
-def _render_view(view: View, session: Session, catalog: Catalog, notice: str | None,
-                 shareable: bool = True, can_reply: bool = False) -> list[Outgoing]:
+def _render_view(
+    view: View,
+    session: Session,
+    catalog: Catalog,
+    notice: str | None,
+    shareable: bool = True,
+    can_reply: bool = False,
+) -> list[Outgoing]:
     if isinstance(view, QuestionView):
         body = _lines(_question_head(view), f"<i>{esc(view.hint)}</i>" if view.hint else None)
-        rows = [[_button(("✓ " if c.selected else "") + c.label, session, Act.ANSWER, c.value)]
-                for c in view.choices]
+        rows = [
+            [_button(("✓ " if c.selected else "") + c.label, session, Act.ANSWER, c.value)]
+            for c in view.choices
+        ]
         rows.append(_navigation(session, catalog, view.can_go_back))
         return texts(_with_notice(body, notice or view.notice), _keyboard(rows))
     if isinstance(view, DetailView):
@@ -182,10 +224,12 @@ def _render_view(view: View, session: Session, catalog: Catalog, notice: str | N
         return texts(_with_notice(body, notice), keyboard)
     if isinstance(view, RecommendView):
         body = esc(view.intro) + "\n\n" + recommendation_html(view.plan, catalog, full=False)
-        keyboard = _keyboard([
-            [_button(view.proceed_label, session, Act.PROCEED)],
-            _navigation(session, catalog, view.can_go_back),
-        ])
+        keyboard = _keyboard(
+            [
+                [_button(view.proceed_label, session, Act.PROCEED)],
+                _navigation(session, catalog, view.can_go_back),
+            ]
+        )
         return texts(_with_notice(body, notice), keyboard)
     if isinstance(view, ChangeView):
         rows = [[_button(choice.label, session, Act.REVISE, choice.value)] for choice in view.choices]
@@ -195,15 +239,20 @@ def _render_view(view: View, session: Session, catalog: Catalog, notice: str | N
 
 
 def replied_button(catalog: Catalog) -> InlineKeyboardButton:
-    """"They replied": asks what the employer said (features/after_reply.py). Stepless: it
+    """ "They replied": asks what the employer said (features/after_reply.py). Stepless: it
     works from the latest result whenever it is tapped, like /replied."""
     data = Payload(0, 0, 0, Act.REPLIED).encode()
     return InlineKeyboardButton(catalog.text("ui.tg_they_replied"), callback_data=data)
 
 
 def render_result(
-    view: ResultView, session: Session, catalog: Catalog, notice: str | None = None, *,
-    shareable: bool = True, can_reply: bool = False,
+    view: ResultView,
+    session: Session,
+    catalog: Catalog,
+    notice: str | None = None,
+    *,
+    shareable: bool = True,
+    can_reply: bool = False,
 ) -> list[Outgoing]:
     """The advice, each draft ready to copy, and what to do next, in as few messages as read
     well: the advice (with the copy hint), then one message per draft, the last of which
@@ -220,13 +269,17 @@ def render_result(
         else:  # what follows the drafts joins the last message
             bodies[-1] += "\n\n" + section_html(section)
     bodies[-1] += f"\n\n{esc(catalog.text('ui.tg_result_footer'))}"
-    keyboard = _keyboard([
-        [_button(catalog.text("ui.change_answer"), session, Act.CHANGE),
-         _button(catalog.text("ui.restart"), session, Act.RESTART)],
-        [share_button(catalog), export_button(session, catalog)] if shareable else [],
-        remind_row(plan, session, catalog),
-        [replied_button(catalog)] if can_reply else [],
-    ])
+    keyboard = _keyboard(
+        [
+            [
+                _button(catalog.text("ui.change_answer"), session, Act.CHANGE),
+                _button(catalog.text("ui.restart"), session, Act.RESTART),
+            ],
+            [share_button(catalog), export_button(session, catalog)] if shareable else [],
+            remind_row(plan, session, catalog),
+            [replied_button(catalog)] if can_reply else [],
+        ]
+    )
     out: list[Outgoing] = []
     for index, body in enumerate(bodies):
         out += texts(body, keyboard if index == len(bodies) - 1 else None)
@@ -269,5 +322,3 @@ def render_answered(view: View, event: Event, catalog: Catalog) -> str | None:
     if made is None:
         return None
     return f"{CHOSEN} <b>{esc(made[1][:200])}</b>"
-
-

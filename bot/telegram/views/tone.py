@@ -35,8 +35,9 @@ def looks_like_draft(text: str) -> bool:
 def prompt(catalog: Catalog) -> list[Outgoing]:
     """The /check prompt: the person's next message, a reply to it, is the draft."""
     placeholder = catalog.text("ui.tg_tone_placeholder")[:64]
-    return [Text(esc(catalog.text("ui.tg_tone_prompt")),
-                 ForceReply(input_field_placeholder=placeholder or None))]
+    return [
+        Text(esc(catalog.text("ui.tg_tone_prompt")), ForceReply(input_field_placeholder=placeholder or None))
+    ]
 
 
 def prompt_texts(catalogs: Iterable[Catalog]) -> frozenset[str]:
@@ -47,8 +48,9 @@ def prompt_texts(catalogs: Iterable[Catalog]) -> frozenset[str]:
 def offer(catalog: Catalog, session: Session | None, reply_to: int) -> list[Outgoing]:
     """A short offer under a long text, with one button that checks it."""
     stamp = (session.flow_version, session.run, session.step) if session else (0, 0, 0)
-    button = InlineKeyboardButton(catalog.text("ui.tg_tone_offer_button"),
-                                  callback_data=Payload(*stamp, Act.TONE).encode())
+    button = InlineKeyboardButton(
+        catalog.text("ui.tg_tone_offer_button"), callback_data=Payload(*stamp, Act.TONE).encode()
+    )
     return [Text(esc(catalog.text("ui.tg_tone_offer")), InlineKeyboardMarkup([[button]]), reply_to)]
 
 
@@ -66,14 +68,22 @@ def render_findings(
     else:
         try_label = esc(catalog.text("ui.tg_tone_try"))
         paragraphs = [f"<b>{esc(catalog.text('ui.tg_tone_found', count=len(findings)))}</b>"]
-        paragraphs += [_passage(number, finding, try_label)
-                       for number, finding in enumerate(passages[:MAX_SHOWN], start=1)]
+        paragraphs += [
+            _passage(number, finding, try_label)
+            for number, finding in enumerate(passages[:MAX_SHOWN], start=1)
+        ]
         if len(passages) > MAX_SHOWN:
             more = catalog.text("ui.tg_tone_more", count=len(passages) - MAX_SHOWN)
             paragraphs.append(f"<i>{esc(more)}</i>")
         if form:
-            paragraphs.append("\n".join([f"<b>{esc(catalog.text('ui.tg_tone_form'))}</b>",
-                                         *(_form_note(note, try_label) for note in form)]))
+            paragraphs.append(
+                "\n".join(
+                    [
+                        f"<b>{esc(catalog.text('ui.tg_tone_form'))}</b>",
+                        *(_form_note(note, try_label) for note in form),
+                    ]
+                )
+            )
         paragraphs.append(f"<i>{esc(catalog.text('ui.tg_tone_footer'))}</i>")
     if piece:
         paragraphs.append(f"<i>{esc(catalog.text('ui.tg_tone_piece'))}</i>")
@@ -82,16 +92,20 @@ def render_findings(
 
 
 def _passage(number: int, finding: Finding, try_label: str) -> str:
-    return "\n".join([
-        f"{number}. <b>{esc(finding.category_label)}</b>: “{esc(_quoted(finding.passage))}”",
-        esc(finding.why),
-        esc(finding.advice) if finding.advice else f"<i>{try_label}</i> {esc(finding.alternative)}",
-    ])
+    return "\n".join(
+        [
+            f"{number}. <b>{esc(finding.category_label)}</b>: “{esc(_quoted(finding.passage))}”",
+            esc(finding.why),
+            esc(finding.advice) if finding.advice else f"<i>{try_label}</i> {esc(finding.alternative)}",
+        ]
+    )
 
 
 def _form_note(finding: Finding, try_label: str) -> str:
-    return (f"{BULLET} <b>{esc(finding.category_label)}</b> ({esc(_quoted(finding.passage))}): "
-            f"{esc(finding.why)} <i>{try_label}</i> {esc(finding.alternative)}")
+    return (
+        f"{BULLET} <b>{esc(finding.category_label)}</b> ({esc(_quoted(finding.passage))}): "
+        f"{esc(finding.why)} <i>{try_label}</i> {esc(finding.alternative)}"
+    )
 
 
 def _quoted(passage: str) -> str:
