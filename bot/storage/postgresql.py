@@ -33,6 +33,7 @@ from bot.storage.base import (
 )
 from bot.storage.migrations import latest_version, pending
 from bot.storage.replies import reply_dict, reply_figures, reply_from_row, reply_row
+from bot.storage.rows import REMINDER_COLUMNS, reminder_from_row, shared_path_from_row
 
 T = TypeVar("T")
 
@@ -403,7 +404,7 @@ class PostgresStore:
                 answers,
             )
             if row is not None:
-                return _shared_path(row)
+                return shared_path_from_row(row)
             await db.execute(
                 "INSERT INTO shares (code, user_id, flow, flow_version, language, answers, created_at) "
                 "VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -428,7 +429,7 @@ class PostgresStore:
             ),
             transaction=False,
         )
-        return _shared_path(row) if row is not None else None
+        return shared_path_from_row(row) if row is not None else None
 
     # ---- reminders -------------------------------------------------------------------------
 
@@ -458,7 +459,7 @@ class PostgresStore:
                 return existing[0], False
             row = await db.fetchrow(
                 "INSERT INTO reminders (chat_id, user_id, run, delay, language, payload, due_at, "  # noqa: S608
-                f"created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {_REMINDER_COLUMNS}",
+                f"created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {REMINDER_COLUMNS}",
                 chat_id,
                 user_id,
                 run,
@@ -468,7 +469,7 @@ class PostgresStore:
                 due_at,
                 self._now(),
             )
-            return _reminder(row), True
+            return reminder_from_row(row), True
 
         return await self._once_per_update(update_id, work)
 
@@ -649,7 +650,7 @@ class PostgresStore:
                         "answers": s.answers,
                         "created_at": s.created_at,
                     }
-                    for s in map(_shared_path, shares)
+                    for s in map(shared_path_from_row, shares)
                 ],
                 "reminders": [reminder.to_dict() for reminder in reminders],
                 "replies": [reply_dict(reply_from_row(row)) for row in replies],
@@ -839,46 +840,16 @@ async def _retire_reminders(db: asyncpg.Connection, condition: str, *args: Any) 
     return _count(await db.execute(f"DELETE FROM reminders WHERE {condition}", *args))  # noqa: S608
 
 
-_REMINDER_COLUMNS = (
-    "id, chat_id, user_id, run, delay, language, payload, due_at, state, attempts, claimed_by, "
-    "sent_at, outcome, outcome_at, created_at"
-)
-
-
 async def _fetch_reminders(
     db: asyncpg.Connection, condition: str, *args: Any, limit: int | None = None
 ) -> list[Reminder]:
     rows = await db.fetch(
-        f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE {condition} "  # noqa: S608 - fixed SQL
+        f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE {condition} "  # noqa: S608 - fixed SQL
         f"ORDER BY due_at, id LIMIT ${len(args) + 1}",
         *args,
         limit,
     )
-    return [_reminder(row) for row in rows]
-
-
-def _reminder(row: Any) -> Reminder:
-    return Reminder(
-        id=row[0],
-        chat_id=row[1],
-        user_id=row[2],
-        run=row[3],
-        delay=row[4],
-        language=row[5],
-        payload=json.loads(row[6]),
-        due_at=row[7],
-        state=row[8],
-        attempts=row[9],
-        claimed_by=row[10],
-        sent_at=row[11],
-        outcome=row[12],
-        outcome_at=row[13],
-        created_at=row[14],
-    )
-
-
-def _shared_path(row: Any) -> SharedPath:
-    return SharedPath(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6])
+    return [reminder_from_row(row) for row in rows]
 
 
 async def _save_reply(db: asyncpg.Connection, reply: SavedReply) -> None:

@@ -41,6 +41,7 @@ from bot.storage.base import (
 )
 from bot.storage.migrations import latest_version, pending
 from bot.storage.replies import reply_dict, reply_figures, reply_from_row, reply_row
+from bot.storage.rows import REMINDER_COLUMNS, reminder_from_row, shared_path_from_row
 
 T = TypeVar("T")
 
@@ -476,7 +477,7 @@ class SQLiteStore:
                 (shared.user_id, shared.flow, shared.flow_version, answers),
             ).fetchone()
             if row is not None:
-                return _shared_path(row)
+                return shared_path_from_row(row)
             db.execute(
                 "INSERT INTO shares (code, user_id, flow, flow_version, language, answers, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -500,7 +501,7 @@ class SQLiteStore:
             "WHERE code = ?",
             (code,),
         ).fetchone()
-        return _shared_path(row) if row is not None else None
+        return shared_path_from_row(row) if row is not None else None
 
     def _shares_of(self, user_id: int) -> list[SharedPath]:
         rows = self._db.execute(
@@ -508,17 +509,17 @@ class SQLiteStore:
             "WHERE user_id = ? ORDER BY created_at, code",
             (user_id,),
         ).fetchall()
-        return [_shared_path(row) for row in rows]
+        return [shared_path_from_row(row) for row in rows]
 
     # ---- reminders (each claim is a conditional UPDATE: one winner across processes) ----
 
     def _reminders_where(self, condition: str, args: tuple[Any, ...], limit: int = -1) -> list[Reminder]:
         rows = self._db.execute(
-            f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE {condition} "  # noqa: S608 - fixed SQL
+            f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE {condition} "  # noqa: S608 - fixed SQL
             "ORDER BY due_at, id LIMIT ?",
             (*args, limit),
         ).fetchall()
-        return [_reminder(row) for row in rows]
+        return [reminder_from_row(row) for row in rows]
 
     def _add_reminder(
         self,
@@ -831,10 +832,6 @@ def _json(value: dict[str, str]) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _shared_path(row: tuple[Any, ...]) -> SharedPath:
-    return SharedPath(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6])
-
-
 def _result_dict(result: SavedResult | None) -> dict[str, Any] | None:
     if result is None:
         return None
@@ -846,32 +843,6 @@ def _result_dict(result: SavedResult | None) -> dict[str, Any] | None:
         "details": result.details,
         "saved_at": result.saved_at,
     }
-
-
-_REMINDER_COLUMNS = (
-    "id, chat_id, user_id, run, delay, language, payload, due_at, state, attempts, claimed_by, "
-    "sent_at, outcome, outcome_at, created_at"
-)
-
-
-def _reminder(row: tuple[Any, ...]) -> Reminder:
-    return Reminder(
-        id=row[0],
-        chat_id=row[1],
-        user_id=row[2],
-        run=row[3],
-        delay=row[4],
-        language=row[5],
-        payload=json.loads(row[6]),
-        due_at=row[7],
-        state=row[8],
-        attempts=row[9],
-        claimed_by=row[10],
-        sent_at=row[11],
-        outcome=row[12],
-        outcome_at=row[13],
-        created_at=row[14],
-    )
 
 
 def _write_result(db: sqlite3.Connection, result: SavedResult) -> None:
