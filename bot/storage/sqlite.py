@@ -18,6 +18,7 @@ nobody will ever open again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sqlite3
@@ -72,10 +73,13 @@ class SQLiteStore:
 
     def _open(self) -> None:
         try:
+            # Several processes may open the same new database at once: whoever makes the folder
+            # or the file first wins, the others go on with it.
             if not self.path.parent.exists():
-                self.path.parent.mkdir(mode=0o700, parents=True)
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not self.path.exists():  # an empty file is an empty database; made private here
-                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+                with contextlib.suppress(FileExistsError):
+                    os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             connection = sqlite3.connect(self.path, isolation_level=None, timeout=10)
             stat = os.stat(self.path)
             self._identity = (stat.st_dev, stat.st_ino)
