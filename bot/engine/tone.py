@@ -598,7 +598,7 @@ def _word_end(text: str, end: int) -> int:
 
 # A sentence ends at ".", "!" or "?" (a run of them) followed by a space or the end.
 _SENTENCE_END = re.compile(r"[.!?]+(?= |$)")
-_SHOUTED = re.compile(r"\b[A-Z]{4,}\b")
+_SHOUTED = re.compile(r"\b[A-ZА-ЯЁ]{4,}\b")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 
 
@@ -716,8 +716,9 @@ _EXCLAMATION = re.compile(r"\w*(?:[!?]*![!?]*){2,}")
 # Any run with an "!", with the word it ends.
 _ANY_EXCLAMATION = re.compile(r"\w*[!?]*![!?]*")
 # Capitalised words: two or more capitals (an apostrophe-s allowed), or a lone "I".
-_CAPS_WORD = re.compile(r"\b(?:[A-Z]{2,}(?:'S)?|I)\b")
-_VOWELS = frozenset("AEIOU")
+# Latin and Cyrillic capitals: "ПОЧЕМУ ВЫ МНЕ ОТКАЗАЛИ" shouts as loudly as "WHY".
+_CAPS_WORD = re.compile(r"\b(?:[A-ZА-ЯЁ]{2,}(?:'S)?|I)\b")
+_VOWELS = frozenset("AEIOUАЕЁИОУЫЭЮЯ")
 _MIN_SHOUTED_WORD = 4  # a single capitalised word shorter than this reads as an acronym
 _MIN_SHOUTED_PHRASE = 5  # letters in a phrase of capitalised words before it reads as shouting
 

@@ -258,6 +258,11 @@ class ReminderStore(Protocol):
 
     async def get_reminder(self, reminder_id: int) -> Reminder | None: ...
 
+    async def had_reminder_before(self, chat_id: int, reminder_id: int) -> bool:
+        """Whether the chat has a reminder older than `reminder_id`, in any state: the time
+        zone is asked with a chat's first reminder only."""
+        ...
+
     async def due_reminders(self, now: int, lease: int, limit: int = 100) -> list[Reminder]:
         """Pending reminders due by `now`, and claims older than `lease` seconds (a process
         died mid-send: such a reminder may go out twice), soonest first."""

@@ -480,6 +480,10 @@ class PostgresStore:
         found = await self._reminders_where("id = $1", reminder_id)
         return found[0] if found else None
 
+    async def had_reminder_before(self, chat_id: int, reminder_id: int) -> bool:
+        found = await self._reminders_where("chat_id = $1 AND id < $2", chat_id, reminder_id, limit=1)
+        return bool(found)
+
     async def due_reminders(self, now: int, lease: int, limit: int = 100) -> list[Reminder]:
         return await self._reminders_where(
             "(state = 'pending' AND due_at <= $1) OR (state = 'sending' AND claimed_at <= $2)",

@@ -775,6 +775,10 @@ class SQLiteStore:
         found = await self._call(self._reminders_where, "id = ?", (reminder_id,))
         return found[0] if found else None
 
+    async def had_reminder_before(self, chat_id: int, reminder_id: int) -> bool:
+        found = await self._call(self._reminders_where, "chat_id = ? AND id < ?", (chat_id, reminder_id), 1)
+        return bool(found)
+
     async def due_reminders(self, now: int, lease: int, limit: int = 100) -> list[Reminder]:
         return await self._call(self._due_reminders, now, lease, limit)
 

@@ -109,6 +109,10 @@ class Handlers:
                 await command(turn, argument.strip())
         elif features.tone.answers_prompt(turn.incoming):
             await features.tone.reply_checked(turn, text)
+        elif features.reminders.answers_zone_question(
+            turn, text, expecting_detail=features.guide.wants_detail(turn)
+        ):
+            await features.reminders.time_zone(turn, text)
         elif not features.guide.wants_detail(turn) and tone_views.looks_like_draft(text):
             await features.tone.offer(turn)
         else:

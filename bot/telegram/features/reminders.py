@@ -60,6 +60,12 @@ class RemindersFeature:
         self.ask_reply = ask_reply
         """"What did they say?" (features/after_reply.py), asked after "Did they reply? → Yes"
         and offered on each /reminders entry; None without that feature."""
+        self.zone_questions = frozenset(
+            catalog.text(key).strip()
+            for catalog in turns.guide.catalogs.values()
+            for key in ("ui.tg_zone_prompt", "ui.tg_zone_unknown")
+        )
+        """The messages that carry the zone picker, in every language: a reply to one is a zone."""
 
     async def command(self, turn: Turn, argument: str) -> None:
         """/reminders: each pending reminder with a Cancel button, or a word that there are none."""
@@ -155,10 +161,26 @@ class RemindersFeature:
             await turns.edit(turn, turn.incoming.tapped_id, text)
         else:
             await turns.send(turn, [Text(text)])
-        if created and zone is None:  # asked with the first reminder, until they answer
+        # Asked once, with the chat's first reminder; later ones say which zone their date is in.
+        if created and zone is None and not await turns.store.had_reminder_before(turn.chat_id, reminder.id):
             await turns.send(turn, plain(catalog.text("ui.tg_zone_prompt"), zone_keyboard(catalog)))
 
-    # ---- the person's time zone: a tap on the picker, or /timezone Madrid ------------------------
+    # ---- the person's time zone: a tap on the picker, a typed city, or /timezone Madrid -----------
+
+    def answers_zone_question(self, turn: Turn, text: str, *, expecting_detail: bool) -> bool:
+        """Whether a typed `text` (no command) is the person's time zone: a reply to the picker's
+        message, or, unless the guide is waiting for a detail, a city or UTC offset on its own.
+        A bare offset ("+1") counts only while the zone is unknown: it changes no zone set before."""
+        replied = turn.incoming.replied
+        if (
+            replied is not None
+            and replied.from_id == self.turns.messenger.bot_id
+            and replied.text.strip() in self.zone_questions
+        ):
+            return True
+        if expecting_detail or parse_zone(text) is None:
+            return False
+        return self._zone(turn) is None or any(char.isalpha() for char in text)
 
     async def time_zone(self, turn: Turn, argument: str) -> None:
         """/timezone shows the picker; /timezone <city or UTC offset> sets it."""
