@@ -199,6 +199,13 @@ def test_a_spanish_draft_greets_and_signs_off_as_spanish_mail_does() -> None:
         ("Dr. Gil", "es", "Estimado Dr. Gil:"),
         ("Marta López", "es", "Buenos días, Marta López:"),
         ("Анна", "ru", "Здравствуйте, Анна!"),
+        ("Марина Соколова", "ru", "Здравствуйте, Марина Соколова!"),
+        ("Марина Сергеевна", "ru", "Уважаемая Марина Сергеевна,"),
+        ("Олег Петрович", "ru", "Уважаемый Олег Петрович,"),
+        ("Соколова Марина Сергеевна", "ru", "Уважаемая Соколова Марина Сергеевна,"),
+        # "-ович" after a feminine first name is a surname, and "Никита" ends like one: no guess
+        ("Ирина Абрамович", "ru", "Здравствуйте, Ирина Абрамович!"),
+        ("Никита Сергеевич", "ru", "Здравствуйте, Никита Сергеевич!"),
     ],
 )
 def test_the_salutation_follows_the_language(name: str, language: str, reads: str) -> None:
@@ -210,6 +217,25 @@ def test_english_article_rules_do_not_touch_spanish_titles() -> None:
     assert normalise("role", "Analista de datos", "es") == "Analista de datos"
     assert normalise("role", "The Data Analyst", "es") == "The Data Analyst"
     assert normalise("role", "el puesto de Analista", "es") == "Analista"
+
+
+@pytest.mark.parametrize(
+    ("detail", "typed", "reads"),
+    [
+        ("role", "«Аналитик данных»", "Аналитик данных"),  # the template adds the «ёлочки»
+        ("role", "вакансия «Аналитик»", "Аналитик"),
+        ("company", "Северная логистика", "«Северная логистика»"),
+        ("company", '"Ромашка"', "«Ромашка»"),
+        ("company", "ООО «Ромашка»", "ООО «Ромашка»"),
+        ("company", "Google", "Google"),  # a Latin name is written bare in Russian
+        ("strength", "Восемь лет руководства", "восемь лет руководства"),
+        ("topic", "Ваши планы", "Ваши планы"),  # the reader's «Ваш» keeps its capital
+    ],
+)
+def test_russian_titles_take_their_quotes_once_and_common_words_lose_a_capital(
+    detail: str, typed: str, reads: str
+) -> None:
+    assert normalise(detail, typed, "ru") == reads
 
 
 def test_check_fails_on_a_declared_language_without_a_tone_lexicon(

@@ -176,6 +176,8 @@ def normalise(detail_id: str, text: str, language: str = DEFAULT_LANGUAGE) -> st
         for rules in (_ROLE_PREFIX, _ROLE_SUFFIX):
             if language in rules:
                 value = rules[language].sub("", value) or value
+    if language == "ru" and detail_id in TITLES:
+        value = _russian_title_quotes(detail_id, value)
     if detail_id in TITLES:
         value = _soften_caps(value, title=True)
     elif detail_id not in NAMES:
@@ -198,6 +200,22 @@ def normalise_all(details: Mapping[str, str], language: str = DEFAULT_LANGUAGE) 
     return clean
 
 
+_QUOTED = re.compile(r'^(?:«(?P<a>[^«»]+)»|"(?P<b>[^"]+)"|“(?P<c>[^“”]+)”|„(?P<d>[^„“]+)“)$')
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
+def _russian_title_quotes(detail_id: str, value: str) -> str:
+    """Russian templates put a title in «ёлочки» themselves (вакансия «{role}»), and a Russian
+    company name takes them too (компания «Северная логистика»; Google stays bare): quotes
+    typed around the whole title are dropped so they never double."""
+    found = _QUOTED.match(value)
+    if found:
+        value = next(part for part in found.groups() if part).strip() or value
+    if detail_id == "company" and _CYRILLIC.search(value) and not re.search('[«»"“”„]', value):
+        return f"«{value}»"
+    return value
+
+
 _ES_FEMININE = frozenset({"sra", "srta", "dra", "doña", "profa", "lic.ª"})
 _ES_MASCULINE = frozenset({"sr", "dr", "don", "prof", "lic", "ing"})
 
@@ -208,7 +226,8 @@ def greeting(name: str, language: str = DEFAULT_LANGUAGE) -> str:
     English: a first name alone reads "Hi Sam,"; a title or a full name "Dear Ms Rivera,".
     Spanish: "Hola, Marta:" for a first name; "Estimada Sra. Rivera:" / "Estimado Sr. Gil:"
     when the title says which; otherwise the neutral "Buenos días, Marta López:".
-    Russian: "Здравствуйте, Анна!" fits any form of address, without guessing gender.
+    Russian: "Здравствуйте, Анна!" fits any form of address, without guessing gender;
+    a patronymic says it: "Уважаемая Марина Сергеевна," / "Уважаемый Олег Петрович,".
     """
     words = name.replace(".", " ").split()
     first = words[0].lower() if words else ""
@@ -219,10 +238,29 @@ def greeting(name: str, language: str = DEFAULT_LANGUAGE) -> str:
             return f"Estimado {name}:"
         return f"Hola, {name}:" if len(words) == 1 else f"Buenos días, {name}:"
     if language == "ru":
-        return f"Здравствуйте, {name}!"
+        return _russian_greeting(name, words)
     if len(words) == 1 and first not in HONORIFICS:
         return f"Hi {name},"
     return f"Dear {name},"
+
+
+# A patronymic names the gender; "-ович" alone may be a surname ("Анна Абрамович"), so a
+# masculine one counts only when no other word looks like a feminine first name ("-а", "-я").
+_RU_FEMININE_PATRONYMIC = re.compile(r"(?:овна|евна|ична|инична)$", re.IGNORECASE)
+_RU_MASCULINE_PATRONYMIC = re.compile(r"(?:ович|евич|ьич)$", re.IGNORECASE)
+_RU_FEMININE_ENDING = re.compile(r"[ая]$", re.IGNORECASE)
+
+
+def _russian_greeting(name: str, words: list[str]) -> str:
+    """ "Уважаемая Марина Сергеевна," when a patronymic shows the gender, else "Здравствуйте, …!"."""
+    if len(words) >= 2:
+        if any(_RU_FEMININE_PATRONYMIC.search(word) for word in words[1:]):
+            return f"Уважаемая {name},"
+        masculine = [word for word in words[1:] if _RU_MASCULINE_PATRONYMIC.search(word)]
+        others = [word for word in words if word not in masculine]
+        if masculine and not any(_RU_FEMININE_ENDING.search(word) for word in others):
+            return f"Уважаемый {name},"
+    return f"Здравствуйте, {name}!"
 
 
 def _is_emoji(ch: str) -> bool:
@@ -431,6 +469,37 @@ _LOWER_SAFE_STARTS_BY_LANGUAGE: Mapping[str, frozenset[str]] = {
             "небольшая",
             "руководство",
             "управление",
+            "четыре",
+            "шесть",
+            "семь",
+            "восемь",
+            "девять",
+            "пятнадцать",
+            "двадцать",
+            "несколько",
+            "много",
+            "мало",
+            "годы",
+            "лет",
+            "глубокий",
+            "глубокое",
+            "глубокие",
+            "знание",
+            "знания",
+            "умение",
+            "навык",
+            "навыки",
+            "сильный",
+            "сильная",
+            "практический",
+            "пример",
+            "кейс",
+            "планы",
+            "отсутствие",
+            "свой",
+            "своя",
+            "своё",
+            "свои",
         }
     ),
 }
