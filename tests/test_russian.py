@@ -162,7 +162,12 @@ def scores(name: str) -> tuple[float, float, list[str]]:
 
 @pytest.mark.parametrize(
     ("name", "tuned_on"),
-    [("tone_ru.yaml", True), ("tone_ru_fresh.yaml", True), ("tone_ru_locked.yaml", False)],
+    [
+        ("tone_ru.yaml", True),
+        ("tone_ru_fresh.yaml", True),
+        ("tone_ru_second.yaml", True),
+        ("tone_ru_locked.yaml", False),
+    ],
 )
 def test_each_russian_set_is_scored_and_no_polite_draft_is_flagged(name: str, tuned_on: bool) -> None:
     recall, precision, false_alarms = scores(name)
