@@ -79,7 +79,8 @@ def test_the_after_reply_flow_speaks_russian_within_its_russian_limits(reply: st
             assert limits.min_words <= len(draft.body.split()) <= limits.max_words, draft.body
             assert not check_tone(draft.body, lexicon()), draft.body
             opening, *_, closing = draft.body.split("\n\n")
-            assert opening == ("Здравствуйте, Мария Ивановна!" if details else "Добрый день!")
+            # a patronymic says the gender, so the formal salutation (bot/engine/details.py)
+            assert opening == ("Уважаемая Мария Ивановна," if details else "Добрый день!")
             assert closing.startswith(("С уважением,", "Всего доброго,"))
 
 
