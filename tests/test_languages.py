@@ -89,7 +89,20 @@ SPANISH_DETAILS = {
     "commitment": "puedo trasladarme a Valencia en marzo y empezar cuando le venga bien al equipo",
     "fact": "ya tengo permiso de trabajo en la UE, así que no haría falta visado",
 }
-LANGUAGES = {"es": SPANISH_DETAILS}
+RUSSIAN_DETAILS = {
+    "your_name": "Марина Соколова",
+    "recipient_name": "Марина Сергеевна",
+    "company": "Северная логистика",
+    "role": "вакансия Руководитель направления клиентского опыта",
+    "strength": "Восемь лет руководства службами поддержки клиентов в трёх странах",
+    "topic": "планы по переработке онбординга клиентов в мобильном приложении",
+    "material": "кейс с бюджетом и штатным расписанием для команды из сорока человек",
+    "gap": "мало опыта управления бюджетами больше миллиона рублей",
+    "contact_name": "Андрей",
+    "commitment": "могу переехать в Казань к марту и выйти на работу в удобный для команды день",
+    "fact": "у меня уже есть разрешение на работу в ЕС, так что виза не понадобится",
+}
+LANGUAGES = {"es": SPANISH_DETAILS, "ru": RUSSIAN_DETAILS}
 
 
 @cache
@@ -265,10 +278,11 @@ def test_the_spanish_lexicon_flags_its_labelled_set(draft: dict[str, Any]) -> No
     assert found == set(draft["expect"]), draft["text"]
 
 
-def test_every_spanish_draft_of_the_guide_passes_the_spanish_tone_check() -> None:
-    lexicon = load_tone_lexicons(FLOWS, ["es"])["es"]
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_draft_of_the_guide_passes_the_tone_check_of_its_language(language: str) -> None:
+    lexicon = load_tone_lexicons(FLOWS, [language])[language]
     flagged = {}
-    for plan in plans("es"):
+    for plan in plans(language):
         for _, draft in plan.drafts:
             findings = check_tone(draft.body, lexicon)
             if findings:
@@ -277,10 +291,18 @@ def test_every_spanish_draft_of_the_guide_passes_the_spanish_tone_check() -> Non
 
 
 AFTER_REPLY_DETAILS = {
-    **SPANISH_DETAILS,
-    "times": "martes de 10 a 12 o jueves por la tarde",
-    "other_role": "Analista de Operaciones",
-    "gap": "más experiencia con presupuestos",
+    "es": {
+        **SPANISH_DETAILS,
+        "times": "martes de 10 a 12 o jueves por la tarde",
+        "other_role": "Analista de Operaciones",
+        "gap": "más experiencia con presupuestos",
+    },
+    "ru": {
+        **RUSSIAN_DETAILS,
+        "times": "во вторник с 10 до 12 или в четверг после обеда",
+        "other_role": "Аналитик операционного отдела",
+        "gap": "больше опыта работы с бюджетами",
+    },
 }
 
 
@@ -291,7 +313,7 @@ def test_the_second_flow_speaks_the_language_within_its_limits(language: str) ->
     catalog = after_reply.catalog(language)
     bad = []
     for reply in after_reply.flow.questions[0].options:
-        for details in ({}, AFTER_REPLY_DETAILS):
+        for details in ({}, AFTER_REPLY_DETAILS[language]):
             plan = after_reply.plan_for({"reply": reply}, details, language)
             for word in english_words(render_plan(plan, catalog), details):
                 bad.append(f"{reply}: English word {word!r}")
@@ -305,3 +327,91 @@ def test_the_second_flow_speaks_the_language_within_its_limits(language: str) ->
                 if not limits.min_words <= len(draft.body.split()) <= limits.max_words:
                     bad.append(f"{reply}/{action.approach}: {len(draft.body.split())} words\n{draft.body}")
     assert not bad, "\n".join(bad[:5])
+
+
+# ---- Russian: the register, the salutation, the writer's gender, ё and «ёлочки» ---------------
+
+# «вы» in lower case is the plural or careless; a letter to one person writes «Вы», «Ваш».
+LOWER_CASE_YOU = re.compile(r"(?<![\w-])(?:вы|вас|вам|вами|ваш\w*)(?![\w-])")
+# A first person that tells the writer's gender («я подготовил», «рада», «благодарен»): a
+# draft must suit whoever sends it, so it says «с удовольствием пришлю», «мне было приятно».
+GENDERED_FIRST_PERSON = re.compile(
+    r"(?<![\w-])(?:я\s+(?:\w+\s+){0,2}?\w+л(?:а|ся|ась)?|рада?|готова?|благодарна?|благодарен|"
+    r"признательна?|признателен|заинтересована?|уверена?)(?![\w-])",
+    re.IGNORECASE,
+)
+# Words a careful Russian writer spells with «ё»; their «е» spelling must not appear.
+WITH_YO = (
+    "ещё",
+    "её",
+    "пришёл",
+    "своём",
+    "моём",
+    "обновлённое",
+    "уделённое",
+    "найдётся",
+    "прочтёт",
+    "тёплые",
+    "трёх",
+)
+
+
+@cache
+def russian_drafts() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(draft.body for plan in plans("ru") for _, draft in plan.drafts))
+
+
+def test_a_russian_draft_greets_and_signs_off_as_russian_mail_does() -> None:
+    answers = {
+        "stage": "final",
+        "role_status": "unknown",
+        "time_since": "recent",
+        "feedback": "none",
+        "new_material": "none",
+        "contact": "none",
+        "goal": "this_role",
+    }
+    body = guide().plan_for(answers, RUSSIAN_DETAILS, "ru").drafts[0][1].body
+    assert body.startswith("Уважаемая Марина Сергеевна,\n\nСпасибо")
+    assert "по вакансии «Руководитель направления клиентского опыта»." in body  # «вакансия» not doubled
+    assert "компания «Северная логистика»" in body  # a Russian company name in «ёлочки»
+    assert "команде: восемь лет руководства" in body  # a common word's capital lowered after «:»
+    assert body.endswith("С уважением,\nМарина Соколова")
+    first_name = {**RUSSIAN_DETAILS, "recipient_name": "Марина"}
+    assert guide().plan_for(answers, first_name, "ru").drafts[0][1].body.startswith("Здравствуйте, Марина!\n")
+    bare = guide().plan_for(answers, {}, "ru").drafts[0][1].body
+    assert bare.startswith("Здравствуйте!\n") and bare.endswith("\n\nС уважением,")
+
+
+def test_every_russian_draft_writes_a_capital_vy_and_never_tells_the_writers_gender() -> None:
+    lower = {m.group(0): body for body in russian_drafts() for m in LOWER_CASE_YOU.finditer(body)}
+    assert not lower, lower
+    gendered = {m.group(0): body for body in russian_drafts() for m in GENDERED_FIRST_PERSON.finditer(body)}
+    assert not gendered, gendered
+    assert all(re.search(r"\b(?:Вы|Вас|Вам|Вами|Ваш\w*)\b", body) for body in russian_drafts())
+
+
+@pytest.mark.parametrize("text", ["Я подготовил кейс.", "Буду рада помочь.", "Я очень благодарен."])
+def test_the_gender_check_itself_catches_a_gendered_first_person(text: str) -> None:
+    assert GENDERED_FIRST_PERSON.search(text)
+
+
+def test_russian_is_written_with_yo_and_its_own_quotes() -> None:
+    catalog = guide().catalog("ru")
+    texts = [*catalog.texts.values(), *russian_drafts()]
+    everything = "\n".join(texts)
+    for word in WITH_YO:
+        assert word in everything.lower(), f"{word} is no longer used: update WITH_YO"
+        plain = re.compile(rf"(?<![\w-]){word.replace('ё', 'е')}(?![\w-])", re.IGNORECASE)
+        assert not [text for text in texts if plain.search(text)], f"{word} written without ё"
+    straight = [text for text in texts if '"' in text or "„" in text or "“" in text]
+    assert not straight, straight[:3]
+    assert all(text.count("«") == text.count("»") for text in texts)
+
+
+def test_russian_limits_are_its_own_fewer_words_and_linkedins_characters() -> None:
+    for limit_id, base in guide().flow.limits.items():
+        russian = base.of("ru")
+        assert russian is not base, limit_id
+        assert russian.max_words < base.max_words and russian.min_words <= base.min_words
+        assert russian.max_chars == base.max_chars  # LinkedIn's 200 characters are LinkedIn's own

@@ -79,6 +79,7 @@ def test_the_after_reply_flow_speaks_russian_within_its_russian_limits(reply: st
             assert limits.min_words <= len(draft.body.split()) <= limits.max_words, draft.body
             assert not check_tone(draft.body, lexicon()), draft.body
             opening, *_, closing = draft.body.split("\n\n")
+            # a patronymic says the gender, so the formal salutation (bot/engine/details.py)
             assert opening == ("Уважаемая Мария Ивановна," if details else "Здравствуйте!")
             assert closing.startswith(("С уважением,", "Всего доброго,"))
 

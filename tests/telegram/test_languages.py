@@ -8,7 +8,7 @@ import re
 
 from tests.telegram.conftest import RunningBot
 from tests.telegram.walking import walk
-from tests.test_languages import ENGLISH_STOP_WORDS, SPANISH_DETAILS
+from tests.test_languages import ENGLISH_STOP_WORDS, RUSSIAN_DETAILS, SPANISH_DETAILS
 
 FINAL = {
     "stage": "final",
@@ -22,7 +22,7 @@ FINAL = {
 
 
 def english_in(text: str) -> set[str]:
-    for value in SPANISH_DETAILS.values():
+    for value in [*SPANISH_DETAILS.values(), *RUSSIAN_DETAILS.values()]:
         text = text.replace(value, " ")
     text = re.sub(r"/\w+|LinkedIn|Telegram|\.eml|CV", " ", text)
     return {word for word in re.findall(r"[a-z]+", text.lower()) if word in ENGLISH_STOP_WORDS}
@@ -44,6 +44,24 @@ async def test_a_spanish_speaker_is_guided_in_spanish_from_hello_to_drafts(polli
     assert polling_bot.fake.violations == []
 
 
+async def test_a_russian_speaker_is_guided_in_russian_from_hello_to_drafts(polling_bot: RunningBot) -> None:
+    marina = polling_bot.person(3005, "Марина", language_code="ru-RU")
+    ru = polling_bot.guide.catalog("ru")
+    messages = await walk(polling_bot.guide, marina, FINAL, RUSSIAN_DETAILS, language="ru")
+    shown = [m.text for m in messages] + [b for m in messages for b in m.button_texts]
+    assert ru.text("ui.tg_welcome").split("\n")[0] in shown[0]
+    assert ru.text("ui.tg_language_offer") not in shown[0]  # Telegram already said Russian
+    assert any(ru.text("approaches.reconsider_letter.title") in text for text in shown)
+    assert any("Уважаемая Марина Сергеевна," in text for text in shown)  # the e-mail, by patronymic
+    assert any("Добрый день, Андрей!" in text for text in shown)  # the note to the contact
+    assert any("С уважением,\nМарина Соколова" in text for text in shown)
+    leaks = {word: text for text in shown for word in english_in(text)}
+    assert not leaks, leaks
+    record = await polling_bot.store.load_chat(marina.id)
+    assert record is not None and record.session is not None and record.session["language"] == "ru"
+    assert polling_bot.fake.violations == []
+
+
 async def test_others_get_english_with_a_one_line_offer_and_can_switch(polling_bot: RunningBot) -> None:
     hans = polling_bot.person(3002, "Hans", language_code="de")
     en, es = polling_bot.guide.catalog("en"), polling_bot.guide.catalog("es")
@@ -54,7 +72,7 @@ async def test_others_get_english_with_a_one_line_offer_and_can_switch(polling_b
     assert en.text("ui.tg_language_offer") not in hello.text
 
     await hans.send("/language", expect=en.text("ui.tg_language_prompt"))
-    assert hans.current().button_texts == ["English", "Español"]
+    assert hans.current().button_texts == ["English", "Español", "Русский"]
     # The question in progress comes back in Spanish; its English buttons are retired.
     await hans.tap("Español", expect=es.text("questions.stage.text"))
     assert es.text("ui.tg_language_set") in "\n".join(m.text for m in hans.messages[-2:])
@@ -91,4 +109,9 @@ async def test_menu_and_descriptions_are_set_per_language(polling_bot: RunningBo
     assert fake.descriptions[("description", "es")] == es.text("ui.tg_description")
     assert fake.descriptions[("short_description", "es")] == es.text("ui.tg_short_description")
     assert fake.descriptions[("description", "")].startswith("Got a job rejection?")
+    russian_menu = {c["command"]: c["description"] for c in fake.commands['{"type": "default"}|ru']}
+    assert russian_menu["language"] == polling_bot.guide.catalog("ru").text("ui.tg_cmd_language")
+    assert fake.descriptions[("description", "ru")] == polling_bot.guide.catalog("ru").text(
+        "ui.tg_description"
+    )
     assert fake.violations == []
