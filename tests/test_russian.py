@@ -80,7 +80,7 @@ def test_the_after_reply_flow_speaks_russian_within_its_russian_limits(reply: st
             assert not check_tone(draft.body, lexicon()), draft.body
             opening, *_, closing = draft.body.split("\n\n")
             # a patronymic says the gender, so the formal salutation (bot/engine/details.py)
-            assert opening == ("Уважаемая Мария Ивановна," if details else "Добрый день!")
+            assert opening == ("Уважаемая Мария Ивановна," if details else "Здравствуйте!")
             assert closing.startswith(("С уважением,", "Всего доброго,"))
 
 
@@ -143,3 +143,36 @@ def test_shouting_in_cyrillic_is_flagged_and_acronyms_are_not() -> None:
     shouted = check_tone("ПОЧЕМУ ВЫ МНЕ ОТКАЗАЛИ", lexicon())
     assert {f.category for f in shouted} == {"all_caps", "confrontational"}
     assert check_tone("Я окончила МГУ и работала в ООО «Вектор».", lexicon()) == []
+
+
+def scores(name: str) -> tuple[float, float, list[str]]:
+    """Recall and precision per whole draft (a problem draft counts when flagged with one of
+    its categories), and the polite drafts flagged, as tests/test_tone.py scores English."""
+    drafts = yaml.safe_load((Path(__file__).parent / "data" / name).read_text(encoding="utf-8"))["drafts"]
+    caught = flagged = 0
+    false_alarms = []
+    for draft in drafts:
+        found = {finding.category for finding in check_tone(draft["text"], lexicon())}
+        flagged += bool(found)
+        if not draft["expect"] and found:
+            false_alarms.append(draft["id"])
+        caught += bool(found & set(draft["expect"]))
+    problems = sum(1 for draft in drafts if draft["expect"])
+    return caught / problems, (caught / flagged if flagged else 1.0), false_alarms
+
+
+@pytest.mark.parametrize(
+    ("name", "tuned_on"),
+    [
+        ("tone_ru.yaml", True),
+        ("tone_ru_fresh.yaml", True),
+        ("tone_ru_second.yaml", True),
+        ("tone_ru_locked.yaml", False),
+    ],
+)
+def test_each_russian_set_is_scored_and_no_polite_draft_is_flagged(name: str, tuned_on: bool) -> None:
+    recall, precision, false_alarms = scores(name)
+    print(f"\n{name}: precision {precision:.3f} / recall {recall:.3f}")  # pytest -s shows it
+    assert false_alarms == []
+    if tuned_on:
+        assert recall >= 0.9 and precision >= 0.9
