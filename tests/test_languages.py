@@ -443,3 +443,33 @@ def test_plan_and_chat_in_russian_from_the_terminal(capsys: pytest.CaptureFixtur
     assert guide().catalog("ru").text("questions.stage.text") in chat.stdout
     assert "С уважением," in chat.stdout and not english_words(chat.stdout, {})
     assert guide().catalog("ru").text("ui.terminal_unknown_result").split(".")[0] not in chat.stdout
+
+
+RUSSIAN_TYPOGRAPHY = [
+    (re.compile(r"  "), "a double space"),
+    (re.compile(r" [,.;:?!»]|«\s"), "a space inside quotes or before punctuation"),
+    (re.compile(r"[,;:]\s*[,.;:]|\.\.(?!\.)"), "doubled punctuation"),
+    (re.compile(r"[ \t]\n|\n[ \t]"), "a space at a line edge"),
+    (re.compile(r"\n\n\n"), "an empty paragraph"),
+    (re.compile(r"««|»»"), "doubled quotes"),
+    (re.compile(r"\s-\s"), "a hyphen where a dash «—» belongs"),
+    (re.compile(r"(?<![\w-])(\w+) \1(?![\w-])", re.IGNORECASE), "a doubled word"),
+]
+
+
+def test_russian_drafts_ask_at_most_one_question_never_why_and_are_typeset() -> None:
+    bad = []
+    for plan in plans("ru"):
+        for action, draft in plan.drafts:
+            body = draft.body
+            for value in RUSSIAN_DETAILS.values():
+                body = body.replace(value, "…")
+            questions = body.count("?")
+            if not guide().flow.approaches[action.approach].asks_question and questions:
+                bad.append(f"{action.approach} asks nothing, yet: {body}")
+            if questions > 1 or re.search(r"(?<![\w-])почему(?![\w-])", body, re.IGNORECASE):
+                bad.append(f"{action.approach}: more than one question, or «почему»: {body}")
+            bad += [
+                f"{name}: {draft.body}" for pattern, name in RUSSIAN_TYPOGRAPHY if pattern.search(draft.body)
+            ]
+    assert not bad, "\n\n".join(bad[:3])
