@@ -3,8 +3,11 @@ limits, with no English left in it, and with the greetings and sign-offs of the 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -415,3 +418,58 @@ def test_russian_limits_are_its_own_fewer_words_and_linkedins_characters() -> No
         assert russian is not base, limit_id
         assert russian.max_words < base.max_words and russian.min_words <= base.min_words
         assert russian.max_chars == base.max_chars  # LinkedIn's 200 characters are LinkedIn's own
+
+
+def test_plan_and_chat_in_russian_from_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    answers = ["stage=final", "role_status=unknown", "time_since=recent", "feedback=vague"]
+    answers += ["new_material=none", "contact=strong", "goal=this_role"]
+    args = ["plan", *(f"--answer={a}" for a in answers), "--lang=ru", "--format=json"]
+    assert main([*args, "--detail=recipient_name=Олег Петрович", "--detail=company=Ромашка"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["language"] == "ru" and data["primary"] == "reconsider_letter"
+    letter = data["actions"][0]["draft"]["body"]
+    assert letter.startswith("Уважаемый Олег Петрович,\n") and "компания «Ромашка»" in letter
+    note = data["actions"][1]["draft"]["body"]
+    assert note.startswith("Добрый день!\n") and note.endswith("Спасибо в любом случае.")
+    # the whole chat through a pipe: seven answers, Enter past every detail, quit
+    chat = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--lang", "ru"],
+        cwd=FLOWS.parent,
+        input="4\n2\n1\n2\n1\n3\n1\n" + "\n" * 8 + "q\n",
+        capture_output=True,
+        text=True,
+    )
+    assert chat.returncode == 0, chat.stderr
+    assert guide().catalog("ru").text("questions.stage.text") in chat.stdout
+    assert "С уважением," in chat.stdout and not english_words(chat.stdout, {})
+    assert guide().catalog("ru").text("ui.terminal_unknown_result").split(".")[0] not in chat.stdout
+
+
+RUSSIAN_TYPOGRAPHY = [
+    (re.compile(r"  "), "a double space"),
+    (re.compile(r" [,.;:?!»]|«\s"), "a space inside quotes or before punctuation"),
+    (re.compile(r"[,;:]\s*[,.;:]|\.\.(?!\.)"), "doubled punctuation"),
+    (re.compile(r"[ \t]\n|\n[ \t]"), "a space at a line edge"),
+    (re.compile(r"\n\n\n"), "an empty paragraph"),
+    (re.compile(r"««|»»"), "doubled quotes"),
+    (re.compile(r"\s-\s"), "a hyphen where a dash «—» belongs"),
+    (re.compile(r"(?<![\w-])(\w+) \1(?![\w-])", re.IGNORECASE), "a doubled word"),
+]
+
+
+def test_russian_drafts_ask_at_most_one_question_never_why_and_are_typeset() -> None:
+    bad = []
+    for plan in plans("ru"):
+        for action, draft in plan.drafts:
+            body = draft.body
+            for value in RUSSIAN_DETAILS.values():
+                body = body.replace(value, "…")
+            questions = body.count("?")
+            if not guide().flow.approaches[action.approach].asks_question and questions:
+                bad.append(f"{action.approach} asks nothing, yet: {body}")
+            if questions > 1 or re.search(r"(?<![\w-])почему(?![\w-])", body, re.IGNORECASE):
+                bad.append(f"{action.approach}: more than one question, or «почему»: {body}")
+            bad += [
+                f"{name}: {draft.body}" for pattern, name in RUSSIAN_TYPOGRAPHY if pattern.search(draft.body)
+            ]
+    assert not bad, "\n\n".join(bad[:3])
