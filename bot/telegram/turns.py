@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from telegram import ForceReply, InlineKeyboardMarkup
 
 from bot import metrics
-from bot.engine import ChangeView, Event, Guide, InvalidMove, Restart, ResultView, Session, View
+from bot.engine import ChangeView, DetailView, Event, Guide, InvalidMove, Restart, ResultView, Session, View
 from bot.engine.model import Catalog
 from bot.storage import ChatRecord, SavedReply, SavedResult, SessionConflict, Store
 from bot.telegram.http import OutcomeUnknown
@@ -248,7 +248,10 @@ class Turns:
         accepted = moved.session.step != session.step
         catalog = guide.catalog(session.language)
         # A draft, once shown, stays: the result's message is never edited into another step.
-        if turn.on_screen and not isinstance(before, ResultView):
+        # A text prompt always comes as a new message: what is typed is its answer only when
+        # written after it (a newer message id, see guide.written_before_the_step), and an edit
+        # keeps the old id, so "hello?" typed while the bot was slow would pass for the answer.
+        if turn.on_screen and not isinstance(before, ResultView) and not isinstance(moved.view, DetailView):
             answered = render_answered(before, event, catalog) if accepted else None
             await self._show_in_place(turn, moved.session, moved.view, answered)
             return
