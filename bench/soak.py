@@ -15,7 +15,8 @@ a Markdown table:
 - **updates never processed**: updates sent that are not recorded as processed;
 - **duplicate messages**: two identical bot messages with no action of the person between;
 - **people without a live step**: 10 s after each restart, a person whose current step
-  (from the database) is on screen nowhere, still so 3 s later;
+  (from the database) is on screen nowhere, and whose current step is still that same step,
+  still on screen nowhere, 3 s later;
 - and how often people had to nudge, how long restarts took, guides finished.
 
 Exit status 0 when the four counts are all 0, 1 otherwise. Nothing leaves 127.0.0.1.
@@ -176,6 +177,8 @@ class Soak:
         self.lost = 0
         self.kills = 0
         self.checked = 0
+        self.events: list[tuple[float, str]] = []
+        """(time.monotonic(), what): kills, restarts and checks, for the transcripts."""
         self.stopping = asyncio.Event()
         self.paused = asyncio.Event()
         self.paused.set()
@@ -358,7 +361,9 @@ def duplicates(soak: Soak) -> int:
     return count
 
 
-def without_live_step(soak: Soak, database: Path) -> set[int]:
+def without_live_step(soak: Soak, database: Path) -> set[tuple[int, int, int]]:
+    """(person, run, step) of each person whose current step (in the database) is shown by no
+    message with buttons in their chat."""
     sessions, _, _ = read_database(database)
     stranded = set()
     for person in soak.people:
@@ -371,7 +376,7 @@ def without_live_step(soak: Soak, database: Path) -> set[int]:
             not m.deleted and any((p[0], p[1]) == want for _, p in payloads(m)) for m in log.bot_messages
         )
         if not shown:
-            stranded.add(person.user_id)
+            stranded.add((person.user_id, int(session.get("run", 0)), int(session.get("step", 0))))
     return stranded
 
 
@@ -421,9 +426,11 @@ async def run(
             await asyncio.sleep(rng.uniform(*gap))
             await bot.kill()
             soak.kills += 1
+            soak.events.append((time.monotonic(), f"kill {kill + 1}"))
             progress(f"{mode}: kill {kill + 1}/{kills}")
             await asyncio.sleep(rng.uniform(0, 0.5))
             figures.restart_s.append(await bot.start())
+            soak.events.append((time.monotonic(), f"taking updates after kill {kill + 1}"))
             checks.append(asyncio.create_task(live_check(soak, bot.database, kill, stranded_total)))
         await asyncio.gather(*checks)
         soak.stopping.set()
@@ -446,7 +453,7 @@ async def run(
         figures.nudges = sum(p.nudges for p in soak.people)
         figures.stale_taps = sum(p.stale_taps for p in soak.people)
         figures.checked = soak.checked
-        dump_transcripts(soak, workdir / "transcripts.json")
+        dump_transcripts(soak, workdir / "transcripts.json", began, soak.events)
     finally:
         if bot.process is not None and bot.process.returncode is None:
             await bot.kill()
@@ -463,13 +470,16 @@ async def live_check(soak: Soak, database: Path, kill: int, stranded: set[tuple[
         return
     soak.checked += 1
     first = without_live_step(soak, database)
+    soak.events.append((time.monotonic(), f"check after kill {kill + 1}: {sorted(first)}"))
     if first:
         await asyncio.sleep(3.0)
         if soak.kills > kill + 1:
             return
+        # The same step, still nowhere: a person caught between their tap and the step it
+        # brings (a turn takes about a second on a busy machine) has moved on by now.
         still = first & without_live_step(soak, database)
-        stranded.update((kill, user) for user in still)
-        for user in sorted(still)[:3]:
+        stranded.update((kill, user) for user, _, _ in still)
+        for user, _, _ in sorted(still)[:3]:
             describe(soak, database, user)
 
 
@@ -495,14 +505,29 @@ def describe(soak: Soak, database: Path, user: int) -> None:
     )
 
 
-def dump_transcripts(soak: Soak, path: Path) -> None:
-    """Each chat as the fake saw it (kept with --keep, to look into a figure that is not 0)."""
-    chats = {}
+def dump_transcripts(soak: Soak, path: Path, began: float, events: list[tuple[float, str]]) -> None:
+    """Each chat as the fake saw it (kept with --keep, to look into a figure that is not 0),
+    with its timeline: updates and the bot's calls in the chat, and the kills and restarts,
+    in seconds since the run began."""
+    calls: dict[int, list[tuple[float, str]]] = {}
+    for call in soak.fake.calls:
+        if call.chat_id is not None:
+            text = str(call.params.get("text") or "")[:30]
+            calls.setdefault(call.chat_id, []).append(
+                (round(call.started - began, 3), f"{call.method}->{call.status} {text}")
+            )
+    for timing in soak.fake.update_timings.values():
+        if timing.chat_id is not None:
+            calls.setdefault(timing.chat_id, []).append(
+                (round(timing.available_at - began, 3), f"update {timing.update_id}")
+            )
+    chats: dict[Any, Any] = {"events": [(round(at - began, 3), what) for at, what in events]}
     for person in soak.people:
         log = soak.fake._chats.get(person.user_id)
         if log is None:
             continue
         chats[person.user_id] = {
+            "timeline": sorted(calls.get(person.user_id, [])),
             "actions_after_message": person.action_marks,
             "messages": [
                 {
