@@ -37,9 +37,9 @@ class ChatRecord:
     """The message that shows the session's current step (and holds its buttons)."""
     message_step: int | None
     """The session step that message shows; behind `session["step"]` when a send was lost.
-    Negative (`-step`): that step's send began but its outcome is not known (the process
-    stopped, or Telegram did not answer), so it may be on screen: reconciled on the
-    person's next update, never sent again unasked."""
+    Negative (`-step`): that step's first request left (after pacing) but its outcome is not
+    known (the process stopped, or Telegram did not answer), so it may be on screen:
+    reconciled on the person's next update, never sent again unasked."""
     runs: int
     """The highest guide run this chat has had, kept when a guide is cancelled, so a new
     guide's buttons never look like an old one's."""

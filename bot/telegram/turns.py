@@ -2,14 +2,15 @@
 
 Order matters for durability: the engine's new session is committed with the update's id (and,
 when the step is a result, the person's latest result) in one transaction before anything is
-sent; just before the step goes out its send is noted as begun (`-step`, no fsync), and the
-message showing it is recorded after it was sent. So:
+sent; right before the step's first request leaves (after the chat's pacing) its send is
+noted as begun (`-step`, no fsync), and the message showing it is recorded after it was sent. So:
 - a redelivered update is ignored;
-- a step committed but never sent (the process stopped in between) is shown again at start-up
-  (`show_undelivered`), and on the person's next update;
+- a step committed but never sent (the process stopped in between, or while its send waited
+  for its turn) is shown again at start-up (`show_undelivered`), and on the person's next update;
 - a step whose send began but was never confirmed (the process stopped, or Telegram did not
-  answer: `OutcomeUnknown`) may be on screen, so it is never sent again unasked: a tap on its
-  buttons proves it arrived (`reconcile`), anything else shows it again;
+  answer: `OutcomeUnknown`) may be on screen, so it is never sent again unasked (nor when
+  Telegram delivers the update again): a tap on its buttons proves it arrived (`reconcile`),
+  anything else the person sends shows it again;
 - while a step is undelivered, what the person types is never taken as its answer.
 
 Features use `Turns` by its public methods; all sending goes through the Messenger.
@@ -35,7 +36,7 @@ from bot.engine.model import Catalog
 from bot.storage import ChatRecord, SavedReply, SavedResult, SessionConflict, Store
 from bot.telegram.http import OutcomeUnknown
 from bot.telegram.incoming import Incoming
-from bot.telegram.messenger import ChatBlocked, Messenger
+from bot.telegram.messenger import ChatBlocked, Leaving, Messenger
 from bot.telegram.views.html import Outgoing, Text, plain
 from bot.telegram.views.steps import render_answered, render_closed, render_view
 
@@ -351,9 +352,12 @@ class Turns:
 
     async def redelivered(self, turn: Turn) -> None:
         """An update we processed before. Its query was answered then, so it is not again;
-        but if what it led to was never shown (the process died), show it now."""
+        but if what it led to was never sent (the process died first), show it now. A send
+        that began may have arrived: Telegram sending the update again is not the person
+        asking, so that step waits for them (or for the start-up's reconciling)."""
         log.debug("update %s was processed before; ignored", turn.update_id)
-        await self._show_if_undelivered(turn)
+        if not turn.delivery_uncertain:
+            await self._show_if_undelivered(turn)
 
     async def _show_if_undelivered(self, turn: Turn) -> None:
         if turn.session is not None and turn.view is not None and turn.delivery_pending:
@@ -393,8 +397,7 @@ class Turns:
             *(before or []),
             *render_view(view, session, catalog, notice, shareable=shareable, can_reply=can_reply),
         ]
-        await self._sending(turn, session)
-        message_id = await self.send(turn, messages)
+        message_id = await self.send(turn, messages, leaving=self._leaving(turn, session))
         if message_id is not None:
             await self.store.record_delivery(turn.chat_id, message_id, session.step)
         if close:  # after the new step is out: a stop in between leaves the old one tappable
@@ -438,6 +441,20 @@ class Turns:
             os.kill(os.getpid(), signal.SIGKILL)
         message_id = turn.record.message_id if turn.record is not None else None
         await self.store.record_delivery(turn.chat_id, message_id, -session.step)
+
+    def _leaving(self, turn: Turn, session: Session) -> Leaving:
+        """`_sending`, once, as the step's first message leaves: paced sends wait (a second per
+        message in a chat after a burst), and a process stopped meanwhile has sent nothing of
+        it, so the step counts as never sent and is shown again at start-up."""
+        began = False
+
+        async def leaving() -> None:
+            nonlocal began
+            if not began:
+                began = True
+                await self._sending(turn, session)
+
+        return leaving
 
     async def reconcile(self, turn: Turn) -> None:
         """A tap on the current step's own buttons proves that step reached the person, even if
@@ -495,8 +512,10 @@ class Turns:
                 return
         await self.edit(turn, record.message_id, closed_html)
 
-    async def send(self, turn: Turn, messages: Sequence[Outgoing]) -> int | None:
-        return await self.messenger.send(turn.chat_id, messages)
+    async def send(
+        self, turn: Turn, messages: Sequence[Outgoing], *, leaving: Leaving | None = None
+    ) -> int | None:
+        return await self.messenger.send(turn.chat_id, messages, leaving=leaving)
 
     async def edit(
         self, turn: Turn, message_id: int, html: str | None, keyboard: InlineKeyboardMarkup | None = None
