@@ -103,6 +103,7 @@ class BotProcess:
             TELEGRAM_API_BASE_URL=self.fake.base_url,
             DATABASE_URL=f"sqlite:///{self.database}",
             LOG_LEVEL=os.environ.get("SOAK_LOG_LEVEL", "INFO"),
+            METRICS_PORT=str(free_port()),  # not the default 9090: other bots may run on this machine
         )
         if self.mode == "webhook":
             env.update(

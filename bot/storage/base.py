@@ -51,6 +51,9 @@ class ChatRecord:
     """The language the person chose with /language (None: follow Telegram's)."""
     time_zone: str | None = None
     """The person's IANA time zone, asked when they first set a reminder (None: not told)."""
+    message_unsent: int = 0
+    """With `message_step` negative: how many of the step's messages had not left yet (a step
+    of several messages cut off midway; those are sent at start-up)."""
 
 
 @dataclass(frozen=True)
@@ -191,13 +194,15 @@ class TurnStore(Protocol):
         """Keep the person's chosen language and/or time zone with their chat (None: unchanged)."""
         ...
 
-    async def record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
+    async def record_delivery(self, chat_id: int, message_id: int | None, step: int, unsent: int = 0) -> None:
         """The message now showing the chat's current step (the one to edit when it is answered);
-        `-step` before a send whose outcome may stay unknown. Needs no fsync."""
+        `-step` as a send whose outcome may stay unknown leaves, with how many of the step's
+        messages are still to go after it (`unsent`). Needs no fsync."""
         ...
 
     async def undelivered_chats(self, limit: int = 1000) -> list[ChatRecord]:
-        """Active chats whose current step was never sent (not those merely uncertain)."""
+        """Active chats whose current step was never sent, or was cut off with messages still
+        to send (not those merely uncertain)."""
         ...
 
     async def mark_blocked(self, chat_id: int) -> None:

@@ -235,7 +235,7 @@ class PostgresStore:
         row = await self._run(
             lambda db: db.fetchrow(
                 "SELECT chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at, version, "  # noqa: E501
-                "language, time_zone FROM chats WHERE chat_id = $1",
+                "language, time_zone, message_unsent FROM chats WHERE chat_id = $1",
                 chat_id,
             ),
             transaction=False,
@@ -254,6 +254,7 @@ class PostgresStore:
             version=row[8],
             language=row[9],
             time_zone=row[10],
+            message_unsent=row[11],
         )
 
     async def save_preferences(
@@ -335,7 +336,8 @@ class PostgresStore:
         rows = await self._run(
             lambda db: db.fetch(
                 "SELECT chat_id FROM chats WHERE session IS NOT NULL AND NOT blocked "
-                "AND (message_step IS NULL OR ABS(message_step) <> (session::jsonb ->> 'step')::bigint) "
+                "AND (message_step IS NULL OR ABS(message_step) <> (session::jsonb ->> 'step')::bigint "
+                "OR (message_step < 0 AND message_unsent > 0)) "
                 "ORDER BY updated_at LIMIT $1",
                 limit,
             ),
@@ -350,13 +352,14 @@ class PostgresStore:
     def lost(self) -> str | None:
         return None  # a server database cannot vanish under us the way a file can
 
-    async def record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
+    async def record_delivery(self, chat_id: int, message_id: int | None, step: int, unsent: int = 0) -> None:
         await self._run(
             lambda db: db.execute(
-                "UPDATE chats SET message_id = $2, message_step = $3 WHERE chat_id = $1",
+                "UPDATE chats SET message_id = $2, message_step = $3, message_unsent = $4 WHERE chat_id = $1",
                 chat_id,
                 message_id,
                 step,
+                unsent,
             ),
             transaction=False,
         )

@@ -256,7 +256,7 @@ class SQLiteStore:
     def _load_chat(self, chat_id: int) -> ChatRecord | None:
         row = self._db.execute(
             "SELECT chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at, "
-            "version, language, time_zone FROM chats WHERE chat_id = ?",
+            "version, language, time_zone, message_unsent FROM chats WHERE chat_id = ?",
             (chat_id,),
         ).fetchone()
         if row is None:
@@ -273,6 +273,7 @@ class SQLiteStore:
             version=row[8],
             language=row[9],
             time_zone=row[10],
+            message_unsent=row[11],
         )
 
     def _save_preferences(
@@ -292,7 +293,7 @@ class SQLiteStore:
             )
         )
 
-    def _record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
+    def _record_delivery(self, chat_id: int, message_id: int | None, step: int, unsent: int) -> None:
         # Not fsynced: it survives a killed process (the OS has it), and if a power cut loses
         # it the step only counts as undelivered and is shown again.
         db = self._db
@@ -300,8 +301,8 @@ class SQLiteStore:
         try:
             self._transaction(
                 lambda db: db.execute(
-                    "UPDATE chats SET message_id = ?, message_step = ? WHERE chat_id = ?",
-                    (message_id, step, chat_id),
+                    "UPDATE chats SET message_id = ?, message_step = ?, message_unsent = ? WHERE chat_id = ?",
+                    (message_id, step, unsent, chat_id),
                 )
             )
         finally:
@@ -310,7 +311,8 @@ class SQLiteStore:
     def _undelivered_chats(self, limit: int) -> list[ChatRecord]:
         rows = self._db.execute(
             "SELECT chat_id FROM chats WHERE session IS NOT NULL AND blocked = 0 "
-            "AND (message_step IS NULL OR ABS(message_step) <> json_extract(session, '$.step')) "
+            "AND (message_step IS NULL OR ABS(message_step) <> json_extract(session, '$.step') "
+            "OR (message_step < 0 AND message_unsent > 0)) "
             "ORDER BY updated_at LIMIT ?",
             (limit,),
         ).fetchall()
@@ -710,8 +712,8 @@ class SQLiteStore:
     async def record_update(self, update_id: int, chat_id: int | None = None) -> bool:
         return await self._call(self._record_update, update_id, chat_id)
 
-    async def record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
-        await self._call(self._record_delivery, chat_id, message_id, step)
+    async def record_delivery(self, chat_id: int, message_id: int | None, step: int, unsent: int = 0) -> None:
+        await self._call(self._record_delivery, chat_id, message_id, step, unsent)
 
     async def save_preferences(
         self,

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,8 +28,9 @@ from bot.telegram.views.html import Outgoing, Text
 
 log = logging.getLogger(__name__)
 
-Leaving = Callable[[], Awaitable[None]]
-"""Awaited right before a send's request leaves (see Messenger.send)."""
+Leaving = Callable[[int], Awaitable[None]]
+"""Awaited with a message's index among those sent, right before its request leaves (after
+pacing; see Messenger.send)."""
 
 MAX_ANSWER = 200
 """Characters of a tap's answer (the toast) Telegram shows."""
@@ -53,7 +55,7 @@ class Messenger(Protocol):
         self, chat_id: int, messages: Sequence[Outgoing], *, leaving: Leaving | None = None
     ) -> int | None:
         """Send in order; returns the id of the last message that carries inline buttons.
-        `leaving` is awaited right before each message's request leaves (after pacing)."""
+        `leaving(index)` is awaited right before each message's request leaves (after pacing)."""
         ...
 
     async def edit(
@@ -102,9 +104,13 @@ class BotMessenger:
     ) -> int | None:
         with_keyboard = None
         options = self._options
-        if leaving is not None:
-            options = {"rate_limit_args": {**self._options.get("rate_limit_args", {}), LEAVING: leaving}}
-        for message in messages:
+        for index, message in enumerate(messages):
+            if leaving is not None:
+                paced = {
+                    **self._options.get("rate_limit_args", {}),
+                    LEAVING: functools.partial(leaving, index),
+                }
+                options = {"rate_limit_args": paced}
             try:
                 if isinstance(message, Text):
                     reply = (
@@ -253,9 +259,9 @@ class RecordingMessenger:
         if chat_id in self.blocked:
             raise ChatBlocked(f"chat {chat_id} blocked the bot")
         with_keyboard = None
-        for message in messages:
+        for index, message in enumerate(messages):
             if leaving is not None:
-                await leaving()
+                await leaving(index)
             message_id, self.next_id = self.next_id, self.next_id + 1
             self.calls.append(Sent(chat_id, message_id, message))
             if isinstance(message.keyboard, InlineKeyboardMarkup):

@@ -207,3 +207,40 @@ def processed(workdir: Path) -> set[int]:
         return {row[0] for row in db.execute("SELECT update_id FROM processed_updates")}
     finally:
         db.close()
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_a_result_cut_off_midway_is_completed_at_start_up_without_repeats(
+    fake_thread: FakeBotAPI, tmp_path: Path, guide: Guide, mode: str
+) -> None:
+    """A result of several messages, killed after its first went out while the others waited
+    their turn: after a restart the others come, and none twice."""
+    fake = fake_thread
+    webhook = mode == "webhook"
+    catalog = guide.catalog("en")
+    ann = Person(fake, fake.user(1206, "Flo"))
+    first = Bot(fake, tmp_path, "first", webhook=webhook)
+    fake.run(walk(guide, ann, FINAL), timeout=60)  # to the result, skipping the details
+    fake.run(ann.send("/back", expect=catalog.text("ui.skip")))  # the last detail's prompt
+    for _ in range(3):  # three replies use up the chat's burst: the result's messages wait
+        ann.user.send("/help")
+    mark = ann.mark()
+    ann.user.press_button(catalog.text("ui.skip"))
+    footer = catalog.text("ui.tg_result_footer")
+
+    def result_begun() -> bool:
+        texts = [m.text for m in ann.since(mark) if m.from_bot and "/help" not in m.text]
+        return bool(texts) and not any(footer in text for text in texts)
+
+    wait_until(result_begun, what="the result's first message out")
+    first.kill()
+    sent = [m.text for m in ann.since(mark) if m.from_bot and m.text]
+    assert not any(footer in text for text in sent)  # cut off before its last message
+    second = Bot(fake, tmp_path, "second", webhook=webhook, port=first.port if webhook else None)
+    fake.run(fake.wait_for_message(ann.id, contains=footer, changed_after=mark), timeout=20)
+    fake.run(fake.idle(quiet=1.0, timeout=20))
+    texts = [m.text for m in ann.since(mark) if m.from_bot and m.text and "/help" not in m.text]
+    assert sent and len(texts) == len(set(texts)), texts  # nothing twice
+    assert ann.current().buttons and footer in ann.current().text
+    code, _ = second.terminate()
+    assert code == 0 and fake.violations == []
