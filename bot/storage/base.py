@@ -264,8 +264,8 @@ class ReminderStore(Protocol):
     async def get_reminder(self, reminder_id: int) -> Reminder | None: ...
 
     async def due_reminders(self, now: int, lease: int, limit: int = 100) -> list[Reminder]:
-        """Pending reminders due by `now`, and claims older than `lease` seconds (a process
-        died mid-send: such a reminder may go out twice), soonest first."""
+        """Pending reminders due by `now`, and claims older than `lease` seconds whose request
+        never left (a process died before sending it), soonest first."""
         ...
 
     async def claim_reminder(self, reminder_id: int, worker: str, now: int, lease: int) -> bool:
@@ -274,6 +274,16 @@ class ReminderStore(Protocol):
 
     async def finish_reminder(self, reminder_id: int, worker: str, state: str, now: int) -> bool:
         """Mark a reminder this worker claimed as sent, blocked or failed."""
+        ...
+
+    async def reminder_leaving(self, reminder_id: int, worker: str, now: int) -> None:
+        """The claimed reminder's request is leaving now (its `sent_at`, while still sending):
+        from here on Telegram may show it, so it is never sent again. Needs no fsync."""
+        ...
+
+    async def settle_reminders(self, now: int, lease: int) -> int:
+        """Claims older than `lease` seconds whose request left (a process died before it heard
+        back) count as sent: at most once when the outcome is unknown. Returns how many."""
         ...
 
     async def release_reminder(self, reminder_id: int, worker: str, max_attempts: int) -> str:

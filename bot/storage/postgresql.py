@@ -485,7 +485,8 @@ class PostgresStore:
 
     async def due_reminders(self, now: int, lease: int, limit: int = 100) -> list[Reminder]:
         return await self._reminders_where(
-            "(state = 'pending' AND due_at <= $1) OR (state = 'sending' AND claimed_at <= $2)",
+            "(state = 'pending' AND due_at <= $1) "
+            "OR (state = 'sending' AND claimed_at <= $2 AND sent_at IS NULL)",
             now,
             now - lease,
             limit=limit,
@@ -495,7 +496,8 @@ class PostgresStore:
         status = await self._run(
             lambda db: db.execute(
                 "UPDATE reminders SET state = 'sending', claimed_by = $2, claimed_at = $3 WHERE id = $1 AND "
-                "((state = 'pending' AND due_at <= $3) OR (state = 'sending' AND claimed_at <= $4))",
+                "((state = 'pending' AND due_at <= $3) OR "
+                "(state = 'sending' AND claimed_at <= $4 AND sent_at IS NULL))",
                 reminder_id,
                 worker,
                 now,
@@ -525,7 +527,7 @@ class PostgresStore:
         async def work(db: asyncpg.Connection) -> str:
             await db.execute(
                 "UPDATE reminders SET attempts = attempts + 1, claimed_by = NULL, claimed_at = NULL, "
-                "state = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END "
+                "sent_at = NULL, state = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END "
                 "WHERE id = $1 AND state = 'sending' AND claimed_by = $2",
                 reminder_id,
                 worker,
@@ -535,6 +537,28 @@ class PostgresStore:
             return str(state) if state is not None else "missing"
 
         return await self._run(work)
+
+    async def reminder_leaving(self, reminder_id: int, worker: str, now: int) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE reminders SET sent_at = $3 WHERE id = $1 AND state = 'sending' AND claimed_by = $2",
+                reminder_id,
+                worker,
+                now,
+            ),
+            transaction=False,
+        )
+
+    async def settle_reminders(self, now: int, lease: int) -> int:
+        status = await self._run(
+            lambda db: db.execute(
+                "UPDATE reminders SET state = 'sent' "
+                "WHERE state = 'sending' AND claimed_at <= $1 AND sent_at IS NOT NULL",
+                now - lease,
+            ),
+            transaction=False,
+        )
+        return int(str(status).rsplit(" ", 1)[-1])
 
     async def cancel_reminder(self, update_id: int, chat_id: int, reminder_id: int) -> bool | None:
         async def work(db: asyncpg.Connection) -> bool:

@@ -564,7 +564,8 @@ class SQLiteStore:
 
     def _due_reminders(self, now: int, lease: int, limit: int) -> list[Reminder]:
         return self._reminders_where(
-            "(state = 'pending' AND due_at <= ?) OR (state = 'sending' AND claimed_at <= ?)",
+            "(state = 'pending' AND due_at <= ?) "
+            "OR (state = 'sending' AND claimed_at <= ? AND sent_at IS NULL)",
             (now, now - lease),
             limit,
         )
@@ -574,7 +575,8 @@ class SQLiteStore:
             lambda db: (
                 db.execute(
                     "UPDATE reminders SET state = 'sending', claimed_by = ?, claimed_at = ? WHERE id = ? AND "
-                    "((state = 'pending' AND due_at <= ?) OR (state = 'sending' AND claimed_at <= ?))",
+                    "((state = 'pending' AND due_at <= ?) OR "
+                    "(state = 'sending' AND claimed_at <= ? AND sent_at IS NULL))",
                     (worker, now, reminder_id, now, now - lease),
                 ).rowcount
                 == 1
@@ -599,7 +601,7 @@ class SQLiteStore:
         def work(db: sqlite3.Connection) -> str:
             db.execute(
                 "UPDATE reminders SET attempts = attempts + 1, claimed_by = NULL, claimed_at = NULL, "
-                "state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END "
+                "sent_at = NULL, state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END "
                 "WHERE id = ? AND state = 'sending' AND claimed_by = ?",
                 (max_attempts, reminder_id, worker),
             )
@@ -607,6 +609,30 @@ class SQLiteStore:
             return str(row[0]) if row else "missing"
 
         return self._transaction(work)
+
+    def _reminder_leaving(self, reminder_id: int, worker: str, now: int) -> None:
+        db = self._db
+        db.execute("PRAGMA synchronous=OFF")  # like record_delivery: a power cut only loses the mark
+        try:
+            self._transaction(
+                lambda db: db.execute(
+                    "UPDATE reminders SET sent_at = ? WHERE id = ? AND state = 'sending' AND claimed_by = ?",
+                    (now, reminder_id, worker),
+                )
+            )
+        finally:
+            db.execute("PRAGMA synchronous=FULL")
+
+    def _settle_reminders(self, now: int, lease: int) -> int:
+        return self._transaction(
+            lambda db: (
+                db.execute(
+                    "UPDATE reminders SET state = 'sent' "
+                    "WHERE state = 'sending' AND claimed_at <= ? AND sent_at IS NOT NULL",
+                    (now - lease,),
+                ).rowcount
+            )
+        )
 
     def _cancel_reminder(self, update_id: int, chat_id: int, reminder_id: int) -> bool | None:
         def work(db: sqlite3.Connection) -> bool:
@@ -788,6 +814,12 @@ class SQLiteStore:
 
     async def release_reminder(self, reminder_id: int, worker: str, max_attempts: int) -> str:
         return await self._call(self._release_reminder, reminder_id, worker, max_attempts)
+
+    async def reminder_leaving(self, reminder_id: int, worker: str, now: int) -> None:
+        await self._call(self._reminder_leaving, reminder_id, worker, now)
+
+    async def settle_reminders(self, now: int, lease: int) -> int:
+        return await self._call(self._settle_reminders, now, lease)
 
     async def cancel_reminder(self, update_id: int, chat_id: int, reminder_id: int) -> bool | None:
         return await self._call(self._cancel_reminder, update_id, chat_id, reminder_id)

@@ -5,6 +5,7 @@
 - SIGTERM exits within 10 s while the Bot API answers nothing.
 - A send Telegram performed but answered too late is not repeated, nor sent again when the
   update comes again after a kill.
+- A reminder whose request left before the process died is not sent again by another.
 - A step committed but never sent (killed before the send, or while it waited for its turn
   under the chat's pacing) is shown at start-up.
 """
@@ -20,10 +21,12 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Guide
+from bot.storage import SQLiteStore
 from tests.fakebotapi import FakeBotAPI
 from tests.telegram.conftest import Person, RunningBot
 from tests.telegram.processes import Bot, database_locked, kill_leftovers, taken, wait_until
 from tests.telegram.test_delivery import FINAL, RECIPIENT
+from tests.telegram.test_reminders import reminder_messages
 from tests.telegram.walking import walk
 
 
@@ -244,3 +247,43 @@ def test_a_result_cut_off_midway_is_completed_at_start_up_without_repeats(
     assert ann.current().buttons and footer in ann.current().text
     code, _ = second.terminate()
     assert code == 0 and fake.violations == []
+
+
+def test_a_reminder_sent_by_a_process_killed_before_it_heard_back_is_not_sent_again(
+    fake_thread: FakeBotAPI, tmp_path: Path, guide: Guide
+) -> None:
+    """Telegram performed the reminder's send; the process died before the answer came. When
+    the claim's lease runs out, another process counts it as sent instead of sending it again
+    (at most once when the outcome is unknown)."""
+    fake = fake_thread
+    gus = fake.user(1207, "Gus")
+    gus.open_private_chat()
+    body = guide.catalog("en").text("ui.tg_check_in_body")
+    content = {"kind": "nudge", "subject": "Following up", "about": "Acme", "body": body}
+    store = SQLiteStore(tmp_path / "bot.sqlite3")
+    try:
+        fake.run(store.add_reminder(1, gus.id, gus.id, 1, "b6", "en", content, int(time.time()) - 60))
+    finally:
+        fake.run(store.close())
+    fake.answer_late("sendMessage", delay=None, chat_id=gus.id)  # performed; the answer is held
+    first = Bot(fake, tmp_path, "first", REMINDER_CHECK_SECONDS="0.05")
+    fake.run(fake.wait_held("sendMessage"))
+    first.kill()
+    fake.release_held()
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:  # the lease runs out, as time would
+        db.execute("UPDATE reminders SET claimed_at = claimed_at - 3600 WHERE state = 'sending'")
+    db.close()
+    second = Bot(fake, tmp_path, "second", REMINDER_CHECK_SECONDS="0.05")
+    wait_until(lambda: reminder_state(tmp_path) == "sent", what="the reminder settled")
+    fake.run(fake.idle(quiet=0.5))
+    assert len(reminder_messages(fake, gus.id)) == 1  # not twice
+    code, _ = second.terminate()
+    assert code == 0 and fake.violations == []
+
+
+def reminder_state(workdir: Path) -> str:
+    db = sqlite3.connect(f"file:{workdir / 'bot.sqlite3'}?mode=ro", uri=True, timeout=10)
+    try:
+        return str(db.execute("SELECT state FROM reminders").fetchone()[0])
+    finally:
+        db.close()
