@@ -16,7 +16,8 @@ a Markdown table:
 - **duplicate messages**: two identical bot messages with no action of the person between;
 - **people without a live step**: 10 s after each restart, a person whose current step
   (from the database) is on screen nowhere, and whose current step is still that same step,
-  still on screen nowhere, 3 s later;
+  still on screen nowhere, 3 s later, with nothing new from the bot in the chat meanwhile
+  (while messages keep coming, looked at again 3 s later, three times at most);
 - and how often people had to nudge, how long restarts took, guides finished.
 
 Exit status 0 when the four counts are all 0, 1 otherwise. Nothing leaves 127.0.0.1.
@@ -34,6 +35,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,8 @@ REPO = Path(__file__).resolve().parent.parent
 FLOWS = REPO / "flows"
 NUDGE_AFTER = 3.0
 LIVE_CHECK_AFTER = 10.0
+ROUNDS = 3
+"""Looks, 3 s apart, at a person without a live step whose chat is still getting messages."""
 DETAIL_WORDS = ("Alex Morgan", "Acme Logistics", "Data Analyst", "SQL dashboards", "Priya", "portfolio")
 NUDGES = ("hello?", "are you there", "?", "hi")
 
@@ -150,6 +154,9 @@ class Acked:
     answers: dict[int, dict[str, str]] = field(default_factory=dict)
     details: dict[int, dict[str, str]] = field(default_factory=dict)
     finished: list[int] = field(default_factory=list)
+    taps: dict[tuple[int, str], str] = field(default_factory=dict)
+    """(run, question) -> the callback query of the tap whose answer was seen taken: a toast
+    saying "earlier step" may come after the next step (see `compare`)."""
 
 
 @dataclass
@@ -163,6 +170,13 @@ class Person:
     stale_taps: int = 0
     checked: set[int] = field(default_factory=set)
     """Runs whose stored answers were compared already (at their result)."""
+    queries: list[str] = field(default_factory=list)
+    """The callback queries of their taps on answers (for the transcripts)."""
+    actions: list[tuple[float, str]] = field(default_factory=list)
+    """(time.monotonic(), what they did, with the update's id), for the transcripts."""
+
+    def did(self, what: str, update: dict[str, Any]) -> None:
+        self.actions.append((time.monotonic(), f"{what} (update {update.get('update_id')})"))
 
 
 class Soak:
@@ -216,6 +230,11 @@ class Soak:
             for call in self.fake.calls_of("answerCallbackQuery")
         )
 
+    def bot_messages(self, user_id: int) -> int:
+        """How many messages the bot has sent or edited in the chat so far."""
+        log = self.fake._chats.get(user_id)
+        return sum(1 + m.edits for m in log.bot_messages) if log is not None else 0
+
     def revision(self, user_id: int) -> int:
         log = self.fake._chats.get(user_id)
         return log.revision if log is not None else 0
@@ -230,7 +249,7 @@ class Soak:
         await asyncio.sleep(rng.uniform(0, 1))
         since = self.revision(person.user_id)
         self.mark_action(person)
-        user.send("/start")
+        person.did("/start", user.send("/start"))
         pending: tuple[int, int, str, str, str] | None = None  # run, step, kind, key, value
         query_id: str | None = None
         while not self.stopping.is_set():
@@ -239,7 +258,7 @@ class Soak:
             if step is None:
                 since = self.revision(person.user_id)
                 self.mark_action(person)
-                user.send(rng.choice(NUDGES))
+                person.did("nudge", user.send(rng.choice(NUDGES)))
                 person.nudges += 1
                 continue
             buttons = payloads(step)
@@ -251,6 +270,8 @@ class Soak:
                 else:
                     target = person.acked.answers if kind_of == "answer" else person.acked.details
                     target.setdefault(pending[0], {})[key] = value
+                    if query_id is not None:
+                        person.acked.taps[(pending[0], key)] = query_id
             pending, query_id = None, None
             seen = self.revision(person.user_id)
             await asyncio.sleep(rng.uniform(0.2, 1.0))  # reading, thinking
@@ -269,21 +290,26 @@ class Soak:
             if "a" in by_action and question is not None:
                 data, argument = rng.choice(by_action["a"])
                 pending = (run, number, "answer", question, argument)
-                query_id = user.press(step.message_id, data)["callback_query"]["id"]
+                pressed = user.press(step.message_id, data)
+                query_id = pressed["callback_query"]["id"]
+                person.queries.append(query_id)
+                person.did(f"tap {argument} on {step.message_id} step {number} query {query_id}", pressed)
             elif "s" in by_action and detail is not None:
                 words = rng.choice(DETAIL_WORDS)
                 pending = (run, number, "detail", detail, words)
-                user.send(words)
+                person.did(f"typed {words} at step {number}", user.send(words))
             elif "p" in by_action:
-                user.press(step.message_id, by_action["p"][0][0])
+                person.did("proceed", user.press(step.message_id, by_action["p"][0][0]))
             else:  # the result: done; check what was stored for this run, then start over
                 person.acked.finished.append(run)
                 person.guides += 1
                 session = read_session(self.database, person.user_id)
                 if session is not None and session.get("run") == run and run not in person.checked:
                     person.checked.add(run)
-                    self.lost += compare(person, run, session.get("answers", {}), session.get("details", {}))
-                user.send("/restart")
+                    self.lost += compare(
+                        person, run, session.get("answers", {}), session.get("details", {}), self.told_stale
+                    )
+                person.did("/restart", user.send("/restart"))
 
 
 # ---- checks -------------------------------------------------------------------------------------------
@@ -316,12 +342,27 @@ def read_session(database: Path, chat_id: int) -> dict[str, Any] | None:
     return json.loads(row[0]) if row and row[0] else None
 
 
-def compare(person: Person, run: int, answers: dict[str, str], details: dict[str, str]) -> int:
-    """How many of the answers and details the person saw taken in `run` are not stored so."""
+def compare(
+    person: Person,
+    run: int,
+    answers: dict[str, str],
+    details: dict[str, str],
+    told_stale: Callable[[str], bool],
+) -> int:
+    """How many of the answers and details the person saw taken in `run` are not stored so.
+
+    A tap counts as seen taken when a later step came and its query was not answered with
+    "that button is from an earlier step". That answer can come after the later step (an
+    earlier tap of theirs, on an older copy of the question, brought it), so it is looked
+    for here again, once the run is over."""
     seen = [*person.acked.answers.get(run, {}).items(), *person.acked.details.get(run, {}).items()]
     stored = {**answers, **details}
     lost = 0
     for key, value in seen:
+        query = person.acked.taps.get((run, key))
+        if query is not None and told_stale(query):
+            person.stale_taps += 1
+            continue
         if stored.get(key) != value:
             lost += 1
             print(
@@ -338,7 +379,13 @@ def lost_in_current_runs(soak: Soak, sessions: dict[int, dict[str, Any]]) -> int
     for person in soak.people:
         session = sessions.get(person.user_id)
         if session is not None and session.get("run") not in person.acked.finished:
-            lost += compare(person, session["run"], session.get("answers", {}), session.get("details", {}))
+            lost += compare(
+                person,
+                session["run"],
+                session.get("answers", {}),
+                session.get("details", {}),
+                soak.told_stale,
+            )
     return lost
 
 
@@ -464,24 +511,31 @@ async def run(
 
 
 async def live_check(soak: Soak, database: Path, kill: int, stranded: set[tuple[int, int]]) -> None:
-    """10 s after a restart: whose current step is on screen nowhere (and still not 3 s later).
-    Only when the bot has stayed up that long (no later kill)."""
+    """10 s after a restart: whose current step is on screen nowhere, and is still that same
+    step, still nowhere, 3 s later with nothing new from the bot in their chat meanwhile (while
+    its messages keep coming, a step of several, paced a second apiece, is on its way: looked
+    at again, at most three times). Only when the bot has stayed up that long (no later kill)."""
     await asyncio.sleep(LIVE_CHECK_AFTER)
     if soak.kills > kill + 1:
         return
     soak.checked += 1
-    first = without_live_step(soak, database)
-    soak.events.append((time.monotonic(), f"check after kill {kill + 1}: {sorted(first)}"))
-    if first:
+    waiting = without_live_step(soak, database)
+    soak.events.append((time.monotonic(), f"check after kill {kill + 1}: {sorted(waiting)}"))
+    for _ in range(ROUNDS):
+        if not waiting:
+            return
+        heard = {user: soak.bot_messages(user) for user, _, _ in waiting}
         await asyncio.sleep(3.0)
         if soak.kills > kill + 1:
             return
         # The same step, still nowhere: a person caught between their tap and the step it
         # brings (a turn takes about a second on a busy machine) has moved on by now.
-        still = first & without_live_step(soak, database)
+        waiting &= without_live_step(soak, database)
+        still = {entry for entry in waiting if soak.bot_messages(entry[0]) == heard[entry[0]]}
         stranded.update((kill, user) for user, _, _ in still)
         for user, _, _ in sorted(still)[:3]:
             describe(soak, database, user)
+        waiting -= still
 
 
 def describe(soak: Soak, database: Path, user: int) -> None:
@@ -511,17 +565,23 @@ def dump_transcripts(soak: Soak, path: Path, began: float, events: list[tuple[fl
     with its timeline: updates and the bot's calls in the chat, and the kills and restarts,
     in seconds since the run began."""
     calls: dict[int, list[tuple[float, str]]] = {}
+    owners = {query: person.user_id for person in soak.people for query in person.queries}
     for call in soak.fake.calls:
+        owner = owners.get(str(call.params.get("callback_query_id")))
+        if call.method == "answerCallbackQuery" and owner is not None:
+            text = str(call.params.get("text") or "")[:30]
+            calls.setdefault(owner, []).append(
+                (round(call.started - began, 3), f"answered {call.params['callback_query_id']} {text}")
+            )
         if call.chat_id is not None:
             text = str(call.params.get("text") or "")[:30]
             calls.setdefault(call.chat_id, []).append(
                 (round(call.started - began, 3), f"{call.method}->{call.status} {text}")
             )
-    for timing in soak.fake.update_timings.values():
-        if timing.chat_id is not None:
-            calls.setdefault(timing.chat_id, []).append(
-                (round(timing.available_at - began, 3), f"update {timing.update_id}")
-            )
+    for person in soak.people:
+        calls.setdefault(person.user_id, []).extend(
+            (round(at - began, 3), what) for at, what in person.actions
+        )
     chats: dict[Any, Any] = {"events": [(round(at - began, 3), what) for at, what in events]}
     for person in soak.people:
         log = soak.fake._chats.get(person.user_id)
