@@ -11,7 +11,8 @@ type "hello?" (what people do when a bot goes quiet). Afterwards it checks, and 
 a Markdown table:
 
 - **acknowledged answers lost**: a tap or typed detail the person saw taken (the next step
-  came) that is not in the stored session (or, for a finished run, the stored result);
+  came, and the tap was not answered "that button is from an earlier step", then or later)
+  that is not in the stored session (for a finished run, as stored when its result came);
 - **updates never processed**: updates sent that are not recorded as processed;
 - **duplicate messages**: two identical bot messages with no action of the person between;
 - **people without a live step**: 10 s after each restart, a person whose current step
@@ -169,7 +170,9 @@ class Person:
     guides: int = 0
     stale_taps: int = 0
     checked: set[int] = field(default_factory=set)
-    """Runs whose stored answers were compared already (at their result)."""
+    """Runs whose stored answers were read at their result."""
+    stored: list[tuple[int, dict[str, str], dict[str, str]]] = field(default_factory=list)
+    """(run, answers, details) as stored when the run's result was shown."""
     queries: list[str] = field(default_factory=list)
     """The callback queries of their taps on answers (for the transcripts)."""
     actions: list[tuple[float, str]] = field(default_factory=list)
@@ -189,7 +192,6 @@ class Soak:
         self.prompts = {catalog.text(f"details.{d.id}.prompt"): d.id for d in guide.flow.details}
         self.people = [Person(7_000_000 + i) for i in range(people)]
         self.database = database
-        self.lost = 0
         self.kills = 0
         self.checked = 0
         self.events: list[tuple[float, str]] = []
@@ -305,10 +307,8 @@ class Soak:
                 person.guides += 1
                 session = read_session(self.database, person.user_id)
                 if session is not None and session.get("run") == run and run not in person.checked:
-                    person.checked.add(run)
-                    self.lost += compare(
-                        person, run, session.get("answers", {}), session.get("details", {}), self.told_stale
-                    )
+                    person.checked.add(run)  # compared at the end (see `lost_at_results`)
+                    person.stored.append((run, session.get("answers", {}), session.get("details", {})))
                 person.did("/restart", user.send("/restart"))
 
 
@@ -353,8 +353,8 @@ def compare(
 
     A tap counts as seen taken when a later step came and its query was not answered with
     "that button is from an earlier step". That answer can come after the later step (an
-    earlier tap of theirs, on an older copy of the question, brought it), so it is looked
-    for here again, once the run is over."""
+    earlier tap of theirs, on an older copy of the question, brought it), so runs are compared
+    at the end of the soak, when every tap has had its answer."""
     seen = [*person.acked.answers.get(run, {}).items(), *person.acked.details.get(run, {}).items()]
     stored = {**answers, **details}
     lost = 0
@@ -370,6 +370,16 @@ def compare(
                 file=sys.stderr,
             )
     return lost
+
+
+def lost_at_results(soak: Soak) -> int:
+    """At the end (every tap answered by then): each finished run as stored when its result
+    was shown, against what the person saw taken in it."""
+    return sum(
+        compare(person, run, answers, details, soak.told_stale)
+        for person in soak.people
+        for run, answers, details in person.stored
+    )
 
 
 def lost_in_current_runs(soak: Soak, sessions: dict[int, dict[str, Any]]) -> int:
@@ -494,7 +504,7 @@ async def run(
         sent = {u for u, timing in fake.update_timings.items() if timing.chat_id is not None}
         figures.updates = len(sent)
         figures.never_processed = len(sent - processed)
-        figures.lost_answers = soak.lost + lost_in_current_runs(soak, sessions)
+        figures.lost_answers = lost_at_results(soak) + lost_in_current_runs(soak, sessions)
         figures.duplicate_messages = duplicates(soak)
         figures.without_live_step = len(stranded_total)
         figures.guides = sum(p.guides for p in soak.people)
