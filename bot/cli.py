@@ -230,12 +230,12 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from bot.backup import backup_sqlite
+    from bot.backup import backup
     from bot.storage import StoreError
 
     try:
         settings = load_settings()
-        done = backup_sqlite(settings.database_url, Path(args.path))
+        done = backup(settings.database_url, Path(args.path))
     except (SettingsError, StoreError) as error:
         return _fail(str(error))
     print(f"backed up {done.source} to {done.target} ({done.size:,} bytes, integrity ok)")

@@ -3,8 +3,9 @@ reminders and what people said about replies. Counts only; nothing about anyone.
 
 `compute` works on plain rows (the session JSON of each chat with a guide, the answers of
 each kept result, reminder states and outcomes), which three portable SELECTs
-(`FUNNEL_QUERIES`) read from either database; `read_sqlite` runs them on a SQLite file,
-read-only, for `reconsider-bot stats`.
+(`FUNNEL_QUERIES`) read from either database, read-only and as of one moment: `read`
+runs them on the SQLite file or the PostgreSQL database of DATABASE_URL, for
+`reconsider-bot stats` and /stats.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.engine import Guide
-from bot.storage import StoreError, sqlite_path
+from bot.storage import POSTGRESQL_SCHEMES, StoreError, sqlite_path
 
 STALLED_AFTER = 24 * 3600
 """A guide untouched this long (seconds) counts as dropped at the step it is on."""
@@ -145,10 +146,25 @@ def read_sqlite(database_url: str) -> FunnelRows:
     return FunnelRows(sessions, results, reminders)
 
 
+def read_postgresql(database_url: str) -> FunnelRows:
+    """The funnel's rows from PostgreSQL, in one read-only snapshot (safe while replicas run)."""
+    from bot.storage.postgresql import read_snapshot
+
+    rows = read_snapshot(database_url, FUNNEL_QUERIES)
+    return FunnelRows(
+        sessions=[(str(s), int(u)) for s, u in rows["sessions"]],
+        results=[str(a) for (a,) in rows["results"]],
+        reminders=[(str(s), o, int(c)) for s, o, c in rows["reminders"]],
+    )
+
+
 def read(database_url: str) -> FunnelRows:
-    if database_url.partition(":")[0].lower() == "sqlite":
+    """The funnel's rows from the database `database_url` names (blocking; StoreError in one line)."""
+    scheme = database_url.partition(":")[0].lower()
+    if scheme == "sqlite":
         return read_sqlite(database_url)
+    if scheme in POSTGRESQL_SCHEMES:
+        return read_postgresql(database_url)
     raise StoreError(
-        "the funnel reads SQLite databases so far; on PostgreSQL run the SELECTs in "
-        "bot/funnel.py (FUNNEL_QUERIES) with psql."
+        f"the funnel cannot read {scheme or 'this'} databases; DATABASE_URL is sqlite: or postgresql:."
     )

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -196,12 +197,33 @@ def test_backup_is_a_consistent_copy_while_the_bot_writes(tmp_path: Path) -> Non
 
 
 def test_backup_refuses_what_it_cannot_do(tmp_path: Path) -> None:
-    pg = cli("backup", str(tmp_path / "x"), env={"DATABASE_URL": "postgresql://u:secret@db/reconsider"})
+    with socket.socket() as probe:  # a port nobody listens on, on loopback
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    pg = cli(
+        "backup", str(tmp_path / "x"), env={"DATABASE_URL": f"postgresql://u:secret@127.0.0.1:{closed}/db"}
+    )
     assert pg.returncode == 2 and "pg_dump" in pg.stderr and "secret" not in pg.stderr
+    assert pg.stderr.count("\n") == 1 and not (tmp_path / "x").exists()
     missing = cli("backup", str(tmp_path / "x"), env={"DATABASE_URL": f"sqlite:///{tmp_path}/none.sqlite3"})
     assert missing.returncode == 2 and "no database" in missing.stderr
     assert not (tmp_path / "none.sqlite3").exists()  # looking never creates one
     assert missing.stderr.count("\n") == 1
+
+
+def test_backup_of_postgresql_is_a_dump_pg_restore_reads(tmp_path: Path, fresh_postgres: str) -> None:
+    env = {"DATABASE_URL": fresh_postgres}
+    assert cli("migrate", env=env).returncode == 0
+    target = tmp_path / "reconsider.dump"
+    done = cli("backup", str(target), env=env)
+    assert done.returncode == 0, done.stderr
+    password = urlsplit(fresh_postgres).password
+    assert password and password not in done.stdout + done.stderr  # the URL is shown without it
+    assert done.stdout.startswith("backed up postgresql://") and target.stat().st_size > 0
+    listed = subprocess.run(["pg_restore", "--list", str(target)], capture_output=True, text=True, check=True)
+    for table in ("chats", "results", "reminders", "schema_version"):
+        assert f"TABLE public {table} " in listed.stdout
+    assert not list(tmp_path.glob(".*partial"))
 
 
 def test_health_asks_the_ops_server(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -138,6 +138,34 @@ async def _check(database_url: str) -> None:
             f"{describe(database_url)} has {has} (this program needs version {latest}): "
             "run `reconsider-bot migrate`, or start with MIGRATE_ON_START=true"
         )
+
+
+async def _read_snapshot(database_url: str, queries: Mapping[str, str]) -> dict[str, list[tuple[Any, ...]]]:
+    try:
+        connection = await asyncpg.connect(database_url, timeout=CONNECT_TIMEOUT)
+    except (asyncpg.PostgresError, *_LOST) as error:
+        raise _explain(database_url, error) from None
+    try:
+        # One read-only snapshot: every query sees the same moment, and nothing is written.
+        async with connection.transaction(isolation="repeatable_read", readonly=True):
+            return {
+                name: [tuple(row) for row in await connection.fetch(sql)] for name, sql in queries.items()
+            }
+    except asyncpg.UndefinedTableError:
+        raise StoreError(
+            f"{describe(database_url)} has no reconsider-bot schema yet: run `reconsider-bot migrate`"
+        ) from None
+    except asyncpg.PostgresError as error:
+        raise _explain(database_url, error) from None
+    finally:
+        await connection.close()
+
+
+def read_snapshot(database_url: str, queries: Mapping[str, str]) -> dict[str, list[tuple[Any, ...]]]:
+    """Run read-only SELECTs (operators' figures) in one snapshot; StoreError in one line.
+    Blocking, like the SQLite reader: callers in an event loop run it in a thread."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, _read_snapshot(database_url, queries)).result()
 
 
 def check_database(database_url: str, migrate_now: bool) -> None:

@@ -252,8 +252,7 @@ def build_application(
 
     application.add_error_handler(on_error)
     application.bot_data["handlers"] = handlers
-    if settings.database_url.lower().startswith("sqlite:"):
-        features.admin.funnel_rows = partial(asyncio.to_thread, funnel.read, settings.database_url)
+    features.admin.funnel_rows = partial(asyncio.to_thread, funnel.read, settings.database_url)
     return application
 
 

@@ -148,6 +148,14 @@ async def running_bot(
         yield bot
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each storage backend in turn: a SQLite file, then an empty PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/bot.sqlite3"
+    return str(request.getfixturevalue("fresh_postgres"))
+
+
 @dataclass
 class Person:
     """A simulated person in a private chat; each action waits for what it should cause."""

@@ -23,13 +23,6 @@ from tests.telegram.walking import walk
 TYPED = ("Zoë & Co", "Designer", "Alex", "Why did you reject me so rudely")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/bot.sqlite3"
-    return str(request.getfixturevalue("fresh_postgres"))
-
-
 @pytest.fixture
 async def bot_on(
     fake: FakeBotAPI, guide: Guide, database_url: str, tmp_path: Path

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 
 from bot import funnel
+from bot.storage import StoreError
 from bot.telegram.turns import Turn, Turns
 from bot.telegram.views.html import plain
 
@@ -39,5 +40,10 @@ class AdminFeature:
                 counts.setdefault(f"replied_{value}", 0)
         text = self.turns.catalog(turn).text("ui.tg_stats", **{name: str(n) for name, n in counts.items()})
         if self.funnel_rows is not None:
-            text += "\n\n" + funnel.render(funnel.compute(self.turns.guide, await self.funnel_rows()))
+            try:
+                rows = await self.funnel_rows()
+            except StoreError as error:  # the counts above still help; say why the funnel is missing
+                text += f"\n\nThe funnel could not be read: {error}"
+            else:
+                text += "\n\n" + funnel.render(funnel.compute(self.turns.guide, rows))
         await self.turns.reply(turn, plain(text))
