@@ -11,11 +11,14 @@ type "hello?" (what people do when a bot goes quiet). Afterwards it checks, and 
 a Markdown table:
 
 - **acknowledged answers lost**: a tap or typed detail the person saw taken (the next step
-  came) that is not in the stored session (or, for a finished run, the stored result);
+  came, and the tap was not answered "that button is from an earlier step", then or later)
+  that is not in the stored session (for a finished run, as stored when its result came);
 - **updates never processed**: updates sent that are not recorded as processed;
 - **duplicate messages**: two identical bot messages with no action of the person between;
 - **people without a live step**: 10 s after each restart, a person whose current step
-  (from the database) is on screen nowhere, still so 3 s later;
+  (from the database) is on screen nowhere, and whose current step is still that same step,
+  still on screen nowhere, 3 s later, with nothing new from the bot in the chat meanwhile
+  (while messages keep coming, looked at again 3 s later, three times at most);
 - and how often people had to nudge, how long restarts took, guides finished.
 
 Exit status 0 when the four counts are all 0, 1 otherwise. Nothing leaves 127.0.0.1.
@@ -33,6 +36,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +48,8 @@ REPO = Path(__file__).resolve().parent.parent
 FLOWS = REPO / "flows"
 NUDGE_AFTER = 3.0
 LIVE_CHECK_AFTER = 10.0
+ROUNDS = 3
+"""Looks, 3 s apart, at a person without a live step whose chat is still getting messages."""
 DETAIL_WORDS = ("Alex Morgan", "Acme Logistics", "Data Analyst", "SQL dashboards", "Priya", "portfolio")
 NUDGES = ("hello?", "are you there", "?", "hi")
 
@@ -102,6 +108,7 @@ class BotProcess:
             TELEGRAM_API_BASE_URL=self.fake.base_url,
             DATABASE_URL=f"sqlite:///{self.database}",
             LOG_LEVEL=os.environ.get("SOAK_LOG_LEVEL", "INFO"),
+            METRICS_PORT=str(free_port()),  # not the default 9090: other bots may run on this machine
         )
         if self.mode == "webhook":
             env.update(
@@ -148,6 +155,9 @@ class Acked:
     answers: dict[int, dict[str, str]] = field(default_factory=dict)
     details: dict[int, dict[str, str]] = field(default_factory=dict)
     finished: list[int] = field(default_factory=list)
+    taps: dict[tuple[int, str], str] = field(default_factory=dict)
+    """(run, question) -> the callback query of the tap whose answer was seen taken: a toast
+    saying "earlier step" may come after the next step (see `compare`)."""
 
 
 @dataclass
@@ -160,7 +170,16 @@ class Person:
     guides: int = 0
     stale_taps: int = 0
     checked: set[int] = field(default_factory=set)
-    """Runs whose stored answers were compared already (at their result)."""
+    """Runs whose stored answers were read at their result."""
+    stored: list[tuple[int, dict[str, str], dict[str, str]]] = field(default_factory=list)
+    """(run, answers, details) as stored when the run's result was shown."""
+    queries: list[str] = field(default_factory=list)
+    """The callback queries of their taps on answers (for the transcripts)."""
+    actions: list[tuple[float, str]] = field(default_factory=list)
+    """(time.monotonic(), what they did, with the update's id), for the transcripts."""
+
+    def did(self, what: str, update: dict[str, Any]) -> None:
+        self.actions.append((time.monotonic(), f"{what} (update {update.get('update_id')})"))
 
 
 class Soak:
@@ -173,9 +192,10 @@ class Soak:
         self.prompts = {catalog.text(f"details.{d.id}.prompt"): d.id for d in guide.flow.details}
         self.people = [Person(7_000_000 + i) for i in range(people)]
         self.database = database
-        self.lost = 0
         self.kills = 0
         self.checked = 0
+        self.events: list[tuple[float, str]] = []
+        """(time.monotonic(), what): kills, restarts and checks, for the transcripts."""
         self.stopping = asyncio.Event()
         self.paused = asyncio.Event()
         self.paused.set()
@@ -212,6 +232,11 @@ class Soak:
             for call in self.fake.calls_of("answerCallbackQuery")
         )
 
+    def bot_messages(self, user_id: int) -> int:
+        """How many messages the bot has sent or edited in the chat so far."""
+        log = self.fake._chats.get(user_id)
+        return sum(1 + m.edits for m in log.bot_messages) if log is not None else 0
+
     def revision(self, user_id: int) -> int:
         log = self.fake._chats.get(user_id)
         return log.revision if log is not None else 0
@@ -226,7 +251,7 @@ class Soak:
         await asyncio.sleep(rng.uniform(0, 1))
         since = self.revision(person.user_id)
         self.mark_action(person)
-        user.send("/start")
+        person.did("/start", user.send("/start"))
         pending: tuple[int, int, str, str, str] | None = None  # run, step, kind, key, value
         query_id: str | None = None
         while not self.stopping.is_set():
@@ -235,7 +260,7 @@ class Soak:
             if step is None:
                 since = self.revision(person.user_id)
                 self.mark_action(person)
-                user.send(rng.choice(NUDGES))
+                person.did("nudge", user.send(rng.choice(NUDGES)))
                 person.nudges += 1
                 continue
             buttons = payloads(step)
@@ -247,6 +272,8 @@ class Soak:
                 else:
                     target = person.acked.answers if kind_of == "answer" else person.acked.details
                     target.setdefault(pending[0], {})[key] = value
+                    if query_id is not None:
+                        person.acked.taps[(pending[0], key)] = query_id
             pending, query_id = None, None
             seen = self.revision(person.user_id)
             await asyncio.sleep(rng.uniform(0.2, 1.0))  # reading, thinking
@@ -265,21 +292,24 @@ class Soak:
             if "a" in by_action and question is not None:
                 data, argument = rng.choice(by_action["a"])
                 pending = (run, number, "answer", question, argument)
-                query_id = user.press(step.message_id, data)["callback_query"]["id"]
+                pressed = user.press(step.message_id, data)
+                query_id = pressed["callback_query"]["id"]
+                person.queries.append(query_id)
+                person.did(f"tap {argument} on {step.message_id} step {number} query {query_id}", pressed)
             elif "s" in by_action and detail is not None:
                 words = rng.choice(DETAIL_WORDS)
                 pending = (run, number, "detail", detail, words)
-                user.send(words)
+                person.did(f"typed {words} at step {number}", user.send(words))
             elif "p" in by_action:
-                user.press(step.message_id, by_action["p"][0][0])
+                person.did("proceed", user.press(step.message_id, by_action["p"][0][0]))
             else:  # the result: done; check what was stored for this run, then start over
                 person.acked.finished.append(run)
                 person.guides += 1
                 session = read_session(self.database, person.user_id)
                 if session is not None and session.get("run") == run and run not in person.checked:
-                    person.checked.add(run)
-                    self.lost += compare(person, run, session.get("answers", {}), session.get("details", {}))
-                user.send("/restart")
+                    person.checked.add(run)  # compared at the end (see `lost_at_results`)
+                    person.stored.append((run, session.get("answers", {}), session.get("details", {})))
+                person.did("/restart", user.send("/restart"))
 
 
 # ---- checks -------------------------------------------------------------------------------------------
@@ -312,12 +342,27 @@ def read_session(database: Path, chat_id: int) -> dict[str, Any] | None:
     return json.loads(row[0]) if row and row[0] else None
 
 
-def compare(person: Person, run: int, answers: dict[str, str], details: dict[str, str]) -> int:
-    """How many of the answers and details the person saw taken in `run` are not stored so."""
+def compare(
+    person: Person,
+    run: int,
+    answers: dict[str, str],
+    details: dict[str, str],
+    told_stale: Callable[[str], bool],
+) -> int:
+    """How many of the answers and details the person saw taken in `run` are not stored so.
+
+    A tap counts as seen taken when a later step came and its query was not answered with
+    "that button is from an earlier step". That answer can come after the later step (an
+    earlier tap of theirs, on an older copy of the question, brought it), so runs are compared
+    at the end of the soak, when every tap has had its answer."""
     seen = [*person.acked.answers.get(run, {}).items(), *person.acked.details.get(run, {}).items()]
     stored = {**answers, **details}
     lost = 0
     for key, value in seen:
+        query = person.acked.taps.get((run, key))
+        if query is not None and told_stale(query):
+            person.stale_taps += 1
+            continue
         if stored.get(key) != value:
             lost += 1
             print(
@@ -327,6 +372,16 @@ def compare(person: Person, run: int, answers: dict[str, str], details: dict[str
     return lost
 
 
+def lost_at_results(soak: Soak) -> int:
+    """At the end (every tap answered by then): each finished run as stored when its result
+    was shown, against what the person saw taken in it."""
+    return sum(
+        compare(person, run, answers, details, soak.told_stale)
+        for person in soak.people
+        for run, answers, details in person.stored
+    )
+
+
 def lost_in_current_runs(soak: Soak, sessions: dict[int, dict[str, Any]]) -> int:
     """At the end: each person's current run against their stored session (finished runs were
     checked as each result was shown)."""
@@ -334,7 +389,13 @@ def lost_in_current_runs(soak: Soak, sessions: dict[int, dict[str, Any]]) -> int
     for person in soak.people:
         session = sessions.get(person.user_id)
         if session is not None and session.get("run") not in person.acked.finished:
-            lost += compare(person, session["run"], session.get("answers", {}), session.get("details", {}))
+            lost += compare(
+                person,
+                session["run"],
+                session.get("answers", {}),
+                session.get("details", {}),
+                soak.told_stale,
+            )
     return lost
 
 
@@ -358,7 +419,9 @@ def duplicates(soak: Soak) -> int:
     return count
 
 
-def without_live_step(soak: Soak, database: Path) -> set[int]:
+def without_live_step(soak: Soak, database: Path) -> set[tuple[int, int, int]]:
+    """(person, run, step) of each person whose current step (in the database) is shown by no
+    message with buttons in their chat."""
     sessions, _, _ = read_database(database)
     stranded = set()
     for person in soak.people:
@@ -371,7 +434,7 @@ def without_live_step(soak: Soak, database: Path) -> set[int]:
             not m.deleted and any((p[0], p[1]) == want for _, p in payloads(m)) for m in log.bot_messages
         )
         if not shown:
-            stranded.add(person.user_id)
+            stranded.add((person.user_id, int(session.get("run", 0)), int(session.get("step", 0))))
     return stranded
 
 
@@ -421,9 +484,11 @@ async def run(
             await asyncio.sleep(rng.uniform(*gap))
             await bot.kill()
             soak.kills += 1
+            soak.events.append((time.monotonic(), f"kill {kill + 1}"))
             progress(f"{mode}: kill {kill + 1}/{kills}")
             await asyncio.sleep(rng.uniform(0, 0.5))
             figures.restart_s.append(await bot.start())
+            soak.events.append((time.monotonic(), f"taking updates after kill {kill + 1}"))
             checks.append(asyncio.create_task(live_check(soak, bot.database, kill, stranded_total)))
         await asyncio.gather(*checks)
         soak.stopping.set()
@@ -439,14 +504,14 @@ async def run(
         sent = {u for u, timing in fake.update_timings.items() if timing.chat_id is not None}
         figures.updates = len(sent)
         figures.never_processed = len(sent - processed)
-        figures.lost_answers = soak.lost + lost_in_current_runs(soak, sessions)
+        figures.lost_answers = lost_at_results(soak) + lost_in_current_runs(soak, sessions)
         figures.duplicate_messages = duplicates(soak)
         figures.without_live_step = len(stranded_total)
         figures.guides = sum(p.guides for p in soak.people)
         figures.nudges = sum(p.nudges for p in soak.people)
         figures.stale_taps = sum(p.stale_taps for p in soak.people)
         figures.checked = soak.checked
-        dump_transcripts(soak, workdir / "transcripts.json")
+        dump_transcripts(soak, workdir / "transcripts.json", began, soak.events)
     finally:
         if bot.process is not None and bot.process.returncode is None:
             await bot.kill()
@@ -456,21 +521,31 @@ async def run(
 
 
 async def live_check(soak: Soak, database: Path, kill: int, stranded: set[tuple[int, int]]) -> None:
-    """10 s after a restart: whose current step is on screen nowhere (and still not 3 s later).
-    Only when the bot has stayed up that long (no later kill)."""
+    """10 s after a restart: whose current step is on screen nowhere, and is still that same
+    step, still nowhere, 3 s later with nothing new from the bot in their chat meanwhile (while
+    its messages keep coming, a step of several, paced a second apiece, is on its way: looked
+    at again, at most three times). Only when the bot has stayed up that long (no later kill)."""
     await asyncio.sleep(LIVE_CHECK_AFTER)
     if soak.kills > kill + 1:
         return
     soak.checked += 1
-    first = without_live_step(soak, database)
-    if first:
+    waiting = without_live_step(soak, database)
+    soak.events.append((time.monotonic(), f"check after kill {kill + 1}: {sorted(waiting)}"))
+    for _ in range(ROUNDS):
+        if not waiting:
+            return
+        heard = {user: soak.bot_messages(user) for user, _, _ in waiting}
         await asyncio.sleep(3.0)
         if soak.kills > kill + 1:
             return
-        still = first & without_live_step(soak, database)
-        stranded.update((kill, user) for user in still)
-        for user in sorted(still)[:3]:
+        # The same step, still nowhere: a person caught between their tap and the step it
+        # brings (a turn takes about a second on a busy machine) has moved on by now.
+        waiting &= without_live_step(soak, database)
+        still = {entry for entry in waiting if soak.bot_messages(entry[0]) == heard[entry[0]]}
+        stranded.update((kill, user) for user, _, _ in still)
+        for user, _, _ in sorted(still)[:3]:
             describe(soak, database, user)
+        waiting -= still
 
 
 def describe(soak: Soak, database: Path, user: int) -> None:
@@ -495,14 +570,35 @@ def describe(soak: Soak, database: Path, user: int) -> None:
     )
 
 
-def dump_transcripts(soak: Soak, path: Path) -> None:
-    """Each chat as the fake saw it (kept with --keep, to look into a figure that is not 0)."""
-    chats = {}
+def dump_transcripts(soak: Soak, path: Path, began: float, events: list[tuple[float, str]]) -> None:
+    """Each chat as the fake saw it (kept with --keep, to look into a figure that is not 0),
+    with its timeline: updates and the bot's calls in the chat, and the kills and restarts,
+    in seconds since the run began."""
+    calls: dict[int, list[tuple[float, str]]] = {}
+    owners = {query: person.user_id for person in soak.people for query in person.queries}
+    for call in soak.fake.calls:
+        owner = owners.get(str(call.params.get("callback_query_id")))
+        if call.method == "answerCallbackQuery" and owner is not None:
+            text = str(call.params.get("text") or "")[:30]
+            calls.setdefault(owner, []).append(
+                (round(call.started - began, 3), f"answered {call.params['callback_query_id']} {text}")
+            )
+        if call.chat_id is not None:
+            text = str(call.params.get("text") or "")[:30]
+            calls.setdefault(call.chat_id, []).append(
+                (round(call.started - began, 3), f"{call.method}->{call.status} {text}")
+            )
+    for person in soak.people:
+        calls.setdefault(person.user_id, []).extend(
+            (round(at - began, 3), what) for at, what in person.actions
+        )
+    chats: dict[Any, Any] = {"events": [(round(at - began, 3), what) for at, what in events]}
     for person in soak.people:
         log = soak.fake._chats.get(person.user_id)
         if log is None:
             continue
         chats[person.user_id] = {
+            "timeline": sorted(calls.get(person.user_id, [])),
             "actions_after_message": person.action_marks,
             "messages": [
                 {

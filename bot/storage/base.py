@@ -37,9 +37,9 @@ class ChatRecord:
     """The message that shows the session's current step (and holds its buttons)."""
     message_step: int | None
     """The session step that message shows; behind `session["step"]` when a send was lost.
-    Negative (`-step`): that step's send began but its outcome is not known (the process
-    stopped, or Telegram did not answer), so it may be on screen: reconciled on the
-    person's next update, never sent again unasked."""
+    Negative (`-step`): that step's first request left (after pacing) but its outcome is not
+    known (the process stopped, or Telegram did not answer), so it may be on screen:
+    reconciled on the person's next update, never sent again unasked."""
     runs: int
     """The highest guide run this chat has had, kept when a guide is cancelled, so a new
     guide's buttons never look like an old one's."""
@@ -51,6 +51,9 @@ class ChatRecord:
     """The language the person chose with /language (None: follow Telegram's)."""
     time_zone: str | None = None
     """The person's IANA time zone, asked when they first set a reminder (None: not told)."""
+    message_unsent: int = 0
+    """With `message_step` negative: how many of the step's messages had not left yet (a step
+    of several messages cut off midway; those are sent at start-up)."""
 
 
 @dataclass(frozen=True)
@@ -191,13 +194,15 @@ class TurnStore(Protocol):
         """Keep the person's chosen language and/or time zone with their chat (None: unchanged)."""
         ...
 
-    async def record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
+    async def record_delivery(self, chat_id: int, message_id: int | None, step: int, unsent: int = 0) -> None:
         """The message now showing the chat's current step (the one to edit when it is answered);
-        `-step` before a send whose outcome may stay unknown. Needs no fsync."""
+        `-step` as a send whose outcome may stay unknown leaves, with how many of the step's
+        messages are still to go after it (`unsent`). Needs no fsync."""
         ...
 
     async def undelivered_chats(self, limit: int = 1000) -> list[ChatRecord]:
-        """Active chats whose current step was never sent (not those merely uncertain)."""
+        """Active chats whose current step was never sent, or was cut off with messages still
+        to send (not those merely uncertain)."""
         ...
 
     async def mark_blocked(self, chat_id: int) -> None:
@@ -264,8 +269,8 @@ class ReminderStore(Protocol):
         ...
 
     async def due_reminders(self, now: int, lease: int, limit: int = 100) -> list[Reminder]:
-        """Pending reminders due by `now`, and claims older than `lease` seconds (a process
-        died mid-send: such a reminder may go out twice), soonest first."""
+        """Pending reminders due by `now`, and claims older than `lease` seconds whose request
+        never left (a process died before sending it), soonest first."""
         ...
 
     async def claim_reminder(self, reminder_id: int, worker: str, now: int, lease: int) -> bool:
@@ -274,6 +279,16 @@ class ReminderStore(Protocol):
 
     async def finish_reminder(self, reminder_id: int, worker: str, state: str, now: int) -> bool:
         """Mark a reminder this worker claimed as sent, blocked or failed."""
+        ...
+
+    async def reminder_leaving(self, reminder_id: int, worker: str, now: int) -> None:
+        """The claimed reminder's request is leaving now (its `sent_at`, while still sending):
+        from here on Telegram may show it, so it is never sent again. Needs no fsync."""
+        ...
+
+    async def settle_reminders(self, now: int, lease: int) -> int:
+        """Claims older than `lease` seconds whose request left (a process died before it heard
+        back) count as sent: at most once when the outcome is unknown. Returns how many."""
         ...
 
     async def release_reminder(self, reminder_id: int, worker: str, max_attempts: int) -> str:

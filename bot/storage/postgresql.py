@@ -263,7 +263,7 @@ class PostgresStore:
         row = await self._run(
             lambda db: db.fetchrow(
                 "SELECT chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at, version, "  # noqa: E501
-                "language, time_zone FROM chats WHERE chat_id = $1",
+                "language, time_zone, message_unsent FROM chats WHERE chat_id = $1",
                 chat_id,
             ),
             transaction=False,
@@ -282,6 +282,7 @@ class PostgresStore:
             version=row[8],
             language=row[9],
             time_zone=row[10],
+            message_unsent=row[11],
         )
 
     async def save_preferences(
@@ -363,7 +364,8 @@ class PostgresStore:
         rows = await self._run(
             lambda db: db.fetch(
                 "SELECT chat_id FROM chats WHERE session IS NOT NULL AND NOT blocked "
-                "AND (message_step IS NULL OR ABS(message_step) <> (session::jsonb ->> 'step')::bigint) "
+                "AND (message_step IS NULL OR ABS(message_step) <> (session::jsonb ->> 'step')::bigint "
+                "OR (message_step < 0 AND message_unsent > 0)) "
                 "ORDER BY updated_at LIMIT $1",
                 limit,
             ),
@@ -378,13 +380,14 @@ class PostgresStore:
     def lost(self) -> str | None:
         return None  # a server database cannot vanish under us the way a file can
 
-    async def record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
+    async def record_delivery(self, chat_id: int, message_id: int | None, step: int, unsent: int = 0) -> None:
         await self._run(
             lambda db: db.execute(
-                "UPDATE chats SET message_id = $2, message_step = $3 WHERE chat_id = $1",
+                "UPDATE chats SET message_id = $2, message_step = $3, message_unsent = $4 WHERE chat_id = $1",
                 chat_id,
                 message_id,
                 step,
+                unsent,
             ),
             transaction=False,
         )
@@ -514,7 +517,8 @@ class PostgresStore:
 
     async def due_reminders(self, now: int, lease: int, limit: int = 100) -> list[Reminder]:
         return await self._reminders_where(
-            "(state = 'pending' AND due_at <= $1) OR (state = 'sending' AND claimed_at <= $2)",
+            "(state = 'pending' AND due_at <= $1) "
+            "OR (state = 'sending' AND claimed_at <= $2 AND sent_at IS NULL)",
             now,
             now - lease,
             limit=limit,
@@ -524,7 +528,8 @@ class PostgresStore:
         status = await self._run(
             lambda db: db.execute(
                 "UPDATE reminders SET state = 'sending', claimed_by = $2, claimed_at = $3 WHERE id = $1 AND "
-                "((state = 'pending' AND due_at <= $3) OR (state = 'sending' AND claimed_at <= $4))",
+                "((state = 'pending' AND due_at <= $3) OR "
+                "(state = 'sending' AND claimed_at <= $4 AND sent_at IS NULL))",
                 reminder_id,
                 worker,
                 now,
@@ -554,7 +559,7 @@ class PostgresStore:
         async def work(db: asyncpg.Connection) -> str:
             await db.execute(
                 "UPDATE reminders SET attempts = attempts + 1, claimed_by = NULL, claimed_at = NULL, "
-                "state = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END "
+                "sent_at = NULL, state = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END "
                 "WHERE id = $1 AND state = 'sending' AND claimed_by = $2",
                 reminder_id,
                 worker,
@@ -564,6 +569,28 @@ class PostgresStore:
             return str(state) if state is not None else "missing"
 
         return await self._run(work)
+
+    async def reminder_leaving(self, reminder_id: int, worker: str, now: int) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE reminders SET sent_at = $3 WHERE id = $1 AND state = 'sending' AND claimed_by = $2",
+                reminder_id,
+                worker,
+                now,
+            ),
+            transaction=False,
+        )
+
+    async def settle_reminders(self, now: int, lease: int) -> int:
+        status = await self._run(
+            lambda db: db.execute(
+                "UPDATE reminders SET state = 'sent' "
+                "WHERE state = 'sending' AND claimed_at <= $1 AND sent_at IS NOT NULL",
+                now - lease,
+            ),
+            transaction=False,
+        )
+        return int(str(status).rsplit(" ", 1)[-1])
 
     async def cancel_reminder(self, update_id: int, chat_id: int, reminder_id: int) -> bool | None:
         async def work(db: asyncpg.Connection) -> bool:

@@ -256,7 +256,7 @@ class SQLiteStore:
     def _load_chat(self, chat_id: int) -> ChatRecord | None:
         row = self._db.execute(
             "SELECT chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at, "
-            "version, language, time_zone FROM chats WHERE chat_id = ?",
+            "version, language, time_zone, message_unsent FROM chats WHERE chat_id = ?",
             (chat_id,),
         ).fetchone()
         if row is None:
@@ -273,6 +273,7 @@ class SQLiteStore:
             version=row[8],
             language=row[9],
             time_zone=row[10],
+            message_unsent=row[11],
         )
 
     def _save_preferences(
@@ -292,7 +293,7 @@ class SQLiteStore:
             )
         )
 
-    def _record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
+    def _record_delivery(self, chat_id: int, message_id: int | None, step: int, unsent: int) -> None:
         # Not fsynced: it survives a killed process (the OS has it), and if a power cut loses
         # it the step only counts as undelivered and is shown again.
         db = self._db
@@ -300,8 +301,8 @@ class SQLiteStore:
         try:
             self._transaction(
                 lambda db: db.execute(
-                    "UPDATE chats SET message_id = ?, message_step = ? WHERE chat_id = ?",
-                    (message_id, step, chat_id),
+                    "UPDATE chats SET message_id = ?, message_step = ?, message_unsent = ? WHERE chat_id = ?",
+                    (message_id, step, unsent, chat_id),
                 )
             )
         finally:
@@ -310,7 +311,8 @@ class SQLiteStore:
     def _undelivered_chats(self, limit: int) -> list[ChatRecord]:
         rows = self._db.execute(
             "SELECT chat_id FROM chats WHERE session IS NOT NULL AND blocked = 0 "
-            "AND (message_step IS NULL OR ABS(message_step) <> json_extract(session, '$.step')) "
+            "AND (message_step IS NULL OR ABS(message_step) <> json_extract(session, '$.step') "
+            "OR (message_step < 0 AND message_unsent > 0)) "
             "ORDER BY updated_at LIMIT ?",
             (limit,),
         ).fetchall()
@@ -562,7 +564,8 @@ class SQLiteStore:
 
     def _due_reminders(self, now: int, lease: int, limit: int) -> list[Reminder]:
         return self._reminders_where(
-            "(state = 'pending' AND due_at <= ?) OR (state = 'sending' AND claimed_at <= ?)",
+            "(state = 'pending' AND due_at <= ?) "
+            "OR (state = 'sending' AND claimed_at <= ? AND sent_at IS NULL)",
             (now, now - lease),
             limit,
         )
@@ -572,7 +575,8 @@ class SQLiteStore:
             lambda db: (
                 db.execute(
                     "UPDATE reminders SET state = 'sending', claimed_by = ?, claimed_at = ? WHERE id = ? AND "
-                    "((state = 'pending' AND due_at <= ?) OR (state = 'sending' AND claimed_at <= ?))",
+                    "((state = 'pending' AND due_at <= ?) OR "
+                    "(state = 'sending' AND claimed_at <= ? AND sent_at IS NULL))",
                     (worker, now, reminder_id, now, now - lease),
                 ).rowcount
                 == 1
@@ -597,7 +601,7 @@ class SQLiteStore:
         def work(db: sqlite3.Connection) -> str:
             db.execute(
                 "UPDATE reminders SET attempts = attempts + 1, claimed_by = NULL, claimed_at = NULL, "
-                "state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END "
+                "sent_at = NULL, state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END "
                 "WHERE id = ? AND state = 'sending' AND claimed_by = ?",
                 (max_attempts, reminder_id, worker),
             )
@@ -605,6 +609,30 @@ class SQLiteStore:
             return str(row[0]) if row else "missing"
 
         return self._transaction(work)
+
+    def _reminder_leaving(self, reminder_id: int, worker: str, now: int) -> None:
+        db = self._db
+        db.execute("PRAGMA synchronous=OFF")  # like record_delivery: a power cut only loses the mark
+        try:
+            self._transaction(
+                lambda db: db.execute(
+                    "UPDATE reminders SET sent_at = ? WHERE id = ? AND state = 'sending' AND claimed_by = ?",
+                    (now, reminder_id, worker),
+                )
+            )
+        finally:
+            db.execute("PRAGMA synchronous=FULL")
+
+    def _settle_reminders(self, now: int, lease: int) -> int:
+        return self._transaction(
+            lambda db: (
+                db.execute(
+                    "UPDATE reminders SET state = 'sent' "
+                    "WHERE state = 'sending' AND claimed_at <= ? AND sent_at IS NOT NULL",
+                    (now - lease,),
+                ).rowcount
+            )
+        )
 
     def _cancel_reminder(self, update_id: int, chat_id: int, reminder_id: int) -> bool | None:
         def work(db: sqlite3.Connection) -> bool:
@@ -710,8 +738,8 @@ class SQLiteStore:
     async def record_update(self, update_id: int, chat_id: int | None = None) -> bool:
         return await self._call(self._record_update, update_id, chat_id)
 
-    async def record_delivery(self, chat_id: int, message_id: int | None, step: int) -> None:
-        await self._call(self._record_delivery, chat_id, message_id, step)
+    async def record_delivery(self, chat_id: int, message_id: int | None, step: int, unsent: int = 0) -> None:
+        await self._call(self._record_delivery, chat_id, message_id, step, unsent)
 
     async def save_preferences(
         self,
@@ -790,6 +818,12 @@ class SQLiteStore:
 
     async def release_reminder(self, reminder_id: int, worker: str, max_attempts: int) -> str:
         return await self._call(self._release_reminder, reminder_id, worker, max_attempts)
+
+    async def reminder_leaving(self, reminder_id: int, worker: str, now: int) -> None:
+        await self._call(self._reminder_leaving, reminder_id, worker, now)
+
+    async def settle_reminders(self, now: int, lease: int) -> int:
+        return await self._call(self._settle_reminders, now, lease)
 
     async def cancel_reminder(self, update_id: int, chat_id: int, reminder_id: int) -> bool | None:
         return await self._call(self._cancel_reminder, update_id, chat_id, reminder_id)

@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -22,10 +23,14 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.telegram.pacing import BACKGROUND
+from bot.telegram.pacing import BACKGROUND, LEAVING
 from bot.telegram.views.html import Outgoing, Text
 
 log = logging.getLogger(__name__)
+
+Leaving = Callable[[int], Awaitable[None]]
+"""Awaited with a message's index among those sent, right before its request leaves (after
+pacing; see Messenger.send)."""
 
 MAX_ANSWER = 200
 """Characters of a tap's answer (the toast) Telegram shows."""
@@ -46,8 +51,11 @@ class Messenger(Protocol):
     @property
     def bot_id(self) -> int: ...
 
-    async def send(self, chat_id: int, messages: Sequence[Outgoing]) -> int | None:
-        """Send in order; returns the id of the last message that carries inline buttons."""
+    async def send(
+        self, chat_id: int, messages: Sequence[Outgoing], *, leaving: Leaving | None = None
+    ) -> int | None:
+        """Send in order; returns the id of the last message that carries inline buttons.
+        `leaving(index)` is awaited right before each message's request leaves (after pacing)."""
         ...
 
     async def edit(
@@ -91,9 +99,18 @@ class BotMessenger:
     def bot_id(self) -> int:
         return self.bot.id
 
-    async def send(self, chat_id: int, messages: Sequence[Outgoing]) -> int | None:
+    async def send(
+        self, chat_id: int, messages: Sequence[Outgoing], *, leaving: Leaving | None = None
+    ) -> int | None:
         with_keyboard = None
-        for message in messages:
+        options = self._options
+        for index, message in enumerate(messages):
+            if leaving is not None:
+                paced = {
+                    **self._options.get("rate_limit_args", {}),
+                    LEAVING: functools.partial(leaving, index),
+                }
+                options = {"rate_limit_args": paced}
             try:
                 if isinstance(message, Text):
                     reply = (
@@ -107,7 +124,7 @@ class BotMessenger:
                         parse_mode=ParseMode.HTML,
                         reply_markup=message.keyboard,
                         reply_parameters=reply,
-                        **self._options,
+                        **options,
                     )
                     if isinstance(message.keyboard, InlineKeyboardMarkup):
                         with_keyboard = sent.message_id
@@ -118,7 +135,7 @@ class BotMessenger:
                         caption=message.caption,
                         parse_mode=ParseMode.HTML,
                         reply_markup=message.keyboard,
-                        **self._options,
+                        **options,
                     )
                     if message.keyboard is not None:
                         with_keyboard = sent.message_id
@@ -236,11 +253,15 @@ class RecordingMessenger:
     def answered(self) -> list[Answered]:
         return [call for call in self.calls if isinstance(call, Answered)]
 
-    async def send(self, chat_id: int, messages: Sequence[Outgoing]) -> int | None:
+    async def send(
+        self, chat_id: int, messages: Sequence[Outgoing], *, leaving: Leaving | None = None
+    ) -> int | None:
         if chat_id in self.blocked:
             raise ChatBlocked(f"chat {chat_id} blocked the bot")
         with_keyboard = None
-        for message in messages:
+        for index, message in enumerate(messages):
+            if leaving is not None:
+                await leaving(index)
             message_id, self.next_id = self.next_id, self.next_id + 1
             self.calls.append(Sent(chat_id, message_id, message))
             if isinstance(message.keyboard, InlineKeyboardMarkup):

@@ -10,7 +10,9 @@
   errors, 5xx), except a send whose outcome is unknown (`OutcomeUnknown`): repeating that
   could show it twice, so the turn decides.
 
-Mark a request as background with `rate_limit_args=BACKGROUND` on any Bot method.
+Mark a request as background with `rate_limit_args=BACKGROUND` on any Bot method, and give it
+a coroutine function to await right before it leaves (after any waiting) with
+`rate_limit_args={LEAVING: ...}` (see `with_leaving`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from aiolimiter import AsyncLimiter
@@ -43,6 +45,9 @@ BACKGROUND_PATIENCE = 2.0
 """Seconds a background request defers to interactive ones before it goes anyway."""
 BACKGROUND = {"background": True}
 """`rate_limit_args` of a request that may wait for interactive ones."""
+LEAVING = "leaving"
+"""Key of `rate_limit_args`: awaited right before the request leaves, once paced (a send's
+"begun" mark belongs there: a process stopped while the send still waits has not sent it)."""
 
 NOT_IDEMPOTENT = frozenset(
     {
@@ -99,6 +104,9 @@ class PacedRateLimiter(AIORateLimiter):
         rate_limit_args: Any,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         background = isinstance(rate_limit_args, dict) and rate_limit_args.get("background")
+        leaving = rate_limit_args.get(LEAVING) if isinstance(rate_limit_args, dict) else None
+        if leaving is not None:
+            callback = _after(leaving, callback)
         chat = self._chat_limiter(data.get("chat_id")) if endpoint in PACED and self.pace_chats else None
         if background:
             async with self._background:
@@ -164,3 +172,13 @@ class PacedRateLimiter(AIORateLimiter):
                 self._chats.popitem(last=False)
         self._chats.move_to_end(chat_id)
         return limiter
+
+
+def _after(leaving: Callable[[], Awaitable[None]], callback: Callback) -> Callback:
+    """`callback` (the HTTP request itself), preceded by `leaving`."""
+
+    async def request(*args: Any, **kwargs: Any) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        await leaving()
+        return await callback(*args, **kwargs)
+
+    return request

@@ -3,9 +3,10 @@
 The database is the schedule, so nothing is lost across restarts: a reminder that fell due
 while the bot was down goes out at start-up. Several processes may share the database;
 each reminder is claimed with a conditional UPDATE before it is sent, so exactly one of
-them sends it. If a process dies between the send and recording it, the claim expires
-after `LEASE_SECONDS` and the reminder is sent again: in that one case delivery is at
-least once, never lost.
+them sends it. Right before its request leaves (after pacing) that is noted too. If a
+process dies holding a claim, the claim expires after `LEASE_SECONDS`: a reminder whose
+request never left is sent then; one whose request left counts as sent, because Telegram
+may have shown it (at most once when Telegram's answer is unknown, never twice).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from bot import metrics
 from bot.engine import Guide
 from bot.storage import Reminder, Store
 from bot.telegram.http import OutcomeUnknown
-from bot.telegram.pacing import BACKGROUND
+from bot.telegram.pacing import BACKGROUND, LEAVING
 from bot.telegram.views.reminders import render_due
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,8 @@ class ReminderScheduler:
     async def run_once(self) -> int:
         """Send every reminder due now that this process wins; returns how many were due."""
         now = int(self.clock())
+        if settled := await self.store.settle_reminders(now, self.lease):
+            log.info("%d reminders whose sender stopped after sending count as sent", settled)
         due = await self.store.due_reminders(now, self.lease, BATCH)
         for reminder in due:
             if self._stopping.is_set():
@@ -111,6 +114,10 @@ class ReminderScheduler:
 
     async def _deliver(self, reminder: Reminder) -> None:
         catalog = self.guide.catalog(reminder.language)
+
+        async def leaving() -> None:
+            await self.store.reminder_leaving(reminder.id, self.worker, int(self.clock()))
+
         try:
             for message in render_due(reminder, catalog):
                 await self.bot.send_message(
@@ -118,7 +125,7 @@ class ReminderScheduler:
                     message.html,
                     parse_mode=ParseMode.HTML,
                     reply_markup=message.keyboard,
-                    rate_limit_args=BACKGROUND,
+                    rate_limit_args={**BACKGROUND, LEAVING: leaving},
                 )
         except Forbidden:
             log.info("a chat blocked the bot; reminder %s dropped", reminder.id)

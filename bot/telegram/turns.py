@@ -2,14 +2,15 @@
 
 Order matters for durability: the engine's new session is committed with the update's id (and,
 when the step is a result, the person's latest result) in one transaction before anything is
-sent; just before the step goes out its send is noted as begun (`-step`, no fsync), and the
-message showing it is recorded after it was sent. So:
+sent; right before the step's first request leaves (after the chat's pacing) its send is
+noted as begun (`-step`, no fsync), and the message showing it is recorded after it was sent. So:
 - a redelivered update is ignored;
-- a step committed but never sent (the process stopped in between) is shown again at start-up
-  (`show_undelivered`), and on the person's next update;
+- a step committed but never sent (the process stopped in between, or while its send waited
+  for its turn) is shown again at start-up (`show_undelivered`), and on the person's next update;
 - a step whose send began but was never confirmed (the process stopped, or Telegram did not
-  answer: `OutcomeUnknown`) may be on screen, so it is never sent again unasked: a tap on its
-  buttons proves it arrived (`reconcile`), anything else shows it again;
+  answer: `OutcomeUnknown`) may be on screen, so it is never sent again unasked (nor when
+  Telegram delivers the update again): a tap on its buttons proves it arrived (`reconcile`),
+  anything else the person sends shows it again;
 - while a step is undelivered, what the person types is never taken as its answer.
 
 Features use `Turns` by its public methods; all sending goes through the Messenger.
@@ -30,12 +31,12 @@ from dataclasses import dataclass, field
 from telegram import ForceReply, InlineKeyboardMarkup
 
 from bot import metrics
-from bot.engine import ChangeView, Event, Guide, InvalidMove, Restart, ResultView, Session, View
+from bot.engine import ChangeView, DetailView, Event, Guide, InvalidMove, Restart, ResultView, Session, View
 from bot.engine.model import Catalog
 from bot.storage import ChatRecord, SavedReply, SavedResult, SessionConflict, Store
 from bot.telegram.http import OutcomeUnknown
 from bot.telegram.incoming import Incoming
-from bot.telegram.messenger import ChatBlocked, Messenger
+from bot.telegram.messenger import ChatBlocked, Leaving, Messenger
 from bot.telegram.views.html import Outgoing, Text, plain
 from bot.telegram.views.steps import render_answered, render_closed, render_view
 
@@ -248,7 +249,10 @@ class Turns:
         accepted = moved.session.step != session.step
         catalog = guide.catalog(session.language)
         # A draft, once shown, stays: the result's message is never edited into another step.
-        if turn.on_screen and not isinstance(before, ResultView):
+        # A text prompt always comes as a new message: what is typed is its answer only when
+        # written after it (a newer message id, see guide.written_before_the_step), and an edit
+        # keeps the old id, so "hello?" typed while the bot was slow would pass for the answer.
+        if turn.on_screen and not isinstance(before, ResultView) and not isinstance(moved.view, DetailView):
             answered = render_answered(before, event, catalog) if accepted else None
             await self._show_in_place(turn, moved.session, moved.view, answered)
             return
@@ -348,9 +352,14 @@ class Turns:
 
     async def redelivered(self, turn: Turn) -> None:
         """An update we processed before. Its query was answered then, so it is not again;
-        but if what it led to was never shown (the process died), show it now."""
+        but if what it led to was never sent (the process died first), show it now. A send
+        that began may have arrived: Telegram sending the update again is not the person
+        asking, so that step waits for them (or for the start-up's reconciling)."""
         log.debug("update %s was processed before; ignored", turn.update_id)
-        await self._show_if_undelivered(turn)
+        if turn.delivery_uncertain:
+            await self._send_unsent(turn)
+        else:
+            await self._show_if_undelivered(turn)
 
     async def _show_if_undelivered(self, turn: Turn) -> None:
         if turn.session is not None and turn.view is not None and turn.delivery_pending:
@@ -390,8 +399,8 @@ class Turns:
             *(before or []),
             *render_view(view, session, catalog, notice, shareable=shareable, can_reply=can_reply),
         ]
-        await self._sending(turn, session)
-        message_id = await self.send(turn, messages)
+        leaving = self._leaving(turn, session, len(messages), first=len(before or []))
+        message_id = await self.send(turn, messages, leaving=leaving)
         if message_id is not None:
             await self.store.record_delivery(turn.chat_id, message_id, session.step)
         if close:  # after the new step is out: a stop in between leaves the old one tappable
@@ -410,15 +419,17 @@ class Turns:
         first = messages[0]
         # Steps carry inline keyboards only (ForceReply belongs to the tone check's prompt).
         assert isinstance(first, Text) and not isinstance(first.keyboard, ForceReply)
-        await self._sending(turn, session)
+        await self._sending(turn, session, unsent=len(messages) - 1)
         _, edited = await asyncio.gather(
             self.answer(turn), self.edit(turn, on_screen, first.html, first.keyboard)
         )
         if edited:
-            sent = await self.send(turn, messages[1:])
+            sent = await self.send(
+                turn, messages[1:], leaving=self._leaving(turn, session, len(messages) - 1)
+            )
             message_id = sent if sent is not None else (on_screen if first.keyboard else None)
         else:
-            message_id = await self.send(turn, messages)
+            message_id = await self.send(turn, messages, leaving=self._leaving(turn, session, len(messages)))
         if message_id is not None:
             await self.store.record_delivery(turn.chat_id, message_id, session.step)
 
@@ -429,12 +440,42 @@ class Turns:
         first = session.flow == self.guide.flow.id
         return first, first and bool(self.guide.followers)
 
-    async def _sending(self, turn: Turn, session: Session) -> None:
-        """Before a step goes out: note that its send has begun (see ChatRecord.message_step)."""
+    async def _sending(self, turn: Turn, session: Session, unsent: int = 0) -> None:
+        """As a message of a step goes out: note that its send has begun, and how many of the
+        step's messages are still to go after it (see ChatRecord.message_step)."""
         if self.crash_at == "after-commit":  # tests only: die between the commit and the send
             os.kill(os.getpid(), signal.SIGKILL)
         message_id = turn.record.message_id if turn.record is not None else None
-        await self.store.record_delivery(turn.chat_id, message_id, -session.step)
+        await self.store.record_delivery(turn.chat_id, message_id, -session.step, unsent)
+
+    def _leaving(self, turn: Turn, session: Session, count: int, *, first: int = 0) -> Leaving:
+        """`_sending` as each of `count` messages leaves, from the step's own (index `first`;
+        those before it, a welcome, are not the step). Paced sends wait (a second per message
+        in a chat after a burst): a process stopped while one waits has not sent it, so it is
+        sent at start-up."""
+
+        async def leaving(index: int) -> None:
+            if index >= first:
+                await self._sending(turn, session, unsent=count - 1 - index)
+
+        return leaving
+
+    async def _send_unsent(self, turn: Turn) -> bool:
+        """A step of several messages cut off midway: send those that never left (the ones that
+        left are on screen, or may be). False when there are none."""
+        record, session, view = turn.record, turn.session, turn.view
+        if record is None or session is None or view is None or not turn.delivery_uncertain:
+            return False
+        if record.message_unsent <= 0:
+            return False
+        catalog = self.guide_for(session).catalog(session.language)
+        shareable, can_reply = self.result_kind(session)
+        messages = render_view(view, session, catalog, shareable=shareable, can_reply=can_reply)
+        rest = messages[-min(record.message_unsent, len(messages)) :]
+        message_id = await self.send(turn, rest, leaving=self._leaving(turn, session, len(rest)))
+        if message_id is not None:
+            await self.store.record_delivery(turn.chat_id, message_id, session.step)
+        return True
 
     async def reconcile(self, turn: Turn) -> None:
         """A tap on the current step's own buttons proves that step reached the person, even if
@@ -451,27 +492,28 @@ class Turns:
         messenger: Messenger | None = None,
     ) -> int:
         """At start-up: show again each step committed but never sent (the process stopped in
-        between), through `messenger` (a background one: after interactive replies). Steps whose
-        send began but was never confirmed are left alone: they may be on screen."""
+        between, or while its send waited for its turn), through `messenger` (a background one:
+        after interactive replies), and send the rest of a step of several messages cut off
+        midway. What may have left is not sent again: it may be on screen."""
         quiet = Turns(self.guide, self.store, messenger or self.messenger)
         shown = 0
         for candidate in await self.store.undelivered_chats():
             async with lock(candidate.chat_id):  # after any update of that chat already running
                 record = await self.store.load_chat(candidate.chat_id)
                 session = self._session_of(record)
-                if (
-                    record is None
-                    or session is None
-                    or record.blocked
-                    or record.message_step in (session.step, -session.step)
-                ):
+                if record is None or session is None or record.blocked or record.message_step == session.step:
                     continue
                 view = self.guide_for(session).view(session)
                 incoming = Incoming(
                     update_id=0, chat_id=record.chat_id, user_id=record.user_id, language=session.language
                 )
+                turn = Turn(incoming, record, session, view)
                 try:
-                    await quiet.show(Turn(incoming, record, session, view), session, view, close=True)
+                    if turn.delivery_uncertain:
+                        if not await quiet._send_unsent(turn):
+                            continue
+                    else:
+                        await quiet.show(turn, session, view, close=True)
                     shown += 1
                 except ChatBlocked:
                     await self.store.mark_blocked(record.chat_id)
@@ -492,8 +534,10 @@ class Turns:
                 return
         await self.edit(turn, record.message_id, closed_html)
 
-    async def send(self, turn: Turn, messages: Sequence[Outgoing]) -> int | None:
-        return await self.messenger.send(turn.chat_id, messages)
+    async def send(
+        self, turn: Turn, messages: Sequence[Outgoing], *, leaving: Leaving | None = None
+    ) -> int | None:
+        return await self.messenger.send(turn.chat_id, messages, leaving=leaving)
 
     async def edit(
         self, turn: Turn, message_id: int, html: str | None, keyboard: InlineKeyboardMarkup | None = None

@@ -1,5 +1,6 @@
 """Reminders in the store, in every backend: one pending per guide run, claims with one winner
-(also across two processes on one database), expired claims retaken, retries bounded, cancel,
+(also across two processes on one database), expired claims retaken unless their request left
+(then counted as sent), retries bounded, cancel,
 outcome, forget."""
 
 from __future__ import annotations
@@ -65,6 +66,23 @@ async def test_an_expired_claim_is_retaken(store: Store) -> None:
     assert await store.claim_reminder(reminder_id, "alive", NOW + 600, 600)
     assert not await store.finish_reminder(reminder_id, "dead", "sent", NOW + 601)
     assert await store.finish_reminder(reminder_id, "alive", "sent", NOW + 601)
+
+
+async def test_an_expired_claim_whose_request_left_counts_as_sent_not_retaken(store: Store) -> None:
+    """Its sender died after the request left: Telegram may have shown it, so at most once."""
+    left = await add(store, 1, due_at=NOW - 1)
+    waiting = await add(store, 2, chat_id=43, due_at=NOW - 1)
+    assert await store.claim_reminder(left, "dead", NOW, 600)
+    assert await store.claim_reminder(waiting, "dead", NOW, 600)
+    await store.reminder_leaving(left, "dead", NOW + 1)
+    await store.reminder_leaving(waiting, "someone else", NOW + 1)  # not its claim: no effect
+    assert await store.settle_reminders(NOW + 599, lease=600) == 0
+    assert [r.id for r in await store.due_reminders(NOW + 600, lease=600)] == [waiting]
+    assert not await store.claim_reminder(left, "alive", NOW + 600, 600)
+    assert await store.settle_reminders(NOW + 600, lease=600) == 1
+    settled = await store.get_reminder(left)
+    assert settled is not None and (settled.state, settled.sent_at) == ("sent", NOW + 1)
+    assert await store.claim_reminder(waiting, "alive", NOW + 600, 600)  # never left: sent now
 
 
 async def test_passing_failures_are_retried_a_bounded_number_of_times(store: Store) -> None:

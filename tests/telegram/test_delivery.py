@@ -80,6 +80,31 @@ async def test_text_written_before_the_prompt_arrived_is_not_its_answer(
     assert fake.violations == []
 
 
+async def test_text_typed_while_a_tapped_prompt_was_on_its_way_is_not_its_answer(
+    polling_bot: RunningBot, guide: Guide
+) -> None:
+    """A tap leads to a text prompt while the bot is slow, and "hello?" typed meanwhile reaches
+    the bot after the prompt is shown. The prompt comes as a new message (an edit would keep
+    the tapped message's older id), so "hello?" is older than it: not its answer."""
+    fake, ann = polling_bot.fake, polling_bot.person()
+    catalog = guide.catalog("en")
+    await walk(guide, ann, FINAL, stop_at_detail="your_name")
+    await ann.tap(catalog.text("ui.back"), expect="what I'd suggest")
+    fake.answer_slowly(None, chat_id=ann.id)  # whatever brings the prompt waits
+    ann.user.press_button(catalog.text("ui.proceed"))
+    await fake.wait_held()
+    hello = ann.user.send("hello?")  # written before the prompt is on screen
+    fake.release_held()
+    await fake.wait_for_message(ann.id, contains=YOUR_NAME)
+    await fake.idle()
+    [prompt] = [m for m in ann.messages if YOUR_NAME in m.text and m.buttons]
+    assert prompt.message_id > hello["message"]["message_id"]
+    assert "your_name" not in await stored_details(polling_bot, ann)
+    await ann.send("Ann Lee", expect=RECIPIENT)  # typed after it came: the answer
+    assert (await stored_details(polling_bot, ann)).get("your_name") == "Ann Lee"
+    assert fake.violations == []
+
+
 async def test_a_step_sent_but_not_confirmed_is_not_repeated_and_a_tap_on_it_counts(
     polling_bot: RunningBot, guide: Guide
 ) -> None:
