@@ -100,6 +100,9 @@ class Poller:
     async def _poll_forever(self) -> None:
         backoff = 0.0
         while True:
+            # Cleared before asking, not after: a turn that finishes while getUpdates is on its
+            # way must wake the wait below at once (else new updates waited RECHECK_SECONDS).
+            self._finished.clear()
             try:
                 updates = await self.application.bot.get_updates(
                     offset=self.offset, timeout=self.timeout, allowed_updates=self.allowed_updates
@@ -141,7 +144,6 @@ class Poller:
             if not fresh and updates:
                 self._report_stuck()
                 # Only updates already running: wait for one to finish (or a moment) first.
-                self._finished.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._finished.wait(), RECHECK_SECONDS)
 
