@@ -345,9 +345,8 @@ _NEGATION_WINDOW = 80  # characters before a phrase searched for a negation
 # A negation reaches no further back than the clause the phrase is in.
 _FIRST_WORD = re.compile(r"[\w']*")  # matches anywhere, if only the empty string
 # "but", "and" and their Spanish and Russian counterparts start a clause of their own.
-_CLAUSE_BREAK = re.compile(
-    r".*(?:[.;:!?,()\"—]|\s(?:but|and|so|yet|though|although|however|pero|sino|aunque|но|и|а|однако)\s)", re.DOTALL
-)
+_CLAUSE_WORDS = "but|and|so|yet|though|although|however|pero|sino|aunque|но|и|а|однако"
+_CLAUSE_BREAK = re.compile(rf".*(?:[.;:!?,()\"—]|\s(?:{_CLAUSE_WORDS})\s)", re.DOTALL)
 
 
 def check_tone(text: str, lexicon: ToneLexicon) -> list[Finding]:
