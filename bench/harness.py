@@ -13,6 +13,7 @@ import itertools
 import os
 import random
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +37,13 @@ FIRST_UPDATE_ID = 50_000_000
 
 
 # ---- the bots -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,7 @@ class BotProcess:
             "DATABASE_URL": f"sqlite:///{self.database}",
             "PYTHONPATH": str(REPO),
             "LOG_LEVEL": "INFO",
+            "METRICS_PORT": str(free_port()),  # not the default 9090: other bots may run on this machine
         }
         with self.log_path.open("ab") as log:
             spawned = time.monotonic()

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.harness import free_port
 from bot.content.flow_loader import load_guide
 from tests.fakebotapi import ChatMessage, FakeBotAPI
 
@@ -52,14 +53,6 @@ ROUNDS = 3
 """Looks, 3 s apart, at a person without a live step whose chat is still getting messages."""
 DETAIL_WORDS = ("Alex Morgan", "Acme Logistics", "Data Analyst", "SQL dashboards", "Priya", "portfolio")
 NUDGES = ("hello?", "are you there", "?", "hi")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def decode(data: Any) -> tuple[int, int, str, str] | None:

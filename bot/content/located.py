@@ -21,6 +21,11 @@ _STANDARD_TAGS = {
 }
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML has it (most wheels do): the same safe composition with the
+same line marks, about five times faster, which is most of the bot's start-up."""
+
+
 @dataclass(frozen=True)
 class Located:
     """A YAML value and where it was written. Mappings hold dict[str, Located],
@@ -42,7 +47,7 @@ def read_yaml(path: Path, display: str | None = None) -> Located:
     except OSError as error:
         raise ContentError([Problem(name, 0, f"cannot read the file: {error.strerror}")]) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 0

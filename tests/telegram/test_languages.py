@@ -80,7 +80,10 @@ async def test_others_get_english_with_a_one_line_offer_and_can_switch(polling_b
     record = await polling_bot.store.load_chat(hans.id)
     assert record is not None and record.language == "es"
     await hans.send("/mydata", expect="Todo lo que tengo guardado")
-    assert "Sus preferencias: idioma es, zona horaria -." in polling_bot.fake.uploads[-1].content.decode()
+    assert (
+        "Sus preferencias — idioma: Español; zona horaria: -."
+        in polling_bot.fake.uploads[-1].content.decode()
+    )
     # Kept per person: a new guide after /cancel is in Spanish too, with no offer.
     await hans.send("/cancel", expect=es.text("ui.tg_cancelled"))
     [again, _] = await hans.send("/start", expect=es.text("questions.stage.text"))

@@ -73,6 +73,10 @@ async def test_anyone_can_switch_to_russian_and_the_menu_is_russian(polling_bot:
     mark = hans.mark()
     await hans.send("/language ru", expect=ru.text("ui.tg_language_set"))
     assert not any(english_in(m.text) for m in hans.since(mark))
+    await hans.send("/mydata", expect="")
+    await fake.idle()
+    mydata = fake.uploads[-1].content.decode()
+    assert "язык: Русский" in mydata and not english_in(mydata)
 
     menu = {c["command"]: c["description"] for c in fake.commands['{"type": "default"}|ru']}
     assert menu["start"] == "Начать разбор" and menu["language"] == "Сменить язык"

@@ -102,7 +102,12 @@ def mydata_text(
             out.append(
                 catalog.text(
                     "ui.tg_mydata_preferences",
-                    language=chat.get("language") or "-",
+                    # the language's own name ("Русский") when it is the one this file is in
+                    language=(
+                        catalog.text("ui.tg_language_name")
+                        if chat.get("language") == catalog.language
+                        else chat.get("language") or "-"
+                    ),
                     zone=chat.get("time_zone") or "-",
                 )
             )
