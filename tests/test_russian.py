@@ -15,7 +15,7 @@ from bot.content.tone_lexicon import load_tone_lexicon
 from bot.engine.decide import decide
 from bot.engine.guide import Guide
 from bot.engine.model import first_pick
-from bot.engine.tone import ToneLexicon, check_tone
+from bot.engine.tone import ToneLexicon, check_tone, sentence_scores
 from bot.terminal import render_plan
 from tests.test_drafts import FLOWS
 from tests.test_languages import english_words
@@ -162,17 +162,76 @@ def scores(name: str) -> tuple[float, float, list[str]]:
 
 
 @pytest.mark.parametrize(
-    ("name", "tuned_on"),
+    ("name", "floor_recall", "floor_precision"),
     [
-        ("tone_ru.yaml", True),
-        ("tone_ru_fresh.yaml", True),
-        ("tone_ru_second.yaml", True),
-        ("tone_ru_locked.yaml", False),
+        # tuned on: the lexicon and its cues were written against these
+        ("tone_ru.yaml", 0.9, 1.0),
+        ("tone_ru_fresh.yaml", 0.9, 1.0),
+        ("tone_ru_second.yaml", 0.9, 1.0),
+        ("tone_ru_dev.yaml", 0.9, 1.0),
+        # locked, never tuned on: the figure measured when the cues were done (README)
+        ("tone_ru_locked.yaml", 2 / 10, 2 / 3),
+        ("tone_ru_locked2.yaml", 16 / 17, 16 / 17),
     ],
 )
-def test_each_russian_set_is_scored_and_no_polite_draft_is_flagged(name: str, tuned_on: bool) -> None:
+def test_each_russian_set_is_scored_and_no_polite_draft_is_flagged(
+    name: str, floor_recall: float, floor_precision: float
+) -> None:
     recall, precision, false_alarms = scores(name)
     print(f"\n{name}: precision {precision:.3f} / recall {recall:.3f}")  # pytest -s shows it
     assert false_alarms == []
-    if tuned_on:
-        assert recall >= 0.9 and precision >= 0.9
+    assert recall >= floor_recall and precision >= floor_precision
+
+
+def test_the_second_locked_set_is_as_large_and_varied_as_the_issue_asks() -> None:
+    path = Path(__file__).parent / "data" / "tone_ru_locked2.yaml"
+    drafts = yaml.safe_load(path.read_text(encoding="utf-8"))["drafts"]
+    categories = {category.id for category in lexicon().categories}
+    assert len(drafts) >= 24 and sum(1 for d in drafts if not d["expect"]) >= 8
+    assert categories <= {category for d in drafts for category in d["expect"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # each sentence's weak cues add up past the threshold (strong patterns may flag it too)
+        ("Честно говоря, моё письмо никто даже не прочитал.", "confrontational"),
+        ("Как минимум жду подробного объяснения до пятницы.", "entitled"),
+        ("Я полностью соответствую требованиям вакансии.", "arguing"),
+        ("Уверен, у выбранного кандидата опыта не больше, чем у меня.", "comparing"),
+        ("Согласен на любую зарплату, дайте мне шанс.", "desperate"),
+        ("У меня ипотека, и от меня зависят дети.", "oversharing"),
+        ("Спасибо, что соизволили ответить.", "sarcastic"),
+        ("Я взял отгул и за свой счёт купил билеты на самолёт.", "guilt_tripping"),
+        ("У меня другой оффер, так что поторопитесь.", "pressure"),
+        ("Приветик, облом конечно 😘", "over_familiar"),
+        ("Спроси у неё, что со мной не так, и попроси пересмотреть.", "misusing_contact"),
+        ("Думаю, меня отсеяли из-за пола.", "discrimination"),
+    ],
+)
+def test_weak_cues_add_up_to_each_category(text: str, category: str) -> None:
+    [(_, score, _)] = sentence_scores(text, lexicon())
+    assert score >= 2.5
+    assert {finding.category for finding in check_tone(text, lexicon())} == {category}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Поздравляю выбранного кандидата, уверена, он отлично справится.",
+        "Спасибо, что так оперативно ответили.",
+        "Никаких объяснений не прошу, просто хотел поблагодарить.",
+        "С понедельника я свободна для любых новых проектов.",
+        "Мы с семьёй переезжаем в Москву в марте, так что я могу выйти, когда Вам удобно.",
+        "Понимаю Ваше решение и благодарю за время.",
+    ],
+)
+def test_russian_polite_near_misses_stay_clean(text: str) -> None:
+    assert check_tone(text, lexicon()) == []
+
+
+@pytest.mark.parametrize("conjunction", ["но", "и"])
+def test_no_and_i_end_the_clause_a_negation_reaches(conjunction: str) -> None:
+    assert check_tone("Я не требую ответа.", lexicon()) == []
+    found = check_tone(f"Я не спорю {conjunction} требую ответа.", lexicon())
+    assert [finding.category for finding in found] == ["entitled"]

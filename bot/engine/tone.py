@@ -344,7 +344,9 @@ _NEGATION_REACH = 4  # words from a negation to the first word of the phrase it 
 _NEGATION_WINDOW = 80  # characters before a phrase searched for a negation
 # A negation reaches no further back than the clause the phrase is in.
 _FIRST_WORD = re.compile(r"[\w']*")  # matches anywhere, if only the empty string
-_CLAUSE_BREAK = re.compile(r".*(?:[.;:!?,()\"]|\s(?:but|and|so|yet|though|although|however)\s)", re.DOTALL)
+# "but", "and" and their Spanish and Russian counterparts start a clause of their own.
+_CLAUSE_WORDS = "but|and|so|yet|though|although|however|pero|sino|aunque|но|и|а|однако"
+_CLAUSE_BREAK = re.compile(rf".*(?:[.;:!?,()\"—]|\s(?:{_CLAUSE_WORDS})\s)", re.DOTALL)
 
 
 def check_tone(text: str, lexicon: ToneLexicon) -> list[Finding]:
@@ -598,7 +600,7 @@ def _word_end(text: str, end: int) -> int:
 
 # A sentence ends at ".", "!" or "?" (a run of them) followed by a space or the end.
 _SENTENCE_END = re.compile(r"[.!?]+(?= |$)")
-_SHOUTED = re.compile(r"\b[A-ZА-ЯЁ]{4,}\b")
+_SHOUTED = re.compile(r"\b[A-ZÁÉÍÓÚÜÑА-ЯЁ]{4,}\b")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 
 
@@ -716,9 +718,10 @@ _EXCLAMATION = re.compile(r"\w*(?:[!?]*![!?]*){2,}")
 # Any run with an "!", with the word it ends.
 _ANY_EXCLAMATION = re.compile(r"\w*[!?]*![!?]*")
 # Capitalised words: two or more capitals (an apostrophe-s allowed), or a lone "I".
-# Latin and Cyrillic capitals: "ПОЧЕМУ ВЫ МНЕ ОТКАЗАЛИ" shouts as loudly as "WHY".
-_CAPS_WORD = re.compile(r"\b(?:[A-ZА-ЯЁ]{2,}(?:'S)?|I)\b")
-_VOWELS = frozenset("AEIOUАЕЁИОУЫЭЮЯ")
+# Latin (with Spanish accents) and Cyrillic capitals: "ПОЧЕМУ ВЫ МНЕ ОТКАЗАЛИ" and
+# "NO ME LLAMARON AÚN" shout as loudly as "WHY".
+_CAPS_WORD = re.compile(r"\b(?:[A-ZÁÉÍÓÚÜÑА-ЯЁ]{2,}(?:'S)?|I)\b")
+_VOWELS = frozenset("AEIOUÁÉÍÓÚÜАЕЁИОУЫЭЮЯ")
 _MIN_SHOUTED_WORD = 4  # a single capitalised word shorter than this reads as an acronym
 _MIN_SHOUTED_PHRASE = 5  # letters in a phrase of capitalised words before it reads as shouting
 
