@@ -5,9 +5,27 @@ Built once from PTB's `Update` at the edge (handlers.py); everything past it rea
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from telegram import Message, Update
+
+_on_durable: ContextVar[Callable[[], None] | None] = ContextVar("on_durable", default=None)
+
+
+def when_durable(callback: Callable[[], None]) -> None:
+    """In the task running one update: call `callback` once the update's turn is committed
+    (polling then confirms it to Telegram without waiting for the turn's paced sends)."""
+    _on_durable.set(callback)
+
+
+def update_is_durable() -> None:
+    """The running update's turn is committed (or was, by an earlier delivery): from here on,
+    a crash loses nothing (its unsent step is shown again at start-up)."""
+    callback = _on_durable.get()
+    if callback is not None:
+        callback()
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,17 @@
 
 PTB's `Updater` asks for the next updates (and so confirms the previous ones) as soon as it
 has queued them: a process killed then loses updates Telegram will never send again. Here
-the offset sent to Telegram never passes an update whose turn is still running: it is the
-lowest update id still running (or one past the highest done). Telegram keeps sending the
-unconfirmed ones, which are skipped while they run or once done; a process killed at any
-instant gets them again on restart, where the update ids recorded with each turn make a
-second delivery harmless.
+the offset sent to Telegram never passes an update whose turn is not yet committed: it is
+the lowest such update id (or one past the highest done). A committed turn is durable even
+while its messages still wait for the chat's pacing: if the process dies then, its step is
+shown again at start-up, so it need not hold the offset back (and every other chat's next
+update is not kept waiting behind it). Telegram keeps sending the unconfirmed ones, which
+are skipped while they run or once done; a process killed at any instant gets them again on
+restart, where the update ids recorded with each turn make a second delivery harmless.
 
 Chats still run in parallel (the application's update processor keeps one chat's turns in
 order). At most 100 updates can be outstanding at once (a getUpdates answer's limit): when
-the oldest is slow, newer ones wait for it, never longer than that turn itself takes.
+the oldest is slow to commit, newer ones wait for it, never longer than that takes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from typing import Any
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
+
+from bot.telegram.incoming import when_durable
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +58,7 @@ class Poller:
         self.allowed_updates = list(allowed_updates)
         self.on_conflict = on_conflict
         self._running: dict[int, asyncio.Task[None]] = {}
+        self._durable: set[int] = set()  # running, but their turn is committed: confirmable
         self._began: dict[int, float] = {}
         self._reported: set[int] = set()
         self._done: set[int] = set()  # finished, but not yet confirmed (above the offset)
@@ -64,8 +69,10 @@ class Poller:
 
     @property
     def offset(self) -> int:
-        """What to confirm: every update below it has run."""
-        return min(self._running) if self._running else self._highest + 1
+        """What to confirm: every update below it has run, or has its turn committed (what is
+        left of such a turn, its paced sends, is shown again at start-up if the process dies)."""
+        holding = [u for u in self._running if u not in self._durable]
+        return min(holding) if holding else self._highest + 1
 
     async def start(self) -> None:
         """Remove any webhook (like PTB, keeping pending updates), then poll in the background."""
@@ -151,16 +158,26 @@ class Poller:
         update_id = update.update_id
         self._highest = max(self._highest, update_id)
         application = self.application
-        work = application.update_processor.process_update(update, application.process_update(update))
-        task = asyncio.create_task(work, name=f"update-{update_id}")
+
+        async def work() -> None:
+            when_durable(lambda: self._committed(update_id))  # this task's own context
+            await application.update_processor.process_update(update, application.process_update(update))
+
+        task = asyncio.create_task(work(), name=f"update-{update_id}")
         self._running[update_id] = task
         self._began[update_id] = time.monotonic()
         task.add_done_callback(lambda done: self._end(update_id, done))
+
+    def _committed(self, update_id: int) -> None:
+        if update_id in self._running and update_id not in self._durable:
+            self._durable.add(update_id)
+            self._finished.set()  # the offset may move: ask again without waiting
 
     def _end(self, update_id: int, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
             log.error("update %s failed outside its handlers", update_id, exc_info=task.exception())
         self._running.pop(update_id, None)
+        self._durable.discard(update_id)
         self._began.pop(update_id, None)
         self._reported.discard(update_id)
         self._done.add(update_id)

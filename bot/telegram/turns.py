@@ -35,7 +35,7 @@ from bot.engine import ChangeView, DetailView, Event, Guide, InvalidMove, Restar
 from bot.engine.model import Catalog
 from bot.storage import ChatRecord, SavedReply, SavedResult, SessionConflict, Store
 from bot.telegram.http import OutcomeUnknown
-from bot.telegram.incoming import Incoming
+from bot.telegram.incoming import Incoming, update_is_durable
 from bot.telegram.messenger import ChatBlocked, Leaving, Messenger
 from bot.telegram.views.html import Outgoing, Text, plain
 from bot.telegram.views.steps import render_answered, render_closed, render_view
@@ -273,9 +273,11 @@ class Turns:
 
     async def end(self, turn: Turn) -> bool:
         """End the guide (the chat keeps its run counter); False when redelivered."""
-        if not await self.store.commit_turn(
+        committed = await self.store.commit_turn(
             turn.update_id, turn.chat_id, turn.user_id, None, expected_version=self.expected_version(turn)
-        ):
+        )
+        update_is_durable()
+        if not committed:
             return False
         await self.close_current(turn)
         return True
@@ -296,7 +298,7 @@ class Turns:
             )
         elif isinstance(view, ResultView):
             reply = await self._reply_to_result(turn, session)
-        return await self.store.commit_turn(
+        committed = await self.store.commit_turn(
             turn.update_id,
             turn.chat_id,
             turn.user_id,
@@ -305,6 +307,8 @@ class Turns:
             reply=reply,
             expected_version=self.expected_version(turn),
         )
+        update_is_durable()
+        return committed
 
     @staticmethod
     def expected_version(turn: Turn) -> int:
@@ -369,7 +373,9 @@ class Turns:
 
     async def record(self, turn: Turn) -> bool:
         """Record the update as processed (it changes no session); False when redelivered."""
-        return await self.store.record_update(turn.update_id, turn.chat_id)
+        recorded = await self.store.record_update(turn.update_id, turn.chat_id)
+        update_is_durable()
+        return recorded
 
     async def reply(self, turn: Turn, messages: Sequence[Outgoing]) -> None:
         """A reply that changes no session (help, notices)."""

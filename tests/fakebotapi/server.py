@@ -488,6 +488,10 @@ class FakeBotAPI:
         """Seconds from each update's availability to the bot's first reply in its chat."""
         return [t.latency for t in self.update_timings.values() if t.latency is not None]
 
+    def unconfirmed(self) -> list[int]:
+        """Update ids waiting for the bot to confirm them (polling: a getUpdates offset past them)."""
+        return [int(update["update_id"]) for update in self._pending.values()]
+
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 

@@ -163,6 +163,9 @@ class Person:
     fake: FakeBotAPI
     user: SimUser
     last_update: dict[str, Any] | None = None
+    nudge_after: float | None = None
+    """Like a person when the bot goes quiet: after this many seconds without the next step,
+    type "hello?" once (a step whose delivery is uncertain comes back on their next message)."""
 
     @property
     def id(self) -> int:
@@ -200,6 +203,10 @@ class Person:
         def found() -> ChatMessage | None:
             return next((m for m in self.since(mark) if m.buttons), None)
 
+        if self.nudge_after is not None:
+            with contextlib.suppress(TimeoutError):
+                return await self.fake.wait_for(found, self.nudge_after, f"a new step in chat {self.id}")
+            self.user.send("hello?")
         return await self.fake.wait_for(found, what=f"a new step in chat {self.id}")
 
     async def send(self, text: str, expect: str | None = None) -> list[ChatMessage]:

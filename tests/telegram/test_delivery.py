@@ -164,3 +164,26 @@ async def test_info_logs_carry_no_chat_id_and_no_start_payload(
     for line in info:
         assert "918273645" not in line and "campaign_spring_secret" not in line
         assert "DoesNotExist123" not in line
+
+
+async def test_polling_confirms_a_committed_turn_while_its_messages_still_wait(
+    polling_bot: RunningBot, guide: Guide
+) -> None:
+    """A committed turn is durable (a step it could not send is shown again at start-up), so
+    Telegram is told it is done without waiting for its sends: one slow chat does not hold the
+    offset back, and with it every other chat's next update."""
+    fake, ann, bob = polling_bot.fake, polling_bot.person(), polling_bot.person(2002, "Bob")
+    await walk(guide, ann, FINAL, stop_at_detail="your_name")
+    fake.answer_slowly("sendMessage", delay=None, chat_id=ann.id)
+    typed = ann.user.send("Ann Lee")
+    await fake.wait_held("sendMessage")  # her turn's message waits...
+    assert (await stored_details(polling_bot, ann)).get("your_name") == "Ann Lee"  # ...committed
+    await fake.wait_for(
+        lambda: typed["update_id"] not in fake.unconfirmed(), 5, "Ann's committed update confirmed"
+    )
+    await bob.send("/start", expect="1/7")  # meanwhile others go on
+    assert not fake.unconfirmed()
+    fake.release_held()
+    await fake.wait_for_message(ann.id, contains=RECIPIENT)
+    await fake.idle()
+    assert fake.violations == []
