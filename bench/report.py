@@ -232,7 +232,7 @@ class Report:
                 "",
                 f"Target: p99 at {sizes[-1]:,} within 1.2× of {sizes[0]:,}: "
                 f"{_check(p99_ok)} (light {_fmt(ratios[1], 2)}×, saturation "
-                f"{_fmt(ratios[4], 2)}×). PostgreSQL: no backend exists yet.",
+                f"{_fmt(ratios[4], 2)}×). PostgreSQL: `python -m bench --db postgresql`.",
             ]
         return "\n".join(lines)
 
