@@ -19,7 +19,7 @@ from bot.content.tone_lexicon import load_tone_lexicons
 from bot.engine import Guide
 from bot.engine.tone import ToneLexicon
 from bot.settings import Settings
-from bot.storage import SQLiteStore
+from bot.storage import SQLiteStore, open_store
 from bot.telegram.app import Runner
 from tests.fakebotapi import ChatMessage, FakeBotAPI, SimUser
 
@@ -154,6 +154,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/bot.sqlite3"
     return str(request.getfixturevalue("fresh_postgres"))
+
+
+OPERATOR = 9090
+"""The operator (BOT_ADMIN_IDS) of `bot_on`'s bot."""
+
+
+@pytest.fixture
+async def bot_on(
+    fake: FakeBotAPI, guide: Guide, database_url: str, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
+    """A polling bot on each storage backend in turn, with OPERATOR as its operator."""
+    store = open_store(database_url)
+    try:
+        settings = settings_for(fake, tmp_path, database_url=database_url, admin_ids=frozenset({OPERATOR}))
+        async with _running(fake, guide, store, settings) as bot:
+            yield bot
+    finally:
+        await store.close()
 
 
 @dataclass

@@ -9,21 +9,13 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
-
-import pytest
 
 from bot import funnel
 from bot.engine import Guide
-from bot.storage import open_store
 from tests.conftest import REPO
-from tests.fakebotapi import FakeBotAPI
-from tests.telegram.conftest import RunningBot, _running, settings_for
+from tests.telegram.conftest import OPERATOR, RunningBot
 from tests.telegram.walking import walk
-
-ADMIN = 4242
 
 FINAL = {
     "stage": "final",
@@ -42,19 +34,6 @@ def stats(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", "stats", *args], env=env, capture_output=True, text=True, timeout=60
     )
-
-
-@pytest.fixture
-async def bot_on(
-    fake: FakeBotAPI, guide: Guide, database_url: str, tmp_path: Path
-) -> AsyncIterator[RunningBot]:
-    store = open_store(database_url)
-    try:
-        settings = settings_for(fake, tmp_path, database_url=database_url, admin_ids=frozenset({ADMIN}))
-        async with _running(fake, guide, store, settings) as bot:
-            yield bot
-    finally:
-        await store.close()
 
 
 async def test_stats_counts_where_guides_stop_and_what_was_recommended(
@@ -89,7 +68,7 @@ async def test_stats_counts_where_guides_stop_and_what_was_recommended(
     assert later.stalled[first] == 1 and later.stalled[second] == 2  # a day later they count as dropped
 
     # The operator's /stats in the chat shows the same funnel, from the live database.
-    replies = await bot_on.person(ADMIN, "Operator").send("/stats", expect="Bot statistics")
+    replies = await bot_on.person(OPERATOR, "Operator").send("/stats", expect="Bot statistics")
     assert f"  {second}: 2 (0)" in replies[-1].text and f"{expected} 2" in replies[-1].text
     assert "could not be read" not in replies[-1].text
 

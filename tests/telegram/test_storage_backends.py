@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,19 +21,6 @@ from tests.telegram.test_reminders import DETAILS, FINAL
 from tests.telegram.walking import walk
 
 TYPED = ("Zoë & Co", "Designer", "Alex", "Why did you reject me so rudely")
-
-
-@pytest.fixture
-async def bot_on(
-    fake: FakeBotAPI, guide: Guide, database_url: str, tmp_path: Path
-) -> AsyncIterator[RunningBot]:
-    store = open_store(database_url)
-    try:
-        settings = settings_for(fake, tmp_path, database_url=database_url)
-        async with _running(fake, guide, store, settings) as bot:
-            yield bot
-    finally:
-        await store.close()
 
 
 async def test_every_feature_then_forget_leaves_no_row_and_no_log_line(
