@@ -373,9 +373,9 @@ class Turns:
 
     async def record(self, turn: Turn) -> bool:
         """Record the update as processed (it changes no session); False when redelivered."""
-        recorded = await self.store.record_update(turn.update_id, turn.chat_id)
-        update_is_durable()
-        return recorded
+        # Not "durable" for polling's early confirmation: what such a turn sends (a step shown
+        # again, a notice) is not shown again at start-up, so Telegram must resend it if we die.
+        return await self.store.record_update(turn.update_id, turn.chat_id)
 
     async def reply(self, turn: Turn, messages: Sequence[Outgoing]) -> None:
         """A reply that changes no session (help, notices)."""
