@@ -338,18 +338,13 @@ class Turns:
         )
 
     async def show_again(self, turn: Turn, notice: str | None) -> None:
-        """The current step once more, below a short notice (after a stray message). Shown
-        again under a new step number, committed like any move: if the process dies before
-        it is sent, the start-up pass (or Telegram's redelivery) shows it, even when the
-        copy before it was maybe-delivered; the person asked, so they get it."""
-        assert turn.session is not None
-        again = dataclasses.replace(turn.session, step=turn.session.step + 1)
-        view = self.guide_for(again).view(again)
-        if not await self.commit(turn, again, view):
+        """The current step once more, below a short notice (after a stray message)."""
+        if not await self.record(turn):
             await self.redelivered(turn)
             return
+        assert turn.session is not None and turn.view is not None
         await self.answer(turn)
-        await self.show(turn, again, view, notice=notice, close=True)
+        await self.show(turn, turn.session, turn.view, notice=notice, close=True)
 
     async def stale(self, turn: Turn, notice_key: str) -> None:
         """An old button: say so; if the current step never arrived, show it now."""

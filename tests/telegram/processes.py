@@ -38,6 +38,8 @@ def kill_leftovers() -> None:
 def base_env() -> dict[str, str]:
     env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
     env["PYTHONPATH"] = str(REPO)
+    # Not the default 9090: another bot (another test run, the bench) may hold it.
+    env["METRICS_PORT"] = str(free_port())
     return env
 
 
