@@ -6,7 +6,31 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.storage.base import Reminder, SharedPath
+from bot.storage.base import ChatRecord, Reminder, SharedPath
+
+CHAT_COLUMNS = (
+    "chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at, version, "
+    "language, time_zone, message_unsent"
+)
+"""The order `chat_from_row` reads."""
+
+
+def chat_from_row(row: Sequence[Any]) -> ChatRecord:
+    return ChatRecord(
+        chat_id=row[0],
+        user_id=row[1],
+        session=json.loads(row[2]) if row[2] is not None else None,
+        message_id=row[3],
+        message_step=row[4],
+        runs=row[5],
+        blocked=bool(row[6]),
+        updated_at=row[7],
+        version=row[8],
+        language=row[9],
+        time_zone=row[10],
+        message_unsent=row[11],
+    )
+
 
 REMINDER_COLUMNS = (
     "id, chat_id, user_id, run, delay, language, payload, due_at, state, attempts, claimed_by, "

@@ -42,7 +42,13 @@ from bot.storage.base import (
 )
 from bot.storage.migrations import latest_version, pending
 from bot.storage.replies import reply_dict, reply_figures, reply_from_row, reply_row
-from bot.storage.rows import REMINDER_COLUMNS, reminder_from_row, shared_path_from_row
+from bot.storage.rows import (
+    CHAT_COLUMNS,
+    REMINDER_COLUMNS,
+    chat_from_row,
+    reminder_from_row,
+    shared_path_from_row,
+)
 
 T = TypeVar("T")
 
@@ -255,26 +261,10 @@ class SQLiteStore:
 
     def _load_chat(self, chat_id: int) -> ChatRecord | None:
         row = self._db.execute(
-            "SELECT chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at, "
-            "version, language, time_zone, message_unsent FROM chats WHERE chat_id = ?",
+            f"SELECT {CHAT_COLUMNS} FROM chats WHERE chat_id = ?",  # noqa: S608 - fixed SQL
             (chat_id,),
         ).fetchone()
-        if row is None:
-            return None
-        return ChatRecord(
-            chat_id=row[0],
-            user_id=row[1],
-            session=json.loads(row[2]) if row[2] is not None else None,
-            message_id=row[3],
-            message_step=row[4],
-            runs=row[5],
-            blocked=bool(row[6]),
-            updated_at=row[7],
-            version=row[8],
-            language=row[9],
-            time_zone=row[10],
-            message_unsent=row[11],
-        )
+        return None if row is None else chat_from_row(row)
 
     def _save_preferences(
         self, chat_id: int, user_id: int | None, language: str | None, time_zone: str | None
