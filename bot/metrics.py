@@ -92,6 +92,11 @@ REMINDERS = Counter(
 REPLY_OUTCOMES = Counter(
     "reconsider_reply_outcomes", "Answers to 'Did they reply?', by outcome.", ("outcome",), registry=REGISTRY
 )
+TIDYING_DROPPED = Counter(
+    "reconsider_tidying_dropped",
+    "Edits that would only tidy a message left behind (its buttons), not sent: the bot-wide rate was full.",
+    registry=REGISTRY,
+)
 DATABASE_ERRORS = Counter("reconsider_database_errors", "Database operations that failed.", registry=REGISTRY)
 
 _last_contact = 0.0  # time.monotonic() of the last Bot API answer
@@ -118,6 +123,10 @@ def api_failed(method: str, reason: str) -> None:
     """A Bot API request got no answer (`network` or `timeout`)."""
     API_CALLS.labels(method).inc()
     API_ERRORS.labels(method, reason).inc()
+
+
+def tidying_dropped() -> None:
+    TIDYING_DROPPED.inc()
 
 
 def api_reached_within(seconds: float = API_RECENT_SECONDS) -> bool:

@@ -23,7 +23,8 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.telegram.pacing import BACKGROUND, LEAVING
+from bot import metrics
+from bot.telegram.pacing import BACKGROUND, DROPPABLE, LEAVING, Dropped
 from bot.telegram.views.html import Outgoing, Text
 
 log = logging.getLogger(__name__)
@@ -59,14 +60,22 @@ class Messenger(Protocol):
         ...
 
     async def edit(
-        self, chat_id: int, message_id: int, html: str | None, keyboard: InlineKeyboardMarkup | None = None
+        self,
+        chat_id: int,
+        message_id: int,
+        html: str | None,
+        keyboard: InlineKeyboardMarkup | None = None,
+        *,
+        droppable: bool = False,
     ) -> bool:
         """Edit the text (or, with html None, only the buttons). True when the message now reads
-        so (unchanged counts); False when it cannot be edited (gone, too old)."""
+        so (unchanged counts); False when it cannot be edited (gone, too old), or, `droppable`
+        (tidying a message left behind), when the bot-wide rate is fully used."""
         ...
 
-    async def delete(self, chat_id: int, message_id: int) -> bool:
-        """Delete one of the bot's messages; False when it cannot be (gone, too old)."""
+    async def delete(self, chat_id: int, message_id: int, *, droppable: bool = False) -> bool:
+        """Delete one of the bot's messages; False when it cannot be (gone, too old; or dropped,
+        as for `edit`)."""
         ...
 
     async def answer(self, query_id: str, text: str | None = None) -> None:
@@ -143,13 +152,25 @@ class BotMessenger:
                 raise ChatBlocked(str(error)) from error
         return with_keyboard
 
+    def _maybe_dropped(self, droppable: bool) -> dict[str, Any]:
+        if not droppable:
+            return self._options
+        return {"rate_limit_args": {**self._options.get("rate_limit_args", {}), **DROPPABLE}}
+
     async def edit(
-        self, chat_id: int, message_id: int, html: str | None, keyboard: InlineKeyboardMarkup | None = None
+        self,
+        chat_id: int,
+        message_id: int,
+        html: str | None,
+        keyboard: InlineKeyboardMarkup | None = None,
+        *,
+        droppable: bool = False,
     ) -> bool:
+        options = self._maybe_dropped(droppable)
         try:
             if html is None:
                 await self.bot.edit_message_reply_markup(
-                    chat_id, message_id, reply_markup=keyboard, **self._options
+                    chat_id, message_id, reply_markup=keyboard, **options
                 )
             else:
                 await self.bot.edit_message_text(
@@ -158,8 +179,11 @@ class BotMessenger:
                     message_id,
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard,
-                    **self._options,
+                    **options,
                 )
+        except Dropped:
+            metrics.tidying_dropped()
+            return False
         except BadRequest as error:
             # "message is not modified", "message to edit not found", "message can't be edited"
             log.debug("edit of message %s in chat %s skipped: %s", message_id, chat_id, error)
@@ -168,9 +192,12 @@ class BotMessenger:
             raise ChatBlocked(str(error)) from error
         return True
 
-    async def delete(self, chat_id: int, message_id: int) -> bool:
+    async def delete(self, chat_id: int, message_id: int, *, droppable: bool = False) -> bool:
         try:
-            return await self.bot.delete_message(chat_id, message_id)
+            return await self.bot.delete_message(chat_id, message_id, **self._maybe_dropped(droppable))
+        except Dropped:
+            metrics.tidying_dropped()
+            return False
         except BadRequest as error:  # "message to delete not found", "message can't be deleted"
             log.debug("message %s in chat %s not deleted: %s", message_id, chat_id, error)
             return False
@@ -269,7 +296,13 @@ class RecordingMessenger:
         return with_keyboard
 
     async def edit(
-        self, chat_id: int, message_id: int, html: str | None, keyboard: InlineKeyboardMarkup | None = None
+        self,
+        chat_id: int,
+        message_id: int,
+        html: str | None,
+        keyboard: InlineKeyboardMarkup | None = None,
+        *,
+        droppable: bool = False,
     ) -> bool:
         if chat_id in self.blocked:
             raise ChatBlocked(f"chat {chat_id} blocked the bot")
@@ -278,7 +311,7 @@ class RecordingMessenger:
         self.calls.append(Edited(chat_id, message_id, html, keyboard))
         return True
 
-    async def delete(self, chat_id: int, message_id: int) -> bool:
+    async def delete(self, chat_id: int, message_id: int, *, droppable: bool = False) -> bool:
         if message_id in self.gone or message_id in self.undeletable:
             return False
         self.calls.append(Deleted(chat_id, message_id))

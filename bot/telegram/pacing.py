@@ -6,11 +6,16 @@
 - **interactive first**: requests marked background (reminders, steps shown again at start-up)
   wait while any interactive request is waiting (at most `BACKGROUND_PATIENCE` seconds, so a
   busy bot never starves them), and use at most half the bot-wide rate;
+- **tidying dropped when busy**: a request marked droppable (taking the buttons off a message
+  the person has left behind) is not sent while a second's worth of requests already waits for
+  the bot-wide rate: under a flood it would only delay everyone's next step, and a stale button
+  is told apart anyway (`Dropped`);
 - **network retries**: a few retries of requests that failed on the network (connection
   errors, 5xx), except a send whose outcome is unknown (`OutcomeUnknown`): repeating that
   could show it twice, so the turn decides.
 
-Mark a request as background with `rate_limit_args=BACKGROUND` on any Bot method, and give it
+Mark a request as background with `rate_limit_args=BACKGROUND` on any Bot method, as
+droppable with `rate_limit_args=DROPPABLE`, and give it
 a coroutine function to await right before it leaves (after any waiting) with
 `rate_limit_args={LEAVING: ...}` (see `with_leaving`).
 """
@@ -45,6 +50,10 @@ BACKGROUND_PATIENCE = 2.0
 """Seconds a background request defers to interactive ones before it goes anyway."""
 BACKGROUND = {"background": True}
 """`rate_limit_args` of a request that may wait for interactive ones."""
+DROPPABLE = {"droppable": True}
+"""`rate_limit_args` of a request that is not sent while the bot-wide rate is fully used."""
+DROP_AFTER = 1.0
+"""Seconds of requests waiting for the bot-wide rate beyond which droppable ones are dropped."""
 LEAVING = "leaving"
 """Key of `rate_limit_args`: awaited right before the request leaves, once paced (a send's
 "begun" mark belongs there: a process stopped while the send still waits has not sent it)."""
@@ -71,6 +80,11 @@ only say the same thing again)."""
 PACED = NOT_IDEMPOTENT
 """Paced per chat: new messages (an edit replaces one in place and is not held back)."""
 
+
+class Dropped(Exception):
+    """A droppable request was not sent: the bot-wide rate is fully used (see DROPPABLE)."""
+
+
 Callback = Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]]
 
 
@@ -93,6 +107,13 @@ class PacedRateLimiter(AIORateLimiter):
         self._interactive_waiting = 0
         self._interactive_idle = asyncio.Event()
         self._interactive_idle.set()
+        self._queued = 0
+        """Requests waiting for the bot-wide rate (past their chat's pacing)."""
+
+    @property
+    def busy(self) -> bool:
+        """More than DROP_AFTER seconds of requests wait for the bot-wide rate."""
+        return self._queued >= self.rate * DROP_AFTER
 
     async def process_request(
         self,
@@ -104,6 +125,8 @@ class PacedRateLimiter(AIORateLimiter):
         rate_limit_args: Any,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         background = isinstance(rate_limit_args, dict) and rate_limit_args.get("background")
+        if isinstance(rate_limit_args, dict) and rate_limit_args.get("droppable") and self.busy:
+            raise Dropped(endpoint)
         leaving = rate_limit_args.get(LEAVING) if isinstance(rate_limit_args, dict) else None
         if leaving is not None:
             callback = _after(leaving, callback)
@@ -139,7 +162,7 @@ class PacedRateLimiter(AIORateLimiter):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         for attempt in range(self.network_retries + 1):
             try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, None)
+                return await self._counted(callback, args, kwargs, endpoint, data)
             except BadRequest:
                 raise  # a subclass of NetworkError, but our mistake: retrying cannot help
             except OutcomeUnknown:
@@ -158,6 +181,26 @@ class PacedRateLimiter(AIORateLimiter):
                 )
             await asyncio.sleep(self.delay * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _counted(
+        self, callback: Callback, args: Any, kwargs: dict[str, Any], endpoint: str, data: dict[str, Any]
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """PTB's bot-wide limiting, counted in `_queued` until the request leaves."""
+        waiting = True
+        self._queued += 1
+
+        async def request(*args: Any, **kwargs: Any) -> bool | dict[str, Any] | list[dict[str, Any]]:
+            nonlocal waiting
+            if waiting:
+                waiting = False
+                self._queued -= 1
+            return await callback(*args, **kwargs)
+
+        try:
+            return await super().process_request(request, args, kwargs, endpoint, data, None)
+        finally:
+            if waiting:
+                self._queued -= 1
 
     def _chat_limiter(self, chat_id: Any) -> AsyncLimiter | None:
         """Private chats only (positive ids); groups keep PTB's own per-group limit."""

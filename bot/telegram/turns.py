@@ -535,10 +535,12 @@ class Turns:
         record = turn.record
         if record is None or record.message_id is None:
             return
+        # Tidying only: dropped when the bot-wide rate is full (the next step matters more, and
+        # a tap on a button left behind is told it is from an earlier step).
         if closed_html is None and isinstance(turn.view, ChangeView) and not turn.delivery_pending:
-            if await self.messenger.delete(turn.chat_id, record.message_id):
+            if await self.messenger.delete(turn.chat_id, record.message_id, droppable=True):
                 return
-        await self.edit(turn, record.message_id, closed_html)
+        await self.messenger.edit(turn.chat_id, record.message_id, closed_html, droppable=True)
 
     async def send(
         self, turn: Turn, messages: Sequence[Outgoing], *, leaving: Leaving | None = None

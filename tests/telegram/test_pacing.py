@@ -7,11 +7,12 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import ExtBot
 
 from bot.settings import Settings, SettingsError, load_settings
 from bot.telegram.http import AiohttpRequest, OutcomeUnknown
-from bot.telegram.pacing import BACKGROUND, CHAT_BURST, PacedRateLimiter
+from bot.telegram.pacing import BACKGROUND, CHAT_BURST, DROPPABLE, Dropped, PacedRateLimiter
 from tests.fakebotapi import FakeBotAPI
 
 ANN, BO = 3001, 3002
@@ -73,3 +74,25 @@ async def test_each_private_chat_gets_a_burst_then_is_paced(bot: ExtBot[None]) -
     bo = limiter._chat_limiter(BO)
     assert bo is not None and bo.has_capacity()  # other chats are not held back
     assert limiter._chat_limiter(-100123) is None  # groups: PTB's own group limit
+
+
+async def test_tidying_is_dropped_while_a_second_of_requests_waits(fake: FakeBotAPI) -> None:
+    """Taking the buttons off a message left behind is not worth delaying everyone's next step:
+    while the bot-wide rate is full it is not sent; once the queue drains it is."""
+    fake.user(ANN, "Ann").send("hi")
+    fake.user(BO, "Bo").send("hi")
+    limiter = PacedRateLimiter(rate=4, delay=0.01)
+    limiter.pace_chats = False
+    request = AiohttpRequest()
+    async with ExtBot(fake.token, base_url=fake.base_url, rate_limiter=limiter, request=request) as bot:
+        buttons = InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="yes")]])
+        first = await bot.send_message(ANN, "the step left behind", reply_markup=buttons)
+        steps = [asyncio.create_task(bot.send_message(BO, f"step {i}")) for i in range(10)]
+        await asyncio.sleep(0.05)
+        assert limiter.busy  # 10 waiting at 4 a second: over a second's worth
+        with pytest.raises(Dropped):
+            await bot.edit_message_reply_markup(ANN, first.message_id, rate_limit_args=DROPPABLE)
+        await asyncio.gather(*steps)  # every step still goes
+        assert not limiter.busy
+        assert await bot.edit_message_reply_markup(ANN, first.message_id, rate_limit_args=DROPPABLE)
+    assert len(fake.calls_of("editMessageReplyMarkup")) == 1
