@@ -54,6 +54,9 @@ class ChatRecord:
     message_unsent: int = 0
     """With `message_step` negative: how many of the step's messages had not left yet (a step
     of several messages cut off midway; those are sent at start-up)."""
+    message_in_place: bool = False
+    """With `message_step` negative: the step's first message is an edit of `message_id` in
+    place, which is safe to repeat: redone at start-up (and on a redelivered update)."""
 
 
 @dataclass(frozen=True)
@@ -194,15 +197,18 @@ class TurnStore(Protocol):
         """Keep the person's chosen language and/or time zone with their chat (None: unchanged)."""
         ...
 
-    async def record_delivery(self, chat_id: int, message_id: int | None, step: int, unsent: int = 0) -> None:
+    async def record_delivery(
+        self, chat_id: int, message_id: int | None, step: int, unsent: int = 0, *, in_place: bool = False
+    ) -> None:
         """The message now showing the chat's current step (the one to edit when it is answered);
         `-step` as a send whose outcome may stay unknown leaves, with how many of the step's
-        messages are still to go after it (`unsent`). Needs no fsync."""
+        messages are still to go after it (`unsent`), and whether it is an edit of `message_id`
+        in place (`in_place`). Needs no fsync."""
         ...
 
     async def undelivered_chats(self, limit: int = 1000) -> list[ChatRecord]:
         """Active chats whose current step was never sent, or was cut off with messages still
-        to send (not those merely uncertain)."""
+        to send or an edit in place to redo (not those merely uncertain)."""
         ...
 
     async def mark_blocked(self, chat_id: int) -> None:

@@ -352,7 +352,7 @@ class PostgresStore:
             lambda db: db.fetch(
                 "SELECT chat_id FROM chats WHERE session IS NOT NULL AND NOT blocked "
                 "AND (message_step IS NULL OR ABS(message_step) <> (session::jsonb ->> 'step')::bigint "
-                "OR (message_step < 0 AND message_unsent > 0)) "
+                "OR (message_step < 0 AND (message_unsent > 0 OR message_in_place))) "
                 "ORDER BY updated_at LIMIT $1",
                 limit,
             ),
@@ -367,14 +367,18 @@ class PostgresStore:
     def lost(self) -> str | None:
         return None  # a server database cannot vanish under us the way a file can
 
-    async def record_delivery(self, chat_id: int, message_id: int | None, step: int, unsent: int = 0) -> None:
+    async def record_delivery(
+        self, chat_id: int, message_id: int | None, step: int, unsent: int = 0, *, in_place: bool = False
+    ) -> None:
         await self._run(
             lambda db: db.execute(
-                "UPDATE chats SET message_id = $2, message_step = $3, message_unsent = $4 WHERE chat_id = $1",
+                "UPDATE chats SET message_id = $2, message_step = $3, message_unsent = $4, "
+                "message_in_place = $5 WHERE chat_id = $1",
                 chat_id,
                 message_id,
                 step,
                 unsent,
+                in_place,
             ),
             transaction=False,
         )

@@ -10,7 +10,7 @@ from bot.storage.base import ChatRecord, Reminder, SharedPath
 
 CHAT_COLUMNS = (
     "chat_id, user_id, session, message_id, message_step, runs, blocked, updated_at, version, "
-    "language, time_zone, message_unsent"
+    "language, time_zone, message_unsent, message_in_place"
 )
 """The order `chat_from_row` reads."""
 
@@ -29,6 +29,7 @@ def chat_from_row(row: Sequence[Any]) -> ChatRecord:
         language=row[9],
         time_zone=row[10],
         message_unsent=row[11],
+        message_in_place=bool(row[12]),
     )
 
 

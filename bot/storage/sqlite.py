@@ -283,7 +283,9 @@ class SQLiteStore:
             )
         )
 
-    def _record_delivery(self, chat_id: int, message_id: int | None, step: int, unsent: int) -> None:
+    def _record_delivery(
+        self, chat_id: int, message_id: int | None, step: int, unsent: int, in_place: bool
+    ) -> None:
         # Not fsynced: it survives a killed process (the OS has it), and if a power cut loses
         # it the step only counts as undelivered and is shown again.
         db = self._db
@@ -291,8 +293,9 @@ class SQLiteStore:
         try:
             self._transaction(
                 lambda db: db.execute(
-                    "UPDATE chats SET message_id = ?, message_step = ?, message_unsent = ? WHERE chat_id = ?",
-                    (message_id, step, unsent, chat_id),
+                    "UPDATE chats SET message_id = ?, message_step = ?, message_unsent = ?, "
+                    "message_in_place = ? WHERE chat_id = ?",
+                    (message_id, step, unsent, int(in_place), chat_id),
                 )
             )
         finally:
@@ -302,7 +305,7 @@ class SQLiteStore:
         rows = self._db.execute(
             "SELECT chat_id FROM chats WHERE session IS NOT NULL AND blocked = 0 "
             "AND (message_step IS NULL OR ABS(message_step) <> json_extract(session, '$.step') "
-            "OR (message_step < 0 AND message_unsent > 0)) "
+            "OR (message_step < 0 AND (message_unsent > 0 OR message_in_place = 1))) "
             "ORDER BY updated_at LIMIT ?",
             (limit,),
         ).fetchall()
@@ -728,8 +731,10 @@ class SQLiteStore:
     async def record_update(self, update_id: int, chat_id: int | None = None) -> bool:
         return await self._call(self._record_update, update_id, chat_id)
 
-    async def record_delivery(self, chat_id: int, message_id: int | None, step: int, unsent: int = 0) -> None:
-        await self._call(self._record_delivery, chat_id, message_id, step, unsent)
+    async def record_delivery(
+        self, chat_id: int, message_id: int | None, step: int, unsent: int = 0, *, in_place: bool = False
+    ) -> None:
+        await self._call(self._record_delivery, chat_id, message_id, step, unsent, in_place)
 
     async def save_preferences(
         self,

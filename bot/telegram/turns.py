@@ -10,7 +10,9 @@ noted as begun (`-step`, no fsync), and the message showing it is recorded after
 - a step whose send began but was never confirmed (the process stopped, or Telegram did not
   answer: `OutcomeUnknown`) may be on screen, so it is never sent again unasked (nor when
   Telegram delivers the update again): a tap on its buttons proves it arrived (`reconcile`),
-  anything else the person sends shows it again;
+  anything else the person sends shows it again; but a step shown by editing the tapped
+  message in place is redone at start-up (an edit is safe to repeat), as are the messages of
+  a step that had not left;
 - while a step is undelivered, what the person types is never taken as its answer.
 
 Features use `Turns` by its public methods; all sending goes through the Messenger.
@@ -425,7 +427,7 @@ class Turns:
         first = messages[0]
         # Steps carry inline keyboards only (ForceReply belongs to the tone check's prompt).
         assert isinstance(first, Text) and not isinstance(first.keyboard, ForceReply)
-        await self._sending(turn, session, unsent=len(messages) - 1)
+        await self._sending(turn, session, unsent=len(messages) - 1, in_place=True)
         _, edited = await asyncio.gather(
             self.answer(turn), self.edit(turn, on_screen, first.html, first.keyboard)
         )
@@ -446,13 +448,16 @@ class Turns:
         first = session.flow == self.guide.flow.id
         return first, first and bool(self.guide.followers)
 
-    async def _sending(self, turn: Turn, session: Session, unsent: int = 0) -> None:
-        """As a message of a step goes out: note that its send has begun, and how many of the
-        step's messages are still to go after it (see ChatRecord.message_step)."""
+    async def _sending(
+        self, turn: Turn, session: Session, unsent: int = 0, *, in_place: bool = False
+    ) -> None:
+        """As a message of a step goes out: note that its send has begun, how many of the
+        step's messages are still to go after it, and whether it is an edit in place (see
+        ChatRecord.message_step)."""
         if self.crash_at == "after-commit":  # tests only: die between the commit and the send
             os.kill(os.getpid(), signal.SIGKILL)
         message_id = turn.record.message_id if turn.record is not None else None
-        await self.store.record_delivery(turn.chat_id, message_id, -session.step, unsent)
+        await self.store.record_delivery(turn.chat_id, message_id, -session.step, unsent, in_place=in_place)
 
     def _leaving(self, turn: Turn, session: Session, count: int, *, first: int = 0) -> Leaving:
         """`_sending` as each of `count` messages leaves, from the step's own (index `first`;
@@ -467,18 +472,32 @@ class Turns:
         return leaving
 
     async def _send_unsent(self, turn: Turn) -> bool:
-        """A step of several messages cut off midway: send those that never left (the ones that
-        left are on screen, or may be). False when there are none."""
+        """A step whose send was cut off: redo its edit in place, if it began with one (an edit
+        is safe to repeat), and send its messages that never left (those that left are on
+        screen, or may be: not sent again). False when there is nothing to redo or send."""
         record, session, view = turn.record, turn.session, turn.view
         if record is None or session is None or view is None or not turn.delivery_uncertain:
             return False
-        if record.message_unsent <= 0:
+        in_place = record.message_in_place and record.message_id is not None
+        if record.message_unsent <= 0 and not in_place:
             return False
         catalog = self.guide_for(session).catalog(session.language)
         shareable, can_reply = self.result_kind(session)
         messages = render_view(view, session, catalog, shareable=shareable, can_reply=can_reply)
-        rest = messages[-min(record.message_unsent, len(messages)) :]
-        message_id = await self.send(turn, rest, leaving=self._leaving(turn, session, len(rest)))
+        to_send = len(messages) - 1 if in_place else len(messages)  # the edit is not sent anew
+        rest = messages[len(messages) - min(record.message_unsent, to_send) :]
+        message_id = None
+        if in_place:
+            assert record.message_id is not None
+            first = messages[0]
+            assert isinstance(first, Text) and not isinstance(first.keyboard, ForceReply)
+            if await self.edit(turn, record.message_id, first.html, first.keyboard):
+                message_id = record.message_id if first.keyboard else None
+            else:  # gone, or too old to edit: the step comes anew, whole
+                rest = messages
+        if rest:
+            sent = await self.send(turn, rest, leaving=self._leaving(turn, session, len(rest)))
+            message_id = sent if sent is not None else message_id
         if message_id is not None:
             await self.store.record_delivery(turn.chat_id, message_id, session.step)
         return True

@@ -67,6 +67,26 @@ async def test_delivery_blocking_and_coming_back(store: Store) -> None:
     assert record is not None and (record.session, record.message_id, record.blocked) == (None, 17, False)
 
 
+async def test_steps_to_show_at_start_up(store: Store) -> None:
+    """Never sent, cut off with messages still to send, or an edit in place to redo: shown at
+    start-up. Merely uncertain (a new message that may have arrived): left for the person."""
+    step = SESSION["step"]
+    for chat in (41, 42, 43, 44, 45):
+        await store.commit_turn(chat, chat, chat, SESSION)
+    await store.record_delivery(41, 7, step - 1)  # never sent
+    await store.record_delivery(42, 7, -step, 2)  # two messages still to go
+    await store.record_delivery(43, 7, -step, 0, in_place=True)  # an edit of message 7
+    await store.record_delivery(44, 7, -step)  # a new message, maybe on screen
+    await store.record_delivery(45, 8, step)  # delivered
+    found = {record.chat_id: record for record in await store.undelivered_chats()}
+    assert sorted(found) == [41, 42, 43]
+    assert (found[42].message_unsent, found[42].message_in_place) == (2, False)
+    assert (found[43].message_id, found[43].message_step, found[43].message_in_place) == (7, -step, True)
+    await store.record_delivery(43, 7, step)  # redone
+    record = await store.load_chat(43)
+    assert record is not None and (record.message_step, record.message_in_place) == (step, False)
+
+
 async def test_export_and_forget_touch_only_that_person(store: Store) -> None:
     await store.commit_turn(1, 42, 42, SESSION)
     await store.commit_turn(2, 43, 43, SESSION)

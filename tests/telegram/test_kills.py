@@ -7,7 +7,7 @@
   update comes again after a kill.
 - A reminder whose request left before the process died is not sent again by another.
 - A step committed but never sent (killed before the send, or while it waited for its turn
-  under the chat's pacing) is shown at start-up.
+  under the chat's pacing) is shown at start-up; an edit in place cut off by a kill is redone.
 """
 
 from __future__ import annotations
@@ -200,6 +200,40 @@ def test_a_step_still_waiting_for_its_turn_to_be_sent_is_shown_at_start_up(
     step = fake.run(fake.wait_for_message(ann.id, contains=RECIPIENT, changed_after=mark), timeout=20)
     assert step.buttons  # without the person writing anything
     fake.run(ann.send("Dana Rook", expect="3/"))
+    code, _ = second.terminate()
+    assert code == 0 and fake.violations == []
+
+
+@pytest.mark.parametrize("performed", [False, True], ids=["lost-on-the-way", "performed"])
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_an_edit_in_place_cut_off_by_a_kill_is_redone_at_start_up(
+    fake_thread: FakeBotAPI, tmp_path: Path, mode: str, performed: bool
+) -> None:
+    """A tap's next step is the tapped message edited in place. Killed before Telegram's answer
+    to that edit came, the bot cannot know whether it was done; an edit is safe to repeat, so
+    after a restart it is redone without the person writing, and the step is on screen once."""
+    fake = fake_thread
+    webhook = mode == "webhook"
+    ann = Person(fake, fake.user(1207 + performed, "Gil"))
+    first = Bot(fake, tmp_path, "first", webhook=webhook)
+    fake.run(say(ann, "/start", "1/7"))
+    if performed:
+        fake.answer_late("editMessageText", delay=None, chat_id=ann.id)
+    else:
+        fake.hang("editMessageText", chat_id=ann.id)
+    ann.user.press_button("After the final round")
+    fake.run(fake.wait_held("editMessageText"))
+    step, message_step = chat_row(tmp_path, ann.id)
+    assert message_step == -step  # begun, outcome unknown
+    first.kill()
+    fake.release_held()
+    assert any("2/7" in m.text for m in ann.messages) is performed
+    second = Bot(fake, tmp_path, "second", webhook=webhook, port=first.port if webhook else None)
+    wait_until(lambda: chat_row(tmp_path, ann.id) == (step, step), what="the edit redone and recorded")
+    fake.run(fake.idle(quiet=1.0, timeout=20))
+    shown = [m for m in ann.messages if m.from_bot and "2/7" in m.text]
+    assert len(shown) == 1 and shown[0].buttons and shown[0] is ann.current()
+    fake.run(ann.tap("I'm not sure", "3/7"))
     code, _ = second.terminate()
     assert code == 0 and fake.violations == []
 
