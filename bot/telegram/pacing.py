@@ -10,6 +10,8 @@
   the person has left behind) is not sent while a second's worth of requests already waits for
   the bot-wide rate: under a flood it would only delay everyone's next step, and a stale button
   is told apart anyway (`Dropped`);
+- **first come, first served**: the bot-wide rate serves requests strictly in the order they
+  asked (`FairRate`), so under a flood everyone waits about the same;
 - **network retries**: a few retries of requests that failed on the network (connection
   errors, 5xx), except a send whose outcome is unknown (`OutcomeUnknown`): repeating that
   could show it twice, so the turn decides.
@@ -25,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -88,6 +91,30 @@ class Dropped(Exception):
 Callback = Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]]
 
 
+class FairRate(AsyncLimiter):
+    """At most `rate` requests a second with a burst of `rate`, each served in the order it
+    asked. (aiolimiter, which PTB uses, lets a newcomer take the room a waiter was just woken
+    for; the waiter then queues again at the back, and under a flood some wait five times the
+    mean.) Each request reserves its instant when it asks (the "virtual scheduling" form of
+    the generic cell rate algorithm); a cancelled one leaves its instant unused."""
+
+    def __init__(self, rate: float) -> None:
+        super().__init__(rate, 1)
+        self.interval = 1 / rate
+        self.tolerance = (max(int(rate), 1) - 1) * self.interval
+        """How far ahead of the steady pace a burst may run."""
+        self._next = 0.0
+        """When the next request would leave at the steady pace (time.monotonic())."""
+
+    async def acquire(self, amount: float = 1) -> None:
+        now = time.monotonic()
+        due = max(self._next, now)
+        self._next = due + self.interval * amount
+        wait = due - self.tolerance - now
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+
 class PacedRateLimiter(AIORateLimiter):
     def __init__(
         self,
@@ -96,6 +123,7 @@ class PacedRateLimiter(AIORateLimiter):
         delay: float = NETWORK_RETRY_DELAY,
     ) -> None:
         super().__init__(overall_max_rate=rate, overall_time_period=1, max_retries=RATE_LIMIT_RETRIES)
+        self._base_limiter = FairRate(rate)
         self.rate = rate
         self.network_retries = network_retries
         self.delay = delay
