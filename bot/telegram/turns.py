@@ -349,13 +349,11 @@ class Turns:
         await self.show(turn, turn.session, turn.view, notice=notice, close=True)
 
     async def stale(self, turn: Turn, notice_key: str) -> None:
-        """An old button: say so; if the current step never arrived, show it now. Said first,
-        and again when Telegram delivers the tap again (answering twice is harmless): a process
-        stopped before the answer left must not let the tap pass for taken."""
-        await self.answer(turn, self.catalog(turn).text(notice_key))
+        """An old button: say so; if the current step never arrived, show it now."""
         if not await self.record(turn):
             await self.redelivered(turn)
             return
+        await self.answer(turn, self.catalog(turn).text(notice_key))
         await self._show_if_undelivered(turn)
 
     async def redelivered(self, turn: Turn) -> None:

@@ -238,40 +238,6 @@ def test_an_edit_in_place_cut_off_by_a_kill_is_redone_at_start_up(
     assert code == 0 and fake.violations == []
 
 
-@pytest.mark.parametrize("mode", ["polling", "webhook"])
-def test_a_tap_on_an_earlier_step_is_told_so_even_when_delivered_again_after_a_kill(
-    fake_thread: FakeBotAPI, tmp_path: Path, guide: Guide, mode: str
-) -> None:
-    """A tap on a button of a step already answered is not taken, and the toast says so. Killed
-    before that answer reached Telegram, the tap comes again: it is still told, or the person
-    would take the answer for taken."""
-    fake = fake_thread
-    webhook = mode == "webhook"
-    ann = Person(fake, fake.user(1209, "Hal"))
-    first = Bot(fake, tmp_path, "first", webhook=webhook)
-    fake.run(say(ann, "/start", "1/7"))
-    step_one = ann.current()
-    earlier = next(b.data for row in step_one.buttons for b in row if b.text == "After the final round")
-    fake.run(ann.tap("After a first call or screen", "2/7"))
-    fake.hang("answerCallbackQuery")
-    update = ann.user.press(step_one.message_id, earlier)
-    fake.run(fake.wait_held("answerCallbackQuery"))
-    first.kill()
-    fake.release_held()
-    second = Bot(fake, tmp_path, "second", webhook=webhook, port=first.port if webhook else None)
-    wait_until(lambda: update["update_id"] in processed(tmp_path), what="the tap handled again")
-    query = update["callback_query"]["id"]
-    told = [
-        c.params.get("text")
-        for c in fake.calls_of("answerCallbackQuery")
-        if c.params.get("callback_query_id") == query and c.status == 200
-    ]
-    assert told == [guide.catalog("en").text("ui.tg_stale")]
-    fake.run(ann.tap("I'm not sure", "3/7"))  # the step on screen still counts
-    code, _ = second.terminate()
-    assert code == 0 and fake.violations == []
-
-
 def processed(workdir: Path) -> set[int]:
     db = sqlite3.connect(f"file:{workdir / 'bot.sqlite3'}?mode=ro", uri=True, timeout=10)
     try:
