@@ -238,6 +238,38 @@ def test_an_edit_in_place_cut_off_by_a_kill_is_redone_at_start_up(
     assert code == 0 and fake.violations == []
 
 
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_a_tap_taken_then_delivered_again_after_a_kill_is_not_called_stale(
+    fake_thread: FakeBotAPI, tmp_path: Path, guide: Guide, mode: str
+) -> None:
+    """Killed after a tap was taken but before its answer reached Telegram: the tap comes again,
+    and the session it moved on no longer matches its button. That is not "a button from an
+    earlier step": the person is not told so, and the step it brought is on screen."""
+    fake = fake_thread
+    webhook = mode == "webhook"
+    ann = Person(fake, fake.user(1209, "Hal"))
+    first = Bot(fake, tmp_path, "first", webhook=webhook)
+    fake.run(say(ann, "/start", "1/7"))
+    fake.hang("answerCallbackQuery")
+    update = ann.user.press_button("After the final round")
+    fake.run(fake.wait_held("answerCallbackQuery"))
+    first.kill()
+    fake.release_held()
+    second = Bot(fake, tmp_path, "second", webhook=webhook, port=first.port if webhook else None)
+    wait_until(lambda: update["update_id"] in processed(tmp_path), what="the tap handled")
+    fake.run(fake.idle(quiet=1.0, timeout=20))
+    query = update["callback_query"]["id"]
+    stale = guide.catalog("en").text("ui.tg_stale")
+    assert not [
+        c
+        for c in fake.calls_of("answerCallbackQuery")
+        if c.params.get("callback_query_id") == query and c.params.get("text") == stale
+    ]
+    fake.run(ann.tap("I'm not sure", "3/7"))  # 2/7 is on screen and answers
+    code, _ = second.terminate()
+    assert code == 0 and fake.violations == []
+
+
 def processed(workdir: Path) -> set[int]:
     db = sqlite3.connect(f"file:{workdir / 'bot.sqlite3'}?mode=ro", uri=True, timeout=10)
     try:
