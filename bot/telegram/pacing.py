@@ -17,9 +17,9 @@
   could show it twice, so the turn decides.
 
 Mark a request as background with `rate_limit_args=BACKGROUND` on any Bot method, as
-droppable with `rate_limit_args=DROPPABLE`, and give it
-a coroutine function to await right before it leaves (after any waiting) with
-`rate_limit_args={LEAVING: ...}` (see `with_leaving`).
+droppable with `rate_limit_args=DROPPABLE`, and give it a coroutine function to await right
+before it leaves (after any waiting) with `rate_limit_args={LEAVING: ...}` (see `_after`;
+the keys combine in one dict).
 """
 
 from __future__ import annotations
