@@ -26,6 +26,7 @@ from bot.engine.tone import check_tone
 from bot.engine.views import Plan
 from bot.terminal import render_plan
 from tests.test_drafts import FLOWS, all_paths
+from tests.test_stories import OFF_PATH
 
 # Words that appear in almost any English sentence and in no Spanish or Russian one. A
 # translated text that still holds one of them was left in English (or half-translated).
@@ -106,6 +107,8 @@ RUSSIAN_DETAILS = {
     "fact": "у меня уже есть разрешение на работу в ЕС, так что виза не понадобится",
 }
 LANGUAGES = {"es": SPANISH_DETAILS, "ru": RUSSIAN_DETAILS}
+AFTER_THE_FINAL_ROUND = {"stage": "final", **OFF_PATH}
+"""A path whose first draft is a thank-you e-mail, for the greeting and sign-off checks."""
 
 
 @cache
@@ -186,22 +189,13 @@ def plans_in(language: str) -> tuple[Plan, ...]:
 
 
 def test_a_spanish_draft_greets_and_signs_off_as_spanish_mail_does() -> None:
-    answers = {
-        "stage": "final",
-        "role_status": "unknown",
-        "time_since": "recent",
-        "feedback": "none",
-        "new_material": "none",
-        "contact": "none",
-        "goal": "this_role",
-    }
-    plan = guide().plan_for(answers, SPANISH_DETAILS, "es")
+    plan = guide().plan_for(AFTER_THE_FINAL_ROUND, SPANISH_DETAILS, "es")
     body = plan.drafts[0][1].body
     assert body.startswith("Estimada Sra. Rivera:\n")
     assert "puesto de Responsable de Experiencia de Cliente." in body  # "el puesto de" not doubled
     assert "ocho años dirigiendo" in body  # a common word's capital lowered mid-sentence
     assert body.endswith("Un cordial saludo,\nLucía Fernández")
-    bare = guide().plan_for(answers, {}, "es").drafts[0][1].body
+    bare = guide().plan_for(AFTER_THE_FINAL_ROUND, {}, "es").drafts[0][1].body
     assert bare.startswith("Buenos días:\n")
 
 
@@ -365,24 +359,16 @@ def russian_drafts() -> tuple[str, ...]:
 
 
 def test_a_russian_draft_greets_and_signs_off_as_russian_mail_does() -> None:
-    answers = {
-        "stage": "final",
-        "role_status": "unknown",
-        "time_since": "recent",
-        "feedback": "none",
-        "new_material": "none",
-        "contact": "none",
-        "goal": "this_role",
-    }
-    body = guide().plan_for(answers, RUSSIAN_DETAILS, "ru").drafts[0][1].body
+    body = guide().plan_for(AFTER_THE_FINAL_ROUND, RUSSIAN_DETAILS, "ru").drafts[0][1].body
     assert body.startswith("Уважаемая Марина Сергеевна,\n\nСпасибо")
     assert "по вакансии «Руководитель направления клиентского опыта»." in body  # «вакансия» not doubled
     assert "компания «Северная логистика»" in body  # a Russian company name in «ёлочки»
     assert "команде: восемь лет руководства" in body  # a common word's capital lowered after «:»
     assert body.endswith("С уважением,\nМарина Соколова")
     first_name = {**RUSSIAN_DETAILS, "recipient_name": "Марина"}
-    assert guide().plan_for(answers, first_name, "ru").drafts[0][1].body.startswith("Здравствуйте, Марина!\n")
-    bare = guide().plan_for(answers, {}, "ru").drafts[0][1].body
+    by_first_name = guide().plan_for(AFTER_THE_FINAL_ROUND, first_name, "ru").drafts[0][1].body
+    assert by_first_name.startswith("Здравствуйте, Марина!\n")
+    bare = guide().plan_for(AFTER_THE_FINAL_ROUND, {}, "ru").drafts[0][1].body
     assert bare.startswith("Здравствуйте!\n") and bare.endswith("\n\nС уважением,")
 
 

@@ -19,6 +19,7 @@ from bot.engine.tone import ToneLexicon, check_tone, sentence_scores
 from bot.terminal import render_plan
 from tests.test_drafts import FLOWS
 from tests.test_languages import english_words
+from tests.test_tone import draft_scores, polite_flagged
 
 RUSSIAN_REPLY_DETAILS = {
     "your_name": "Анна Смирнова",
@@ -146,19 +147,11 @@ def test_shouting_in_cyrillic_is_flagged_and_acronyms_are_not() -> None:
 
 
 def scores(name: str) -> tuple[float, float, list[str]]:
-    """Recall and precision per whole draft (a problem draft counts when flagged with one of
-    its categories), and the polite drafts flagged, as tests/test_tone.py scores English."""
+    """Recall and precision per whole draft, as tests/test_tone.py scores English, and the
+    polite drafts flagged."""
     drafts = yaml.safe_load((Path(__file__).parent / "data" / name).read_text(encoding="utf-8"))["drafts"]
-    caught = flagged = 0
-    false_alarms = []
-    for draft in drafts:
-        found = {finding.category for finding in check_tone(draft["text"], lexicon())}
-        flagged += bool(found)
-        if not draft["expect"] and found:
-            false_alarms.append(draft["id"])
-        caught += bool(found & set(draft["expect"]))
-    problems = sum(1 for draft in drafts if draft["expect"])
-    return caught / problems, (caught / flagged if flagged else 1.0), false_alarms
+    precision, recall, _ = draft_scores(drafts, lexicon())
+    return recall, precision, polite_flagged(drafts, lexicon())
 
 
 @pytest.mark.parametrize(

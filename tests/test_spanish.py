@@ -13,6 +13,7 @@ import yaml
 from bot.content.tone_lexicon import load_tone_lexicon
 from bot.engine.tone import ToneLexicon, check_tone, sentence_scores
 from tests.test_drafts import FLOWS
+from tests.test_tone import draft_scores, polite_flagged
 
 DATA = Path(__file__).parent / "data"
 
@@ -23,19 +24,11 @@ def lexicon() -> ToneLexicon:
 
 
 def scores(name: str) -> tuple[float, float, list[str]]:
-    """Recall and precision per whole draft (a problem draft counts when flagged with one of
-    its categories), and the polite drafts flagged, as tests/test_russian.py scores Russian."""
+    """Recall and precision per whole draft, as tests/test_tone.py scores English, and the
+    polite drafts flagged."""
     drafts = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))["drafts"]
-    caught = flagged = 0
-    false_alarms = []
-    for draft in drafts:
-        found = {finding.category for finding in check_tone(draft["text"], lexicon())}
-        flagged += bool(found)
-        if not draft["expect"] and found:
-            false_alarms.append(draft["id"])
-        caught += bool(found & set(draft["expect"]))
-    problems = sum(1 for draft in drafts if draft["expect"])
-    return caught / problems, (caught / flagged if flagged else 1.0), false_alarms
+    precision, recall, _ = draft_scores(drafts, lexicon())
+    return recall, precision, polite_flagged(drafts, lexicon())
 
 
 @pytest.mark.parametrize(
